@@ -1,0 +1,55 @@
+"""Maps the domain's dataclasses onto the tables (SQLAlchemy imperative mapping).
+
+The domain stays free of SQLAlchemy: the mapping is applied once, by ``map_domain()``, when the
+store is first used, never at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Table
+from sqlalchemy.orm import composite, registry
+
+from buurt.adapters.store import tables
+from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
+from buurt.domain.consent import ConsentGrant
+from buurt.domain.moments import Moment
+from buurt.domain.places import Place
+from buurt.domain.tokens import AccessToken
+
+TABLE_OF: dict[type, Table] = {
+    Circle: tables.circles,
+    Member: tables.members,
+    Membership: tables.memberships,
+    Business: tables.businesses,
+    Site: tables.sites,
+    Thing: tables.things,
+    Event: tables.events,
+    Intent: tables.intents,
+    Offer: tables.offers,
+    Subscription: tables.subscriptions,
+    Moment: tables.moments,
+    ConsentGrant: tables.consent_grants,
+    AccessToken: tables.access_tokens,
+}
+
+_WITH_PLACE = {Site, Thing, Event}
+_registry = registry()
+_lock = threading.Lock()
+_mapped = False
+
+
+def map_domain() -> None:
+    """Map every entity once per process; later calls do nothing."""
+    global _mapped
+    with _lock:
+        if _mapped:
+            return
+        for cls, table in TABLE_OF.items():
+            properties = {}
+            if cls in _WITH_PLACE:
+                properties["place"] = composite(Place, table.c.lat, table.c.lon)
+            _registry.map_imperatively(cls, table, properties=properties)
+        _mapped = True

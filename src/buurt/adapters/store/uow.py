@@ -1,0 +1,119 @@
+"""The unit of work and the generic repository on a SQLAlchemy session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+
+from sqlalchemy import ColumnElement, Engine, and_, false, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from buurt.adapters.store.mapping import TABLE_OF, map_domain
+from buurt.domain.errors import Conflict
+from buurt.ports.store import Filter, Page, Repository, UnitOfWorkFactory
+
+T = TypeVar("T")
+MAX_PAGE = 500
+
+
+class SqlRepository(Repository[T]):
+    def __init__(self, session: Session, kind: type[T]) -> None:
+        self._session = session
+        self._kind = kind
+        self._table = TABLE_OF[kind]
+
+    def get(self, ident: str) -> T | None:
+        return self._session.get(self._kind, ident)
+
+    def add(self, entity: T) -> None:
+        self._session.add(entity)
+
+    def delete(self, entity: T) -> None:
+        self._session.delete(entity)
+
+    def find(self, **equals: Any) -> list[T]:
+        query = select(self._kind).filter_by(**equals).order_by(self._table.c.id)
+        return list(self._session.scalars(query))
+
+    def page(
+        self,
+        *,
+        where: Filter | None = None,
+        any_of: Sequence[Filter] | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page[T]:
+        limit = max(1, min(limit, MAX_PAGE))
+        query = select(self._kind).order_by(self._table.c.id).limit(limit + 1)
+        if where:
+            query = query.where(self._condition(where))
+        if any_of is not None:
+            query = query.where(or_(false(), *(self._condition(f) for f in any_of)))
+        if after:
+            query = query.where(self._table.c.id > after)
+        rows = list(self._session.scalars(query))
+        more = len(rows) > limit
+        items = rows[:limit]
+        return Page(items=items, next_cursor=cast(Any, items[-1]).id if more else None)
+
+    def _condition(self, equals: Filter) -> ColumnElement[bool]:
+        parts = []
+        for name, value in equals.items():
+            column = self._table.c[name]
+            if isinstance(value, list | tuple | set | frozenset):
+                parts.append(column.in_(list(value)))
+            else:
+                parts.append(column == value)
+        return and_(true(), *parts)
+
+
+class SqlUnitOfWork:
+    """One transaction. ``commit()`` flushes and commits; integrity errors become ``Conflict``."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self.session: Session
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # close() discards uncommitted work but, unlike rollback(), leaves loaded entities
+        # readable after the block, so services can return them.
+        self.session.close()
+
+    def repo(self, kind: type[T]) -> Repository[T]:
+        return SqlRepository(self.session, kind)
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as error:
+            self.session.rollback()
+            raise Conflict(_integrity_detail(error)) from error
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def _integrity_detail(error: IntegrityError) -> str:
+    text = str(error.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "a record with the same unique value already exists"
+    if "foreign key" in text:
+        return "the record refers to, or is referred to by, another record"
+    return "the change conflicts with stored data"
+
+
+def sql_unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
+    map_domain()
+    sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    return lambda: SqlUnitOfWork(sessions)

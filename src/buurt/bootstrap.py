@@ -1,0 +1,33 @@
+"""The composition root: settings in, a wired application out. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
+from buurt.config import Settings
+from buurt.ports import Clock, SystemClock
+from buurt.services.context import Services
+
+
+@dataclass
+class Buurt:
+    """A running instance's parts: its settings, its database engine and its services."""
+
+    settings: Settings
+    engine: Engine
+    services: Services
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Buurt:
+    """Connect to the store (applying migrations unless told not to) and wire the services."""
+    engine = create_database_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    services = Services(uow_factory=sql_unit_of_work_factory(engine), clock=clock or SystemClock())
+    return Buurt(settings=settings, engine=engine, services=services)

@@ -1,0 +1,20 @@
+"""Typed settings: the only place environment variables are read (prefix ``BUURT_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BUURT_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///buurt.db", description="SQLAlchemy URL of the store."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    log_level: str = Field(default="info", description="uvicorn log level.")

@@ -1,0 +1,27 @@
+"""The domain model of Buurt: entities, value objects, lifecycle rules and errors.
+
+Pure Python, standard library only, no I/O. Every other layer may import it; it imports nothing
+of Buurt outside itself. Names follow the glossary in DESIGN.md: circle, member, business, site,
+thing, event, intent, offer, subscription, moment, consent grant.
+"""
+
+from buurt.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from buurt.domain.places import Boundary, Place
+
+__all__ = [
+    "Boundary",
+    "Conflict",
+    "DomainError",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotFound",
+    "PermissionDenied",
+    "Place",
+]

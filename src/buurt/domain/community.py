@@ -1,0 +1,112 @@
+"""Who takes part: circles, members and their memberships, businesses with sites, things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from buurt.domain.places import Boundary, Place
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class PrincipalKind(StrEnum):
+    """Who can hold a bearer token and act through the API."""
+
+    MEMBER = "member"
+    BUSINESS = "business"
+    THING = "thing"
+
+
+class OwnerKind(StrEnum):
+    MEMBER = "member"
+    BUSINESS = "business"
+    CIRCLE = "circle"
+
+
+class ThingKind(StrEnum):
+    SOLAR_INVERTER = "solar_inverter"
+    PARKING_SENSOR = "parking_sensor"
+    FRIDGE = "fridge"
+    CARGO_BIKE = "cargo_bike"
+    AIR_QUALITY = "air_quality"
+    EV_CHARGER = "ev_charger"
+    SMART_METER = "smart_meter"
+
+
+class Visibility(StrEnum):
+    PRIVATE = "private"
+    CIRCLE = "circle"
+    PUBLIC = "public"
+
+
+@dataclass
+class Circle:
+    id: str
+    name: str
+    boundary: Boundary
+    timezone: str
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass
+class Member:
+    id: str
+    name: str
+    email: str
+    password_hash: str
+    created_at: datetime
+    max_moments_per_hour: int = 10
+    quiet_from_hour: int | None = None
+    quiet_until_hour: int | None = None
+
+
+@dataclass
+class Membership:
+    id: str
+    circle_id: str
+    member_id: str
+    role: Role
+    joined_at: datetime
+
+
+@dataclass
+class Business:
+    id: str
+    circle_id: str
+    owner_member_id: str
+    name: str
+    kind: str
+    created_at: datetime
+    description: str = ""
+
+
+@dataclass
+class Site:
+    id: str
+    business_id: str
+    name: str
+    place: Place
+    created_at: datetime
+    address: str = ""
+
+
+@dataclass
+class Thing:
+    id: str
+    circle_id: str
+    owner_kind: OwnerKind
+    owner_id: str
+    kind: ThingKind
+    name: str
+    place: Place
+    visibility: Visibility
+    created_at: datetime
+    state: dict[str, Any] = field(default_factory=dict)
+    last_seen_at: datetime | None = None

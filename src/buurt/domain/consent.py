@@ -1,0 +1,47 @@
+"""Consent grants: purpose-bound, revocable permissions owned by the member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class DataCategory(StrEnum):
+    PROFILE = "profile"
+    LOCATION = "location"
+    INTENTS = "intents"
+    PREFERENCES = "preferences"
+    THING_DATA = "thing_data"
+    PURCHASE_HISTORY = "purchase_history"
+
+
+class Purpose(StrEnum):
+    MATCHING = "matching"
+    SERVICE_DELIVERY = "service_delivery"
+    ANALYTICS = "analytics"
+
+
+class RecipientKind(StrEnum):
+    BUSINESS = "business"
+    CIRCLE = "circle"
+    APP = "app"
+
+
+@dataclass
+class ConsentGrant:
+    id: str
+    member_id: str
+    recipient_kind: RecipientKind
+    recipient_id: str
+    category: DataCategory
+    purpose: Purpose
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    thing_id: str | None = None
+
+    def is_live(self, at: datetime) -> bool:
+        if self.revoked_at is not None and self.revoked_at <= at:
+            return False
+        return self.expires_at is None or at < self.expires_at

@@ -1,0 +1,48 @@
+"""Domain errors, mapped once at the edge (HTTP problem+json, CLI messages).
+
+DomainError
+├── InvalidInput       a value breaks a domain rule (422)
+├── NotFound           no such entity, or not visible to the caller (404)
+├── PermissionDenied   visible, but the caller may not do this (403)
+├── Conflict           the request clashes with the current state (409)
+└── InvalidTransition  a lifecycle step that is not allowed from the current state (409)
+"""
+
+
+class DomainError(Exception):
+    """Base of every error the domain and the services raise on purpose."""
+
+    title = "Domain error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(DomainError, ValueError):
+    title = "Invalid input"
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"No {kind} with id {ident!r}.")
+        self.kind = kind
+        self.ident = ident
+
+
+class PermissionDenied(DomainError):
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    title = "Invalid transition"

@@ -1,0 +1,54 @@
+"""Moments: a match that passed consent and relevance checks, and its lifecycle.
+
+delivered ──> accepted ──> fulfilled
+    │             └──────> cancelled
+    ├──────> declined
+    └──────> expired
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from buurt.domain.errors import InvalidTransition
+
+
+class MomentStatus(StrEnum):
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+ALLOWED = {
+    MomentStatus.DELIVERED: {MomentStatus.ACCEPTED, MomentStatus.DECLINED, MomentStatus.EXPIRED},
+    MomentStatus.ACCEPTED: {MomentStatus.FULFILLED, MomentStatus.CANCELLED},
+}
+
+
+@dataclass
+class Moment:
+    id: str
+    circle_id: str
+    recipient_kind: str
+    recipient_id: str
+    source_kind: str
+    source_id: str
+    standing_kind: str
+    standing_id: str
+    reason: str
+    status: MomentStatus
+    created_at: datetime
+    updated_at: datetime
+    subject_member_id: str | None = None
+    expires_at: datetime | None = None
+
+    def move_to(self, status: MomentStatus, at: datetime) -> None:
+        if status not in ALLOWED.get(self.status, set()):
+            raise InvalidTransition(f"a {self.status} moment cannot become {status}")
+        self.status = status
+        self.updated_at = at

@@ -1,0 +1,182 @@
+"""Authentication: member passwords (argon2) and bearer tokens for every principal.
+
+A token is shown once when issued; only its SHA-256 digest is stored, so a stolen database
+holds no usable tokens. Revoking a token takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from buurt.domain.community import Business, Member, Membership, PrincipalKind, Role, Thing
+from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.ids import new_id
+from buurt.domain.tokens import AccessToken
+from buurt.ports import Page, UnitOfWork
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+TOKEN_PREFIX = "bu_"  # noqa: S105 - a marker, not a secret
+_hasher = PasswordHasher()
+# Verifying against a fixed hash when the email is unknown keeps the answer time the same,
+# so login timing does not reveal which emails have an account.
+_UNKNOWN_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AuthenticationFailed(Exception):
+    """Missing, unknown, expired or revoked credentials (401 at the edge)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(
+    uow: UnitOfWork,
+    kind: PrincipalKind,
+    ident: str,
+    label: str,
+    at: datetime,
+    expires_at: datetime | None = None,
+) -> tuple[AccessToken, str]:
+    """Store a new token for a principal; returns it with the secret, shown only now."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken(
+        id=new_id("token"),
+        principal_kind=kind,
+        principal_id=ident,
+        digest=_digest(secret),
+        label=label,
+        created_at=at,
+        expires_at=expires_at,
+    )
+    uow.repo(AccessToken).add(token)
+    return token, secret
+
+
+def log_in(services: Services, email: str, password: str, label: str) -> tuple[AccessToken, str]:
+    with services.uow() as uow:
+        found = uow.repo(Member).find(email=email.lower())
+        member = found[0] if found else None
+        try:
+            _hasher.verify(member.password_hash if member else _UNKNOWN_HASH, password)
+        except (VerificationError, InvalidHashError):
+            raise AuthenticationFailed("wrong email or password") from None
+        if member is None:
+            raise AuthenticationFailed("wrong email or password")
+        token, secret = issue_token(
+            uow, PrincipalKind.MEMBER, member.id, label, services.clock.now()
+        )
+        uow.commit()
+    return token, secret
+
+
+def authenticate(services: Services, secret: str) -> Principal:
+    """The principal a bearer token stands for, or ``AuthenticationFailed``."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationFailed("not a Buurt token")
+    with services.uow() as uow:
+        found = uow.repo(AccessToken).find(digest=_digest(secret))
+        if not found or not found[0].is_live(services.clock.now()):
+            raise AuthenticationFailed("the token is unknown, expired or revoked")
+        token = found[0]
+        return _resolve(uow, token)
+
+
+def _resolve(uow: UnitOfWork, token: AccessToken) -> Principal:
+    kind, ident = token.principal_kind, token.principal_id
+    if kind is PrincipalKind.MEMBER:
+        memberships = uow.repo(Membership).find(member_id=ident)
+        owned = uow.repo(Business).find(owner_member_id=ident)
+        return Principal(
+            kind=kind,
+            id=ident,
+            token_id=token.id,
+            circles=frozenset(m.circle_id for m in memberships),
+            admin_of=frozenset(m.circle_id for m in memberships if m.role is Role.ADMIN),
+            businesses=frozenset(b.id for b in owned),
+        )
+    if kind is PrincipalKind.BUSINESS:
+        business = uow.repo(Business).get(ident)
+        if business is None:
+            raise AuthenticationFailed("the token's business no longer exists")
+        return Principal(
+            kind=kind,
+            id=ident,
+            token_id=token.id,
+            circles=frozenset({business.circle_id}),
+            businesses=frozenset({ident}),
+        )
+    thing = uow.repo(Thing).get(ident)
+    if thing is None:
+        raise AuthenticationFailed("the token's thing no longer exists")
+    return Principal(kind=kind, id=ident, token_id=token.id, circles=frozenset({thing.circle_id}))
+
+
+def list_tokens(
+    services: Services, principal: Principal, after: str | None, limit: int
+) -> Page[AccessToken]:
+    with services.uow() as uow:
+        return uow.repo(AccessToken).page(
+            where={"principal_kind": principal.kind, "principal_id": principal.id},
+            after=after,
+            limit=limit,
+        )
+
+
+def revoke_token(services: Services, principal: Principal, token_id: str) -> AccessToken:
+    """Revoke one of the principal's own tokens (or, for a member, one of their things' or
+    businesses' tokens)."""
+    with services.uow() as uow:
+        token = uow.repo(AccessToken).get(token_id)
+        if token is None or not _may_manage_token(uow, principal, token):
+            raise NotFound("token", token_id)
+        if token.revoked_at is None:
+            token.revoked_at = services.clock.now()
+        uow.commit()
+    return token
+
+
+def _may_manage_token(uow: UnitOfWork, principal: Principal, token: AccessToken) -> bool:
+    kind, ident = token.principal_kind, token.principal_id
+    if principal.acts_for(kind.value, ident):
+        return True
+    if kind is PrincipalKind.THING:
+        thing = uow.repo(Thing).get(ident)
+        return thing is not None and principal.acts_for(thing.owner_kind.value, thing.owner_id)
+    return False
+
+
+def issue_principal_token(
+    services: Services,
+    principal: Principal,
+    kind: PrincipalKind,
+    ident: str,
+    label: str,
+    expires_at: datetime | None,
+) -> tuple[AccessToken, str]:
+    """A member issues a token for a business they own or a thing they (or it) own."""
+    with services.uow() as uow:
+        if kind is PrincipalKind.BUSINESS:
+            if uow.repo(Business).get(ident) is None:
+                raise NotFound("business", ident)
+            allowed = principal.is_member and ident in principal.businesses
+        else:
+            thing = uow.repo(Thing).get(ident)
+            if thing is None:
+                raise NotFound("thing", ident)
+            allowed = principal.acts_for(thing.owner_kind.value, thing.owner_id)
+        if not allowed:
+            raise PermissionDenied(f"only the owner can issue tokens for this {kind.value}")
+        token, secret = issue_token(uow, kind, ident, label, services.clock.now(), expires_at)
+        uow.commit()
+    return token, secret

@@ -1,0 +1,103 @@
+"""Events: what things, members and businesses report. An event is a record: never changed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from buurt.domain.activity import Event, SourceKind
+from buurt.domain.categories import check_category
+from buurt.domain.community import PrincipalKind, Thing
+from buurt.domain.errors import InvalidInput, PermissionDenied
+from buurt.domain.ids import new_id
+from buurt.domain.places import Place
+from buurt.domain.time import as_utc
+from buurt.ports import UnitOfWork
+from buurt.ports.store import Filter
+from buurt.services import things
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+
+class EventPolicy:
+    """An event is seen by its source, and, for a thing's event, by whoever sees the thing."""
+
+    name = "event"
+
+    def visible(self, uow: UnitOfWork, principal: Principal, entity: Event) -> bool:
+        if principal.acts_for(entity.source_kind.value, entity.source_id):
+            return True
+        if entity.source_kind is SourceKind.THING:
+            thing = uow.repo(Thing).get(entity.source_id)
+            return thing is not None and things.POLICY.visible(uow, principal, thing)
+        return False
+
+    def changeable(self, uow: UnitOfWork, principal: Principal, entity: Event) -> bool:
+        return False
+
+    def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
+        visible_things = uow.repo(Thing).page(any_of=things.POLICY.scope(uow, principal), limit=500)
+        filters: list[Filter] = [
+            {"source_kind": SourceKind.BUSINESS, "source_id": sorted(principal.businesses)},
+            {"source_kind": SourceKind.THING, "source_id": [t.id for t in visible_things.items]},
+        ]
+        if principal.kind is not PrincipalKind.BUSINESS:
+            filters.append({"source_kind": principal.kind.value, "source_id": principal.id})
+        return filters
+
+
+POLICY = EventPolicy()
+
+
+def new_event(
+    uow: UnitOfWork,
+    principal: Principal,
+    *,
+    kind: str,
+    attributes: dict[str, Any],
+    received_at: datetime,
+    occurred_at: datetime | None = None,
+    place: Place | None = None,
+    circle_id: str | None = None,
+) -> Event:
+    """Build an event from the acting principal (its source); the caller stores it."""
+    check_category(kind, "kind")
+    if principal.kind is PrincipalKind.THING:
+        thing = uow.repo(Thing).get(principal.id)
+        if thing is None:
+            raise PermissionDenied("the thing no longer exists")
+        circle_id, place = thing.circle_id, place or thing.place
+        thing.last_seen_at = received_at
+        thing.state = {**thing.state, **attributes}
+    elif circle_id is None or circle_id not in principal.circles:
+        raise PermissionDenied("events can only be published in your own circles")
+    if place is None:
+        raise InvalidInput("an event needs a place", "place")
+    occurred = as_utc(occurred_at, "occurred_at") if occurred_at else received_at
+    return Event(
+        new_id("event"),
+        circle_id,
+        SourceKind(principal.kind.value),
+        principal.id,
+        kind,
+        place,
+        occurred,
+        received_at,
+        attributes,
+    )
+
+
+def publish_events(
+    services: Services, principal: Principal, drafts: Sequence[dict[str, Any]]
+) -> list[Event]:
+    """Store a batch of events in one transaction (all or nothing), then announce them."""
+    now = services.clock.now()
+    with services.uow() as uow:
+        events = [new_event(uow, principal, received_at=now, **draft) for draft in drafts]
+        for event in events:
+            uow.repo(Event).add(event)
+        uow.commit()
+    for event in events:
+        services.announce("event.created", event)
+    return events

@@ -1,0 +1,87 @@
+"""Members: registration, profiles (seen by themselves and their circles' admins)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from buurt.domain.community import Circle, Member, Membership, Role
+from buurt.domain.errors import Conflict, NotFound
+from buurt.domain.ids import new_id
+from buurt.ports import UnitOfWork
+from buurt.ports.store import Filter
+from buurt.services import resources
+from buurt.services.auth import hash_password
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+
+class MemberPolicy:
+    """A profile is personal: the member sees it, and so do admins of the member's circles."""
+
+    name = "member"
+
+    def visible(self, uow: UnitOfWork, principal: Principal, entity: Member) -> bool:
+        if principal.acts_for("member", entity.id):
+            return True
+        circles = {m.circle_id for m in uow.repo(Membership).find(member_id=entity.id)}
+        return bool(circles & principal.admin_of)
+
+    def changeable(self, uow: UnitOfWork, principal: Principal, entity: Member) -> bool:
+        return principal.acts_for("member", entity.id)
+
+    def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
+        filters: list[Filter] = [{"id": principal.id}] if principal.is_member else []
+        if principal.admin_of:
+            members = {
+                m.member_id
+                for circle in principal.admin_of
+                for m in uow.repo(Membership).find(circle_id=circle)
+            }
+            filters.append({"id": sorted(members)})
+        return filters
+
+
+POLICY = MemberPolicy()
+
+
+def register_member(
+    services: Services, *, name: str, email: str, password: str, circle_id: str | None
+) -> Member:
+    now = services.clock.now()
+    member = Member(new_id("member"), name, email.lower(), hash_password(password), now)
+    with services.uow() as uow:
+        if uow.repo(Member).find(email=member.email):
+            raise Conflict("an account with this email already exists")
+        uow.repo(Member).add(member)
+        if circle_id is not None:
+            if uow.repo(Circle).get(circle_id) is None:
+                raise NotFound("circle", circle_id)
+            uow.repo(Membership).add(
+                Membership(new_id("membership"), circle_id, member.id, Role.MEMBER, now)
+            )
+        uow.commit()
+    return member
+
+
+def update_member(
+    services: Services, principal: Principal, ident: str, changes: Mapping[str, Any]
+) -> Member:
+    changes = dict(changes)
+    if "password" in changes:
+        changes["password_hash"] = hash_password(changes.pop("password"))
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+    with services.uow() as uow:
+        member = resources.fetch_for_change(uow, principal, Member, POLICY, ident)
+        new_email = changes.get("email", member.email)
+        if new_email != member.email and uow.repo(Member).find(email=new_email):
+            raise Conflict("an account with this email already exists")
+        resources.apply_changes(member, changes)
+        uow.commit()
+    return member
+
+
+def circles_of(services: Services, member_id: str) -> list[Membership]:
+    with services.uow() as uow:
+        return uow.repo(Membership).find(member_id=member_id)

@@ -1,0 +1,63 @@
+"""Moments: seen by their recipient and by the member whose need or data they concern.
+
+The recipient accepts or declines a delivered moment; once accepted, either party marks it
+fulfilled or cancelled. Moments are created by the engine, never through the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from buurt.domain.errors import PermissionDenied
+from buurt.domain.moments import Moment, MomentStatus
+from buurt.ports import UnitOfWork
+from buurt.ports.store import Filter
+from buurt.services import resources
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+
+def _is_recipient(principal: Principal, moment: Moment) -> bool:
+    return principal.acts_for(moment.recipient_kind, moment.recipient_id)
+
+
+class MomentPolicy:
+    name = "moment"
+
+    def visible(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
+        return _is_recipient(principal, entity) or (
+            principal.is_member and entity.subject_member_id == principal.id
+        )
+
+    def changeable(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
+        return self.visible(uow, principal, entity)
+
+    def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
+        filters: list[Filter] = [
+            {"recipient_kind": "business", "recipient_id": sorted(principal.businesses)}
+        ]
+        if principal.is_member:
+            filters.append({"recipient_kind": "member", "recipient_id": principal.id})
+            filters.append({"subject_member_id": principal.id})
+        elif principal.kind.value == "thing":
+            filters.append({"recipient_kind": "thing", "recipient_id": principal.id})
+        return filters
+
+
+POLICY = MomentPolicy()
+_RECIPIENT_ONLY = {MomentStatus.ACCEPTED, MomentStatus.DECLINED}
+
+
+def transition(
+    services: Services, principal: Principal, ident: str, status: MomentStatus
+) -> Moment:
+    with services.uow() as uow:
+        moment = resources.fetch_for_change(uow, principal, Moment, POLICY, ident)
+        if status in _RECIPIENT_ONLY and not _is_recipient(principal, moment):
+            raise PermissionDenied(f"only the recipient can mark a moment {status}")
+        if status is MomentStatus.EXPIRED:
+            raise PermissionDenied("moments expire by themselves")
+        moment.move_to(status, services.clock.now())
+        uow.commit()
+    services.announce("moment.changed", moment)
+    return moment

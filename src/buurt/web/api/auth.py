@@ -1,0 +1,85 @@
+"""``/v1/auth``: log in, list and revoke tokens, issue tokens for businesses and things."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import AwareDatetime, BaseModel, Field
+
+from buurt.domain.community import PrincipalKind
+from buurt.domain.errors import InvalidInput
+from buurt.domain.tokens import AccessToken
+from buurt.services import auth
+from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.schemas import Name, Page, Strict, page_of
+from buurt.web.problems import responses
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=responses(401, 422))
+
+
+class LogIn(Strict):
+    email: str = Field(max_length=320, pattern=r"^[^\x00]*$")
+    password: str = Field(max_length=200, pattern=r"^[^\x00]*$")
+    label: Name = "api"
+
+
+class IssueToken(Strict):
+    principal_kind: PrincipalKind = Field(description="`business` or `thing`.")
+    principal_id: str = Field(max_length=32)
+    label: Name = "api"
+    expires_at: AwareDatetime | None = None
+
+
+class TokenOut(BaseModel):
+    id: str
+    principal_kind: PrincipalKind
+    principal_id: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    model_config = {"from_attributes": True}
+
+
+class NewToken(TokenOut):
+    token: str = Field(description="The bearer secret. Shown once; store it now.")
+
+
+def _new(token: AccessToken, secret: str) -> NewToken:
+    return NewToken.model_validate({**TokenOut.model_validate(token).model_dump(), "token": secret})
+
+
+@router.post("/tokens", status_code=201, responses=responses(400), openapi_extra={"security": []})
+def log_in(body: LogIn, services: ServicesDep) -> NewToken:
+    """Log a member in with email and password; answers a new bearer token."""
+    return _new(*auth.log_in(services, body.email, body.password, body.label))
+
+
+@router.post("/tokens/issue", status_code=201, responses=responses(403, 404))
+def issue(body: IssueToken, services: ServicesDep, principal: PrincipalDep) -> NewToken:
+    """Issue a token for a business you own or a thing you own (the thing's MQTT/HTTP key)."""
+    if body.principal_kind is PrincipalKind.MEMBER:
+        raise InvalidInput("members log in with their password", "principal_kind")
+    token, secret = auth.issue_principal_token(
+        services, principal, body.principal_kind, body.principal_id, body.label, body.expires_at
+    )
+    return _new(token, secret)
+
+
+@router.get("/tokens")
+def list_tokens(
+    services: ServicesDep, principal: PrincipalDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[TokenOut]:
+    """Your own tokens (never their secrets)."""
+    return page_of(TokenOut, auth.list_tokens(services, principal, cursor, limit))
+
+
+@router.delete("/tokens/{token_id}", status_code=204, responses=responses(404))
+def revoke(
+    token_id: Annotated[str, Path(max_length=64)], services: ServicesDep, principal: PrincipalDep
+) -> None:
+    """Revoke a token; it stops working at once."""
+    auth.revoke_token(services, principal, token_id)

@@ -1,0 +1,112 @@
+"""Schemas shared by the routers: places, areas, pages, text and attribute types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from buurt.domain.places import Area, Boundary, Place
+from buurt.ports import Page as StorePage
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# NUL characters are refused everywhere: PostgreSQL cannot store them in text.
+Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
+Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Category = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,39}(/[a-z0-9][a-z0-9_-]{0,39}){0,4}$",
+        examples=["food/bread"],
+        description="A path in the category taxonomy; `food` covers `food/bread`.",
+    ),
+]
+H3Cell = Annotated[str, Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"])]
+AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
+AttributeValue = Annotated[bool | int | float | Text | None, Field(union_mode="left_to_right")]
+Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=100)]
+BoundedInt = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+
+class PlaceModel(Strict):
+    lat: Lat
+    lon: Lon
+
+    def to_domain(self) -> Place:
+        return Place(self.lat, self.lon)
+
+
+class CircleAreaModel(Strict):
+    """A circle: centre and radius in metres."""
+
+    lat: Lat
+    lon: Lon
+    radius_m: float = Field(gt=0, le=Area.MAX_RADIUS_M, allow_inf_nan=False)
+
+
+class PolygonModel(Strict):
+    """A polygon: at least three (lat, lon) vertices."""
+
+    polygon: list[tuple[Lat, Lon]] = Field(min_length=3, max_length=1000)
+
+
+class CellsModel(Strict):
+    """A set of H3 cells."""
+
+    cells: list[H3Cell] = Field(min_length=1, max_length=5000)
+
+
+def _as_json(value: Any) -> Any:
+    return value.to_json() if isinstance(value, Area | Boundary) else value
+
+
+AreaModel = Annotated[CircleAreaModel | PolygonModel | CellsModel, BeforeValidator(_as_json)]
+BoundaryModel = Annotated[PolygonModel | CellsModel, BeforeValidator(_as_json)]
+
+
+def area_to_domain(model: CircleAreaModel | PolygonModel | CellsModel) -> Area:
+    return Area.from_json(model.model_dump())
+
+
+def boundary_to_domain(model: PolygonModel | CellsModel) -> Boundary:
+    return Boundary.from_json(model.model_dump())
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing; pass ``next_cursor`` as ``cursor`` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def page_of(model: type[M], page: StorePage[Any]) -> Page[M]:
+    items = [model.model_validate(item) for item in page.items]
+    return Page[model](items=items, next_cursor=page.next_cursor)  # type: ignore[valid-type]
+
+
+def changes(
+    update: BaseModel, nullable: Iterable[str] = (), convert: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The fields a PATCH body set; ``null`` clears a nullable field and is ignored elsewhere.
+
+    ``convert`` maps a field name to a function turning the validated model into a domain value.
+    """
+    allowed_null = set(nullable)
+    result: dict[str, Any] = {}
+    for name in update.model_fields_set:
+        value = getattr(update, name)
+        if value is None and name not in allowed_null:
+            continue
+        if value is not None and convert and name in convert:
+            value = convert[name](value)
+        result[name] = value
+    return result

@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+
+import buurt
+from buurt.services.context import Services
+from buurt.web import problems
+from buurt.web.api import ROUTERS
+from buurt.web.limits import BodySizeLimit
+
+DESCRIPTION = """
+Buurt matches the needs of a neighbourhood's people, the offers of its businesses and the
+events of its connected things in real time, only with the person's consent.
+
+Authenticate with `Authorization: Bearer <token>`: members get a token from
+`POST /v1/auth/tokens`; businesses and things get one issued by their owner. Lists are
+cursor-paged: pass a page's `next_cursor` as `cursor`. Every error is an RFC 9457
+`application/problem+json` document.
+"""
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+    app = FastAPI(
+        title="Buurt API",
+        version=buurt.__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.services = services
+    problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"], openapi_extra={"security": []})
+    def healthz() -> Health:
+        """Liveness: answers 200 while the process serves requests."""
+        return Health(status="ok", version=buurt.__version__)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema["components"]["schemas"]["Problem"] = problems.Problem.model_json_schema(
+                by_alias=True, ref_template="#/components/schemas/{model}"
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app

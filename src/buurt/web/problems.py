@@ -1,0 +1,143 @@
+"""RFC 9457 problem details: every error answer of the API, in one place.
+
+Domain errors, validation errors, HTTP errors and unexpected failures all become
+``application/problem+json``; a traceback never reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from buurt.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from buurt.services.auth import AuthenticationFailed
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("buurt.web")
+
+_STATUS_OF: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    500: "Internal server error",
+}
+
+
+class InvalidParam(BaseModel):
+    name: str = Field(description="Where the problem is, such as `body.place.lat`.")
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(default="about:blank")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    invalid_params: list[InvalidParam] | None = Field(
+        default=None, alias="invalid-params", serialization_alias="invalid-params"
+    )
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    instance: str | None = None,
+    title: str | None = None,
+    invalid: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if invalid:
+        body["invalid-params"] = invalid
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        invalid = [
+            {"name": _location(e.get("loc", ())), "reason": str(e.get("msg", "invalid"))}
+            for e in error.errors()
+        ]
+        if any(e.get("type") == "json_invalid" for e in error.errors()):
+            return problem(400, "The request body is not valid JSON.", invalid=invalid)
+        names = ", ".join(sorted({i["name"] for i in invalid}))
+        return problem(422, f"Invalid value for: {names}.", invalid=invalid)
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, error: DomainError) -> JSONResponse:
+        status = next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
+        invalid = None
+        if isinstance(error, InvalidInput) and error.field:
+            invalid = [{"name": error.field, "reason": error.detail}]
+        return problem(status, error.detail, title=error.title, invalid=invalid)
+
+    @app.exception_handler(AuthenticationFailed)
+    async def _unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:
+        return problem(401, str(error), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        detail = error.detail if isinstance(error.detail, str) else None
+        if error.status_code == 404 and detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}."
+        return problem(error.status_code, detail, headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the problem answers an operation can give."""
+    return {
+        status: {
+            "description": _TITLES.get(status, "Error"),
+            "model": Problem,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
