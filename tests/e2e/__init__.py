@@ -1,0 +1,1 @@
+"""End-to-end tests: the HTTP API, the CLI and the pages, as a user reaches them."""
