@@ -70,6 +70,7 @@ class PostgresServer:
     root: Path
     process: subprocess.Popen[bytes]
     _names: Iterator[int] = field(default_factory=itertools.count)
+    _admin: psycopg.Connection[Any] | None = None
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -87,15 +88,25 @@ class PostgresServer:
             # FILE_COPY copies the files instead of WAL-logging every block of the template;
             # with fsync off its checkpoint is cheap, and it was never slower in our runs.
             statement += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
-        with self.connect() as connection:
-            connection.execute(statement)
+        self._administer(statement)
         return name
 
     def drop_database(self, name: str) -> None:
         # FORCE ends connections a test left open (a leaked engine must not fail the next test).
         statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        with self.connect() as connection:
-            connection.execute(statement)
+        self._administer(statement)
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
+
+    def _administer(self, statement: sql.Composed) -> None:
+        # One connection for every CREATE/DROP DATABASE: a new backend per test costs more
+        # than the statement itself.
+        if self._admin is None or self._admin.closed:
+            self._admin = self.connect()
+        self._admin.execute(statement)
 
 
 def postgres_missing() -> str | None:
@@ -121,7 +132,15 @@ def running_postgres() -> Iterator[PostgresServer]:
     port = free_port()
     process: subprocess.Popen[bytes] | None = None
     try:
-        initdb = [PG_BIN / "initdb", "-D", root / "data", "-U", "postgres", "-A", "trust"]
+        initdb: list[str | Path] = [
+            PG_BIN / "initdb",
+            "-D",
+            root / "data",
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+        ]
         initdb += ["-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
         subprocess.run(initdb, check=True, cwd=root, capture_output=True, **as_postgres)
         settings = {
@@ -142,7 +161,10 @@ def running_postgres() -> Iterator[PostgresServer]:
             )
         server = PostgresServer(port=port, root=root, process=process)
         _wait_for_postgres(server, log)
-        yield server
+        try:
+            yield server
+        finally:
+            server.close()
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)  # "fast" shutdown: roll back and stop
