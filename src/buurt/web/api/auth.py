@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from buurt.domain.community import PrincipalKind
 from buurt.domain.errors import InvalidInput
 from buurt.domain.tokens import AccessToken
 from buurt.services import auth
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
-from buurt.web.api.schemas import Name, Page, Strict, page_of
+from buurt.web.api.schemas import Instant, Name, Page, Strict, page_of
 from buurt.web.problems import responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=responses(401, 422))
@@ -29,7 +29,7 @@ class IssueToken(Strict):
     principal_kind: PrincipalKind = Field(description="`business` or `thing`.")
     principal_id: str = Field(max_length=32)
     label: Name = "api"
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class TokenOut(BaseModel):

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
 
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import Page as StorePage
@@ -31,6 +41,11 @@ AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
 AttributeValue = Annotated[bool | int | float | Text | None, Field(union_mode="left_to_right")]
 Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=100)]
 BoundedInt = Annotated[int, Field(ge=0, le=1_000_000_000)]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(lambda moment: moment.astimezone(UTC)),
+    Field(description="An instant with a timezone offset; answered in UTC."),
+]
 
 
 class Strict(BaseModel):
@@ -69,8 +84,35 @@ def _as_json(value: Any) -> Any:
     return value.to_json() if isinstance(value, Area | Boundary) else value
 
 
-AreaModel = Annotated[CircleAreaModel | PolygonModel | CellsModel, BeforeValidator(_as_json)]
-BoundaryModel = Annotated[PolygonModel | CellsModel, BeforeValidator(_as_json)]
+def _shape(value: Any) -> str | None:
+    """Which area shape a body is, by its keys, so errors speak of that shape only."""
+    keys = value.keys() if isinstance(value, dict) else vars(value).keys()
+    for tag in ("polygon", "cells"):
+        if tag in keys:
+            return tag
+    return "circle" if "lat" in keys or "radius_m" in keys else None
+
+
+AreaModel = Annotated[
+    Annotated[CircleAreaModel, Tag("circle")]
+    | Annotated[PolygonModel, Tag("polygon")]
+    | Annotated[CellsModel, Tag("cells")],
+    Discriminator(
+        _shape,
+        custom_error_type="area_shape",
+        custom_error_message="an area is {lat, lon, radius_m}, {polygon} or {cells}",
+    ),
+    BeforeValidator(_as_json),
+]
+BoundaryModel = Annotated[
+    Annotated[PolygonModel, Tag("polygon")] | Annotated[CellsModel, Tag("cells")],
+    Discriminator(
+        _shape,
+        custom_error_type="boundary_shape",
+        custom_error_message="a boundary is {polygon} or {cells}",
+    ),
+    BeforeValidator(_as_json),
+]
 
 
 def area_to_domain(model: CircleAreaModel | PolygonModel | CellsModel) -> Area:
