@@ -123,6 +123,8 @@ def install(app: FastAPI) -> None:
         detail = error.detail if isinstance(error.detail, str) else None
         if error.status_code == 404 and detail == "Not Found":
             detail = f"There is nothing at {request.url.path}."
+        if error.status_code == 413:
+            detail = "The request body is larger than this server accepts."
         return problem(error.status_code, detail, headers=getattr(error, "headers", None))
 
     @app.exception_handler(Exception)

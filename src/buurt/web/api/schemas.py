@@ -25,7 +25,7 @@ M = TypeVar("M", bound=BaseModel)
 
 # NUL characters are refused everywhere: PostgreSQL cannot store them in text.
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Category = Annotated[
