@@ -111,7 +111,7 @@ def test_things_publish_events_with_their_own_token(world: World) -> None:
     )
     inverter = issue(world.ann, "thing", thing["id"])
     event = inverter.created(
-        "/v1/events", {"kind": "energy/solar", "attributes": {"power_w": 2400}}
+        "/v1/events", {"kind": "energy/solar", "attributes": {"power_w": 2400}, "place": HOME}
     )
     assert event["source_kind"] == "thing"
     assert event["circle_id"] == world.circle["id"]
@@ -133,7 +133,7 @@ def test_things_publish_events_with_their_own_token(world: World) -> None:
     assert world.bob.get(f"/v1/things/{thing['id']}").status_code == 404
     assert world.bob.get(f"/v1/events/{event['id']}").status_code == 404
     assert world.ann.delete(f"/v1/things/{thing['id']}").status_code == 204
-    assert inverter.post("/v1/events", {"kind": "energy/solar"}).status_code == 401
+    assert inverter.post("/v1/events", {"kind": "energy/solar", "place": HOME}).status_code == 401
 
 
 def test_members_publish_events_in_their_circle(world: World) -> None:
@@ -170,7 +170,7 @@ def test_intents_from_open_to_withdrawn(world: World) -> None:
     withdrawn = world.ann.patch(f"/v1/intents/{intent['id']}", {"status": "withdrawn"})
     assert withdrawn.json()["status"] == "withdrawn"
     reopened = world.ann.patch(f"/v1/intents/{intent['id']}", {"status": "open"})
-    assert reopened.status_code == 422
+    assert reopened.status_code == 409
     assert world.ann.delete(f"/v1/intents/{intent['id']}").status_code == 204
 
 
@@ -242,7 +242,7 @@ def test_consents_are_granted_changed_and_revoked(world: World) -> None:
     revoked = world.bob.delete(f"/v1/consents/{consent['id']}")
     assert revoked.status_code == 200
     assert revoked.json()["revoked_at"] is not None
-    assert world.bob.patch(f"/v1/consents/{consent['id']}", {"expires_at": None}).status_code == 422
+    assert world.bob.patch(f"/v1/consents/{consent['id']}", {"expires_at": None}).status_code == 409
     assert world.bob.get("/v1/consents").json()["items"][0]["revoked_at"] is not None
 
 

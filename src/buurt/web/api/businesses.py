@@ -15,7 +15,9 @@ from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, Text, changes, page_of
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/businesses", tags=["businesses"], responses=responses(401, 422))
+router = APIRouter(
+    prefix="/v1/businesses", tags=["businesses"], responses=responses(400, 401, 413, 422)
+)
 BusinessId = Annotated[str, Path(max_length=64)]
 SiteId = Annotated[str, Path(max_length=64)]
 Kind = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["bakery"])]

@@ -15,7 +15,9 @@ from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Instant, Page, Strict, changes, page_of
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/consents", tags=["consents"], responses=responses(401, 422))
+router = APIRouter(
+    prefix="/v1/consents", tags=["consents"], responses=responses(400, 401, 413, 422)
+)
 ConsentId = Annotated[str, Path(max_length=64)]
 
 
@@ -83,7 +85,7 @@ def get(consent_id: ConsentId, services: ServicesDep, principal: PrincipalDep) -
     return ConsentOut.model_validate(consent)
 
 
-@router.patch("/{consent_id}", responses=responses(403, 404))
+@router.patch("/{consent_id}", responses=responses(403, 404, 409))
 def update(
     consent_id: ConsentId, body: ConsentUpdate, services: ServicesDep, principal: PrincipalDep
 ) -> ConsentOut:

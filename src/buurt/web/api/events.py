@@ -15,13 +15,13 @@ from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Attributes, Category, Instant, Page, PlaceModel, Strict, page_of
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/events", tags=["events"], responses=responses(400, 401, 413, 422))
 
 
 class EventIn(Strict):
     kind: Category = Field(description="What happened, as a category path: `energy/solar`.")
     attributes: Attributes = Field(default_factory=dict)
-    place: PlaceModel | None = Field(default=None, description="Defaults to the thing's place.")
+    place: PlaceModel = Field(description="Where it happened.")
     occurred_at: Instant | None = Field(default=None, description="Defaults to now.")
     circle_id: str | None = Field(
         default=None, max_length=64, description="Required unless a thing publishes."
@@ -46,7 +46,7 @@ def draft(body: EventIn) -> dict[str, object]:
     return {
         "kind": body.kind,
         "attributes": body.attributes,
-        "place": body.place.to_domain() if body.place else None,
+        "place": body.place.to_domain(),
         "occurred_at": body.occurred_at,
         "circle_id": body.circle_id,
     }

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from buurt.domain.activity import Intent, IntentStatus
 from buurt.services import intents
@@ -26,9 +26,9 @@ from buurt.web.api.schemas import (
 )
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/intents", tags=["intents"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/intents", tags=["intents"], responses=responses(400, 401, 413, 422))
 IntentId = Annotated[str, Path(max_length=64)]
-Price = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+Price = Annotated[StrictFloat, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
 
 
 class IntentIn(Strict):

@@ -15,7 +15,7 @@ from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/moments", tags=["moments"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/moments", tags=["moments"], responses=responses(400, 401, 413, 422))
 MomentId = Annotated[str, Path(max_length=64)]
 
 

@@ -29,7 +29,7 @@ from buurt.web.api.schemas import (
 )
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/offers", tags=["offers"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/offers", tags=["offers"], responses=responses(400, 401, 413, 422))
 OfferId = Annotated[str, Path(max_length=64)]
 
 

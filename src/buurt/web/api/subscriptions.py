@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from buurt.domain.activity import SourceKind, Subscription
 from buurt.services import resources as res
@@ -26,21 +26,25 @@ from buurt.web.api.schemas import (
 from buurt.web.problems import responses
 
 router = APIRouter(
-    prefix="/v1/subscriptions", tags=["subscriptions"], responses=responses(401, 422)
+    prefix="/v1/subscriptions", tags=["subscriptions"], responses=responses(400, 401, 413, 422)
 )
 SubscriptionId = Annotated[str, Path(max_length=64)]
+PREDICATE_PATTERN = (
+    r"^ *[a-z_][a-z0-9_]{0,63} *(==|!=|<=|>=|<|>) *"
+    r'(-?[0-9]{1,15}(\.[0-9]{1,15})?|"[^"\x00]{0,100}"|true|false) *$'
+)
 Predicate = Annotated[
     str,
     Field(
         max_length=200,
-        pattern=r'^\s*[a-z_][a-z0-9_]*\s*(==|!=|<=|>=|<|>)\s*(-?\d{1,15}(\.\d{1,15})?|"[^"\x00]*"|true|false)\s*$',
+        pattern=PREDICATE_PATTERN,
         examples=["price <= 5", 'kind == "solar"', "available == true"],
     ),
 ]
 Categories = Annotated[list[Category], Field(min_length=1, max_length=20)]
 Predicates = Annotated[list[Predicate], Field(max_length=20)]
 WeeklyHours = Annotated[
-    list[Annotated[int, Field(ge=0, le=167)]],
+    list[Annotated[StrictInt, Field(ge=0, le=167)]],
     Field(max_length=168, description="Hours of the week (0 = Monday 00:00) in the circle's time."),
 ]
 
