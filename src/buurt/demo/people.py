@@ -21,7 +21,7 @@ ADMIN_NAME = "Karim El Idrissi"
 ADMIN_EMAIL = "admin@example.org"
 ADMIN_PASSWORD = "beheer-van-de-buurt"  # noqa: S105
 NEIGHBOUR_PASSWORD = "buren-zijn-goud"  # noqa: S105 - shared by every generated neighbour
-NEIGHBOURS = 56
+NEIGHBOURS = 50
 
 # Given and family names by background, with a rough share of the neighbourhood each.
 # fmt: off
