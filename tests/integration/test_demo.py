@@ -12,8 +12,8 @@ from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
 from buurt.domain.activity import Event
-from buurt.domain.community import Business, Circle, Site, Thing, ThingKind
-from buurt.domain.places import Boundary
+from buurt.domain.community import Business, Circle, PrincipalKind, Site, Thing, ThingKind
+from buurt.domain.places import Boundary, Place
 from buurt.services import auth, circles, members
 from buurt.services.auth import AuthenticationFailed
 
@@ -160,23 +160,17 @@ def test_a_circle_of_the_same_name_that_is_not_a_finished_demo_is_refused(
         )
         with services.uow() as uow:
             _, secret = auth.issue_token(
-                uow, auth.PrincipalKind.MEMBER, member.id, "t", services.clock.now()
+                uow, PrincipalKind.MEMBER, member.id, "t", services.clock.now()
             )
             uow.commit()
         circles.create_circle(
             services,
             auth.authenticate(services, secret),
             name=CIRCLE_NAME,
-            boundary=_boundary_of_any_square(),
+            boundary=Boundary(polygon=(Place(52.0, 4.0), Place(52.0, 4.1), Place(52.1, 4.1))),
             timezone="Europe/Amsterdam",
         )
         with pytest.raises(DemoSeedError):
             seed(services)
     finally:
         instance.close()
-
-
-def _boundary_of_any_square() -> Boundary:
-    from buurt.domain.places import Place
-
-    return Boundary(polygon=(Place(52.0, 4.0), Place(52.0, 4.1), Place(52.1, 4.1)))
