@@ -174,3 +174,14 @@ def test_a_circle_of_the_same_name_that_is_not_a_finished_demo_is_refused(
             seed(services)
     finally:
         instance.close()
+
+
+def test_the_shopkeeper_shown_owns_that_business(seeded: tuple[Buurt, DemoSummary]) -> None:
+    instance, summary = seeded
+    _, secret = auth.log_in(
+        instance.services, summary.shopkeeper_email, summary.neighbour_password, "t"
+    )
+    principal = auth.authenticate(instance.services, secret)
+    with instance.services.uow() as uow:
+        owned = [uow.repo(Business).get(b) for b in principal.businesses]
+    assert [b.name for b in owned if b is not None] == [summary.shopkeeper_business]

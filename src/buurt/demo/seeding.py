@@ -93,7 +93,6 @@ class _Seeder:
         self.services = services
         self.now = services.clock.now()
         self.zone = local_zone()
-        self.rng = random.Random(SEED)  # noqa: S311 - demo data, not security
         self.members: dict[str, Member] = {}
         self.homes: dict[str, Place] = {}
         self.secrets: dict[str, str] = {}
@@ -137,7 +136,7 @@ class _Seeder:
     # -- accounts ---------------------------------------------------------------------------
 
     def _register_residents(self) -> None:
-        residents = people.neighbours(self.rng)
+        residents = _residents()
         homes = {f"n{i}": n.home for i, n in enumerate(residents)}
         for thing in catalogue.THINGS:  # a neighbour's things are at their home
             if thing.owner in homes:
@@ -317,6 +316,7 @@ class _Seeder:
 def _summary(
     services: Services, circle: Circle, created: bool, token: str, seconds: float
 ) -> DemoSummary:
+    shop = catalogue.BUSINESSES[0]
     with services.uow() as uow:
         shops = uow.repo(Business).find(circle_id=circle.id)
         kinds = {t.kind for t in uow.repo(Thing).find(circle_id=circle.id)}
@@ -341,4 +341,11 @@ def _summary(
             admin_email=people.ADMIN_EMAIL,
             admin_password=people.ADMIN_PASSWORD,
             neighbour_password=people.NEIGHBOUR_PASSWORD,
+            shopkeeper_email=_residents()[int(shop.owner[1:])].email,
+            shopkeeper_business=shop.name,
         )
+
+
+def _residents() -> list[people.Neighbour]:
+    """The generated neighbours: the same on every run."""
+    return people.neighbours(random.Random(SEED))  # noqa: S311 - demo data, not security

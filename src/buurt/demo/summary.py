@@ -37,6 +37,8 @@ class DemoSummary:
     admin_email: str
     admin_password: str
     neighbour_password: str
+    shopkeeper_email: str  # a neighbour who owns a business, to try the business side
+    shopkeeper_business: str
 
     def counts(self) -> str:
         return (
@@ -60,7 +62,8 @@ class DemoSummary:
         grid.add_row("Admin", f"{self.admin_email}  password [cyan]{self.admin_password}[/]")
         grid.add_row(
             "Neighbours",
-            f"every other …@example.org account  password [cyan]{self.neighbour_password}[/]",
+            f"{self.shopkeeper_email} (owns {self.shopkeeper_business}) and every other "
+            f"…@example.org account  password [cyan]{self.neighbour_password}[/]",
         )
         grid.add_row("Bearer token", Text(self.demo_token, style="green", no_wrap=True))
         when = (
