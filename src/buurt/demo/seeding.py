@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from buurt.demo import catalogue, people, wishes
@@ -43,7 +44,7 @@ from buurt.services import (
     subscriptions,
     things,
 )
-from buurt.services.context import Services
+from buurt.services.context import Passwords, Services
 from buurt.services.principals import Principal
 
 SEED = 20_261_123
@@ -91,6 +92,7 @@ class _Seeder:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        self.cheap = replace(services, passwords=Passwords.of_profile("CHEAPEST"))
         self.now = services.clock.now()
         self.zone = local_zone()
         self.members: dict[str, Member] = {}
@@ -151,8 +153,11 @@ class _Seeder:
 
     def _register(self, who: str, name: str, email: str, password: str, home: Address) -> None:
         circle_id = self.circle_id or None
+        # Fifty generated neighbours share one known password, so their hashes use argon2's
+        # cheapest profile; logging in re-hashes with the standard profile (see auth.log_in).
+        hashing = self.services if who in ("admin", "demo") else self.cheap
         self.members[who] = members.register_member(
-            self.services, name=name, email=email, password=password, circle_id=circle_id
+            hashing, name=name, email=email, password=password, circle_id=circle_id
         )
         self.homes[who] = home.place
 
