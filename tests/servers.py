@@ -16,12 +16,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import psycopg
 from psycopg import sql
 
@@ -220,16 +220,26 @@ class BuurtServer:
 
 @contextlib.contextmanager
 def running_buurt(
-    database_url: str, log: Path, extra_args: Sequence[str] = ()
+    database_url: str,
+    log: Path,
+    extra_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[BuurtServer]:
-    """``buurt serve --db database_url`` on a free port, stopped (SIGTERM) on exit."""
+    """``buurt serve --db database_url`` on a free port, stopped (SIGTERM) on exit.
+
+    ``env`` adds to the environment (``BUURT_*`` settings); the caller's own ``BUURT_*``
+    variables are left out so that a developer's shell cannot change what is tested.
+    """
     port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BUURT_")}
+    environment.update(env or {})
     with log.open("ab") as log_file:
         process = subprocess.Popen(
             [*buurt_command(), "serve", "--db", database_url, "--port", str(port), *extra_args],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=environment,
         )
     server = BuurtServer(process=process, port=port, log=log)
     try:
@@ -245,17 +255,24 @@ def running_buurt(
                 process.wait()
 
 
-def _wait_for_http(server: BuurtServer, timeout: float = 30.0) -> None:
+def _wait_for_http(server: BuurtServer) -> None:
+    try:
+        wait_for_http(f"{server.base_url}/healthz", server.process)
+    except ServerError as error:
+        raise ServerError(f"buurt serve: {error}\n{_tail(server.log)}") from None
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Wait until ``url`` answers 200; fail early if ``process`` (the server) exits."""
     deadline = time.monotonic() + timeout
     while True:
-        if server.process.poll() is not None:
-            message = f"buurt serve exited with {server.process.returncode}"
-            raise ServerError(f"{message}:\n{_tail(server.log)}")
+        if process.poll() is not None:
+            raise ServerError(f"the server exited with {process.returncode}")
         try:
-            if httpx.get(f"{server.base_url}/healthz", timeout=1.0).status_code == 200:
+            if httpx2.get(url, timeout=1.0).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise ServerError(f"buurt serve did not answer /healthz:\n{_tail(server.log)}")
+            raise ServerError(f"{url} did not answer 200 within {timeout:g} s")
         time.sleep(0.05)

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
 from buurt.config import Settings
 from buurt.ports import Clock, SystemClock
-from buurt.services.context import Services
+from buurt.services.context import Passwords, Services
 
 
 @dataclass
@@ -29,5 +29,10 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     engine = create_database_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    services = Services(uow_factory=sql_unit_of_work_factory(engine), clock=clock or SystemClock())
+    passwords = Passwords.of_profile(settings.password_profile)
+    services = Services(
+        uow_factory=sql_unit_of_work_factory(engine),
+        clock=clock or SystemClock(),
+        passwords=passwords,
+    )
     return Buurt(settings=settings, engine=engine, services=services)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -16,5 +18,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    password_profile: Literal["RFC_9106_LOW_MEMORY", "CHEAPEST"] = Field(
+        default="RFC_9106_LOW_MEMORY",
+        description="argon2 parameters for new password hashes; CHEAPEST is for tests only.",
     )
     log_level: str = Field(default="info", description="uvicorn log level.")

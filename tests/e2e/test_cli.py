@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import typer.main
 from typer.testing import CliRunner
@@ -98,8 +98,8 @@ def test_serve_answers_health_checks(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'buurt.db'}"
 
     with running_buurt(url, tmp_path / "serve.log") as server:
-        response = httpx.get(f"{server.base_url}/healthz")
-        docs = httpx.get(f"{server.base_url}/openapi.json")
+        response = httpx2.get(f"{server.base_url}/healthz")
+        docs = httpx2.get(f"{server.base_url}/openapi.json")
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"

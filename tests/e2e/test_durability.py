@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
+import pytest
 
 from tests.servers import running_buurt
 
 SQUARE = [[52.37, 4.89], [52.38, 4.89], [52.38, 4.90], [52.37, 4.90]]
+# Password hashing has nothing to do with durability; the cheap profile keeps the test quick.
+SETTINGS = {"BUURT_PASSWORD_PROFILE": "CHEAPEST"}
 
 
+@pytest.mark.slow
 def test_acknowledged_writes_survive_a_killed_server(database_url: str, tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
 
-    with running_buurt(database_url, log) as server, httpx.Client(base_url=server.base_url) as api:
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
         registered = api.post(
             "/v1/members",
             json={"name": "Anna", "email": "anna@example.org", "password": "correct horse"},
@@ -35,7 +42,10 @@ def test_acknowledged_writes_survive_a_killed_server(database_url: str, tmp_path
         assert created.status_code == 201, created.text
         server.kill()
 
-    with running_buurt(database_url, log) as server, httpx.Client(base_url=server.base_url) as api:
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
         member = api.get("/v1/members/me", headers=auth)
         circle = api.get(f"/v1/circles/{created.json()['id']}", headers=auth)
 

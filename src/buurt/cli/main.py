@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 import buurt
 from buurt.cli import db, serve
+from buurt.domain.errors import DomainError
 
 app = typer.Typer(
     name="buurt",
@@ -37,4 +40,9 @@ def root(
 
 
 def main() -> None:
-    app()
+    """Run the CLI; a refused request is a one-line message and exit status 1, not a traceback."""
+    try:
+        app()
+    except DomainError as error:
+        Console(stderr=True).print(f"[red]{error.title}:[/red] {error.detail}")
+        sys.exit(1)

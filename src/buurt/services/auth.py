@@ -10,7 +10,6 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from buurt.domain.community import Business, Member, Membership, PrincipalKind, Role, Thing
@@ -22,18 +21,10 @@ from buurt.services.context import Services
 from buurt.services.principals import Principal
 
 TOKEN_PREFIX = "bu_"  # noqa: S105 - a marker, not a secret
-_hasher = PasswordHasher()
-# Verifying against a fixed hash when the email is unknown keeps the answer time the same,
-# so login timing does not reveal which emails have an account.
-_UNKNOWN_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AuthenticationFailed(Exception):
     """Missing, unknown, expired or revoked credentials (401 at the edge)."""
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def _digest(secret: str) -> str:
@@ -67,12 +58,17 @@ def log_in(services: Services, email: str, password: str, label: str) -> tuple[A
     with services.uow() as uow:
         found = uow.repo(Member).find(email=email.lower())
         member = found[0] if found else None
+        # Verifying against a throwaway hash when the email is unknown keeps the answer time
+        # the same, so login timing does not reveal which emails have an account.
+        stored = member.password_hash if member else services.passwords.unknown
         try:
-            _hasher.verify(member.password_hash if member else _UNKNOWN_HASH, password)
+            services.passwords.verify(stored, password)
         except (VerificationError, InvalidHashError):
             raise AuthenticationFailed("wrong email or password") from None
         if member is None:
             raise AuthenticationFailed("wrong email or password")
+        if services.passwords.check_needs_rehash(stored):
+            member.password_hash = services.passwords.hash(password)
         token, secret = issue_token(
             uow, PrincipalKind.MEMBER, member.id, label, services.clock.now()
         )

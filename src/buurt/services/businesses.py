@@ -81,6 +81,7 @@ def delete_business(services: Services, principal: Principal, ident: str) -> Non
         business = resources.fetch_for_change(uow, principal, Business, POLICY, ident)
         for site in uow.repo(Site).find(business_id=ident):
             uow.repo(Site).delete(site)
+        uow.flush()
         uow.repo(Business).delete(business)
         uow.commit()
 

@@ -75,6 +75,7 @@ def delete_circle(services: Services, principal: Principal, ident: str) -> None:
             raise Conflict("the circle still has members")
         for membership in memberships:
             uow.repo(Membership).delete(membership)
+        uow.flush()
         uow.repo(Circle).delete(circle)
         uow.commit()
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from buurt.domain.community import Business, Circle, Thing
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
-from buurt.domain.errors import InvalidInput, NotFound, PermissionDenied
+from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -88,7 +88,7 @@ def update_grant(
     with services.uow() as uow:
         consent = resources.fetch_for_change(uow, principal, ConsentGrant, POLICY, ident)
         if consent.revoked_at is not None:
-            raise InvalidInput("a revoked grant cannot be changed; grant anew", "revoked_at")
+            raise Conflict("a revoked grant cannot be changed; grant anew")
         resources.apply_changes(consent, changes)
         uow.commit()
     services.announce("consent.changed", consent)

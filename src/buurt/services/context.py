@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from argon2 import PasswordHasher, profiles
+
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 Listener = Callable[[str, Any], None]
+
+
+class Passwords(PasswordHasher):
+    """Argon2id password hashing, RFC 9106's low-memory profile unless told otherwise."""
+
+    @classmethod
+    def of_profile(cls, name: str) -> Passwords:
+        """Hashing with one of argon2's named profiles (``argon2.profiles``)."""
+        p = getattr(profiles, name)
+        return cls(
+            time_cost=p.time_cost,
+            memory_cost=p.memory_cost,
+            parallelism=p.parallelism,
+            hash_len=p.hash_len,
+            salt_len=p.salt_len,
+            type=p.type,
+        )
+
+    @functools.cached_property
+    def unknown(self) -> str:
+        """A hash of nothing anyone knows, to verify against when an account does not exist."""
+        return self.hash(secrets.token_urlsafe(16))
 
 
 @dataclass
@@ -17,6 +43,7 @@ class Services:
 
     uow_factory: UnitOfWorkFactory
     clock: Clock
+    passwords: Passwords = field(default_factory=Passwords)
     listeners: list[Listener] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:

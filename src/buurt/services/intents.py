@@ -8,7 +8,7 @@ from typing import Any
 
 from buurt.domain.activity import Intent, IntentStatus
 from buurt.domain.categories import check_category
-from buurt.domain.errors import InvalidInput, PermissionDenied
+from buurt.domain.errors import InvalidTransition, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -81,7 +81,7 @@ def update_intent(
         status = changes.get("status")
         moves = _NEXT.get(intent.status, set())
         if status is not None and status != intent.status and status not in moves:
-            raise InvalidInput(f"an {intent.status} intent cannot become {status}", "status")
+            raise InvalidTransition(f"an {intent.status} intent cannot become {status}")
         if "category" in changes:
             check_category(changes["category"])
         resources.apply_changes(intent, changes)

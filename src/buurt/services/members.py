@@ -11,7 +11,6 @@ from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
-from buurt.services.auth import hash_password
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -49,7 +48,7 @@ def register_member(
     services: Services, *, name: str, email: str, password: str, circle_id: str | None
 ) -> Member:
     now = services.clock.now()
-    member = Member(new_id("member"), name, email.lower(), hash_password(password), now)
+    member = Member(new_id("member"), name, email.lower(), services.passwords.hash(password), now)
     with services.uow() as uow:
         if uow.repo(Member).find(email=member.email):
             raise Conflict("an account with this email already exists")
@@ -69,7 +68,7 @@ def update_member(
 ) -> Member:
     changes = dict(changes)
     if "password" in changes:
-        changes["password_hash"] = hash_password(changes.pop("password"))
+        changes["password_hash"] = services.passwords.hash(changes.pop("password"))
     if "email" in changes:
         changes["email"] = changes["email"].lower()
     with services.uow() as uow:

@@ -9,6 +9,7 @@ from buurt.domain.community import OwnerKind, PrincipalKind, Thing, ThingKind, V
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.places import Place
+from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
@@ -98,3 +99,16 @@ def update_thing(
         resources.apply_changes(thing, changes)
         uow.commit()
     return thing
+
+
+def delete_thing(services: Services, principal: Principal, ident: str) -> None:
+    """Delete a thing and revoke its tokens; its past events stay as records."""
+    with services.uow() as uow:
+        thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
+        now = services.clock.now()
+        for token in uow.repo(AccessToken).find(
+            principal_kind=PrincipalKind.THING, principal_id=ident
+        ):
+            token.revoked_at = token.revoked_at or now
+        uow.repo(Thing).delete(thing)
+        uow.commit()

@@ -12,7 +12,7 @@ import buurt
 from buurt.services.context import Services
 from buurt.web import problems
 from buurt.web.api import ROUTERS
-from buurt.web.limits import BodySizeLimit
+from buurt.web.limits import BodyLimit
 
 DESCRIPTION = """
 Buurt matches the needs of a neighbourhood's people, the offers of its businesses and the
@@ -63,5 +63,5 @@ def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> Fast
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app

@@ -93,6 +93,13 @@ class SqlUnitOfWork:
     def repo(self, kind: type[T]) -> Repository[T]:
         return SqlRepository(self.session, kind)
 
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except IntegrityError as error:
+            self.session.rollback()
+            raise Conflict(_integrity_detail(error)) from error
+
     def commit(self) -> None:
         try:
             self.session.commit()

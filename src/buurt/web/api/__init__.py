@@ -3,10 +3,30 @@ dependencies (``deps``: the services, the authenticated principal, paging)."""
 
 from fastapi import APIRouter
 
-from buurt.web.api import auth, circles, members
+from buurt.web.api import (
+    auth,
+    businesses,
+    circles,
+    consents,
+    events,
+    intents,
+    members,
+    moments,
+    offers,
+    subscriptions,
+    things,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
     circles.router,
     members.router,
+    businesses.router,
+    things.router,
+    events.router,
+    intents.router,
+    offers.router,
+    subscriptions.router,
+    moments.router,
+    consents.router,
 ]

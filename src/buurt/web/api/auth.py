@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from buurt.domain.community import PrincipalKind
-from buurt.domain.errors import InvalidInput
 from buurt.domain.tokens import AccessToken
 from buurt.services import auth
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
-from buurt.web.api.schemas import Name, Page, Strict, page_of
+from buurt.web.api.schemas import Instant, Name, Page, Strict, page_of
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=responses(400, 401, 413, 422))
 
 
 class LogIn(Strict):
@@ -26,10 +25,12 @@ class LogIn(Strict):
 
 
 class IssueToken(Strict):
-    principal_kind: PrincipalKind = Field(description="`business` or `thing`.")
+    principal_kind: Literal[PrincipalKind.BUSINESS, PrincipalKind.THING] = Field(
+        description="`business` or `thing`: members log in with their password instead."
+    )
     principal_id: str = Field(max_length=32)
     label: Name = "api"
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
 
 
 class TokenOut(BaseModel):
@@ -61,8 +62,6 @@ def log_in(body: LogIn, services: ServicesDep) -> NewToken:
 @router.post("/tokens/issue", status_code=201, responses=responses(403, 404))
 def issue(body: IssueToken, services: ServicesDep, principal: PrincipalDep) -> NewToken:
     """Issue a token for a business you own or a thing you own (the thing's MQTT/HTTP key)."""
-    if body.principal_kind is PrincipalKind.MEMBER:
-        raise InvalidInput("members log in with their password", "principal_kind")
     token, secret = auth.issue_principal_token(
         services, principal, body.principal_kind, body.principal_id, body.label, body.expires_at
     )

@@ -7,7 +7,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from buurt.domain.community import Circle, Role
 from buurt.services import circles
@@ -25,18 +25,26 @@ from buurt.web.api.schemas import (
 )
 from buurt.web.problems import responses
 
-router = APIRouter(prefix="/v1/circles", tags=["circles"], responses=responses(401, 422))
+router = APIRouter(prefix="/v1/circles", tags=["circles"], responses=responses(400, 401, 413, 422))
 CircleId = Annotated[str, Path(max_length=64)]
-Timezone = Annotated[
-    str,
-    Field(max_length=64, examples=["Europe/Amsterdam"], description="An IANA timezone name."),
-]
+TIMEZONES = sorted(available_timezones())
 
 
-def _check_timezone(value: str | None) -> str | None:
-    if value is not None and value not in available_timezones():
+def _check_timezone(value: str) -> str:
+    if value not in TIMEZONES:
         raise ValueError(f"{value!r} is not an IANA timezone name such as 'Europe/Amsterdam'")
     return value
+
+
+Timezone = Annotated[
+    str,
+    AfterValidator(_check_timezone),
+    Field(
+        examples=["Europe/Amsterdam"],
+        description="An IANA timezone name.",
+        json_schema_extra={"enum": TIMEZONES},
+    ),
+]
 
 
 class CircleIn(Strict):
@@ -45,16 +53,12 @@ class CircleIn(Strict):
     timezone: Timezone = "Europe/Amsterdam"
     description: Text = ""
 
-    _tz = field_validator("timezone")(_check_timezone)
-
 
 class CircleUpdate(Strict):
     name: Name | None = None
     boundary: BoundaryModel | None = None
     timezone: Timezone | None = None
     description: Text | None = None
-
-    _tz = field_validator("timezone")(_check_timezone)
 
 
 class CircleOut(BaseModel):

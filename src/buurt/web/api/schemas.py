@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    Tag,
+)
+from pydantic import Strict as PydanticStrict
 
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import Page as StorePage
@@ -15,9 +29,12 @@ M = TypeVar("M", bound=BaseModel)
 
 # NUL characters are refused everywhere: PostgreSQL cannot store them in text.
 Text = Annotated[str, Field(max_length=2000, pattern=r"^[^\x00]*$")]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")]
-Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+# Patterns avoid `\s`: ECMA (what clients check against) and Rust regex disagree on it.
+Name = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*[^\x00 \t\r\n][^\x00]*$")
+]
+Lat = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
+Lon = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
 Category = Annotated[
     str,
     Field(
@@ -28,16 +45,46 @@ Category = Annotated[
 ]
 H3Cell = Annotated[str, Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"])]
 AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
-AttributeValue = Annotated[bool | int | float | Text | None, Field(union_mode="left_to_right")]
-Attributes = Annotated[dict[AttributeName, AttributeValue], Field(max_length=100)]
-BoundedInt = Annotated[int, Field(ge=0, le=1_000_000_000)]
+# Smart union with strict members: `1` stays a number and `true` a boolean.
+AttributeValue = Annotated[
+    StrictBool | StrictInt | Annotated[StrictFloat, Field(allow_inf_nan=False)] | Text | None,
+    Field(union_mode="smart"),
+]
+# Pydantic states the key rule as patternProperties only; without additionalProperties the
+# schema would admit any other key, which the validator refuses.
+Attributes = Annotated[
+    dict[AttributeName, AttributeValue],
+    Field(max_length=100, json_schema_extra={"additionalProperties": False}),
+]
+BoundedInt = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+
+
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError(
+            "an instant is an ISO 8601 text with an offset, like 2026-11-24T08:00:00+01:00"
+        )
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_text_only),
+    AfterValidator(lambda moment: moment.astimezone(UTC)),
+    Field(description="An instant with a timezone offset; answered in UTC."),
+]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", from_attributes=True)
+    """A request body: unknown fields are refused. Numbers and instants are strict types
+    (``false`` is not a number, ``0`` not a time); enums and strings are read from JSON text."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class PlaceModel(Strict):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
     lat: Lat
     lon: Lon
 
@@ -50,13 +97,17 @@ class CircleAreaModel(Strict):
 
     lat: Lat
     lon: Lon
-    radius_m: float = Field(gt=0, le=Area.MAX_RADIUS_M, allow_inf_nan=False)
+    radius_m: StrictFloat = Field(gt=0, le=Area.MAX_RADIUS_M, allow_inf_nan=False)
+
+
+# Not strict, so a JSON array may stand for the (lat, lon) pair; the numbers stay strict.
+Vertex = Annotated[tuple[Lat, Lon], PydanticStrict(strict=False)]
 
 
 class PolygonModel(Strict):
     """A polygon: at least three (lat, lon) vertices."""
 
-    polygon: list[tuple[Lat, Lon]] = Field(min_length=3, max_length=1000)
+    polygon: list[Vertex] = Field(min_length=3, max_length=1000)
 
 
 class CellsModel(Strict):
@@ -69,8 +120,39 @@ def _as_json(value: Any) -> Any:
     return value.to_json() if isinstance(value, Area | Boundary) else value
 
 
-AreaModel = Annotated[CircleAreaModel | PolygonModel | CellsModel, BeforeValidator(_as_json)]
-BoundaryModel = Annotated[PolygonModel | CellsModel, BeforeValidator(_as_json)]
+def _shape(value: Any) -> str | None:
+    """Which area shape a body is, by its keys, so errors speak of that shape only."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if not isinstance(value, dict):
+        return None
+    keys = value.keys()
+    for tag in ("polygon", "cells"):
+        if tag in keys:
+            return tag
+    return "circle" if "lat" in keys or "radius_m" in keys else None
+
+
+AreaModel = Annotated[
+    Annotated[CircleAreaModel, Tag("circle")]
+    | Annotated[PolygonModel, Tag("polygon")]
+    | Annotated[CellsModel, Tag("cells")],
+    Discriminator(
+        _shape,
+        custom_error_type="area_shape",
+        custom_error_message="an area is {lat, lon, radius_m}, {polygon} or {cells}",
+    ),
+    BeforeValidator(_as_json),
+]
+BoundaryModel = Annotated[
+    Annotated[PolygonModel, Tag("polygon")] | Annotated[CellsModel, Tag("cells")],
+    Discriminator(
+        _shape,
+        custom_error_type="boundary_shape",
+        custom_error_message="a boundary is {polygon} or {cells}",
+    ),
+    BeforeValidator(_as_json),
+]
 
 
 def area_to_domain(model: CircleAreaModel | PolygonModel | CellsModel) -> Area:

@@ -1,0 +1,187 @@
+"""The demo neighbourhood seeded into a real SQLite file through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from buurt.bootstrap import Buurt, build
+from buurt.config import Settings
+from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
+from buurt.domain.activity import Event
+from buurt.domain.community import Business, Circle, PrincipalKind, Site, Thing, ThingKind
+from buurt.domain.places import Boundary, Place
+from buurt.services import auth, circles, members
+from buurt.services.auth import AuthenticationFailed
+
+pytestmark = pytest.mark.slow  # hashing 52 passwords with argon2 takes ~10 s
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Buurt, DemoSummary]]:
+    path = tmp_path_factory.mktemp("demo") / "d.db"
+    instance = build(Settings(database_url=f"sqlite:///{path}"))
+    try:
+        yield instance, seed(instance.services)
+    finally:
+        instance.close()
+
+
+def _boundary(instance: Buurt, circle_id: str) -> Boundary:
+    with instance.services.uow() as uow:
+        circle = uow.repo(Circle).get(circle_id)
+    assert circle is not None
+    return circle.boundary
+
+
+def test_seed_gives_the_promised_neighbourhood(seeded: tuple[Buurt, DemoSummary]) -> None:
+    _, summary = seeded
+    assert summary.created
+    assert summary.circle_name == CIRCLE_NAME
+    assert summary.members >= 50
+    assert summary.businesses >= 10
+    assert summary.things >= 30
+    assert summary.thing_kinds >= 5
+    assert summary.events > 500
+    assert summary.intents >= 10
+    assert summary.offers >= 10
+    assert summary.subscriptions >= 10
+    assert summary.consents >= 5
+
+
+def test_every_business_has_one_or_two_sites_inside_the_boundary(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, summary = seeded
+    boundary = _boundary(instance, summary.circle_id)
+    assert 12 <= len(boundary.polygon) <= 20
+    with instance.services.uow() as uow:
+        shops = uow.repo(Business).find(circle_id=summary.circle_id)
+        sites = {b.name: uow.repo(Site).find(business_id=b.id) for b in shops}
+    assert len(shops) >= 10
+    for name, found in sites.items():
+        assert 1 <= len(found) <= 2, name
+        for site in found:
+            assert boundary.contains(site.place), (name, site.address)
+            assert site.address.endswith("Amsterdam")
+
+
+def test_things_have_owners_and_a_day_of_fitting_readings(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, summary = seeded
+    boundary = _boundary(instance, summary.circle_id)
+    expected = {
+        ThingKind.SOLAR_INVERTER: {"power_w", "energy_wh"},
+        ThingKind.PARKING_SENSOR: {"occupied"},
+        ThingKind.FRIDGE: {"item", "level"},
+        ThingKind.CARGO_BIKE: {"available", "battery_pct"},
+        ThingKind.AIR_QUALITY: {"pm25", "no2"},
+    }
+    with instance.services.uow() as uow:
+        found = uow.repo(Thing).find(circle_id=summary.circle_id)
+        readings = {t.id: uow.repo(Event).find(source_id=t.id) for t in found}
+    assert {t.kind for t in found} >= set(expected)
+    assert {t.owner_kind.value for t in found} == {"member", "business", "circle"}
+    assert len({t.visibility for t in found}) == 3
+    for thing in found:
+        assert boundary.contains(thing.place), thing.name
+        events = readings[thing.id]
+        assert events, thing.name
+        span = max(e.occurred_at for e in events) - min(e.occurred_at for e in events)
+        if thing.kind not in (ThingKind.PARKING_SENSOR, ThingKind.FRIDGE):
+            assert span.total_seconds() >= 22 * 3600, thing.name
+        for event in events:
+            assert expected.get(thing.kind, set()) <= set(event.attributes), thing.name
+        latest = max(events, key=lambda e: e.occurred_at)
+        assert thing.state == {**thing.state, **latest.attributes}
+    solar = [e for t in found if t.kind is ThingKind.SOLAR_INVERTER for e in readings[t.id]]
+    assert min(e.attributes["power_w"] for e in solar) == 0  # the night
+    assert max(e.attributes["power_w"] for e in solar) > 0
+
+
+def test_seeding_again_changes_no_counts_and_issues_a_new_token(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, first = seeded
+    again = seed(instance.services)
+    assert not again.created
+    assert again.counts() == first.counts()
+    assert again.circle_id == first.circle_id
+    assert again.demo_token != first.demo_token
+    with instance.services.uow() as uow:
+        assert len(uow.repo(Circle).find(name=CIRCLE_NAME)) == 1
+
+
+def test_the_demo_member_logs_in_with_the_printed_password(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, summary = seeded
+    services = instance.services
+    _, secret = auth.log_in(services, summary.demo_email, summary.demo_password, "test")
+    principal = auth.authenticate(services, secret)
+    assert summary.circle_id in principal.circles
+    assert auth.authenticate(services, summary.demo_token).id == principal.id
+    with pytest.raises(AuthenticationFailed):
+        auth.log_in(services, summary.demo_email, "not the password", "test")
+
+
+def test_the_admin_administers_the_circle(seeded: tuple[Buurt, DemoSummary]) -> None:
+    instance, summary = seeded
+    _, secret = auth.log_in(instance.services, summary.admin_email, summary.admin_password, "t")
+    assert summary.circle_id in auth.authenticate(instance.services, secret).admin_of
+
+
+def test_the_panel_shows_where_and_how_to_log_in(seeded: tuple[Buurt, DemoSummary]) -> None:
+    _, summary = seeded
+    console = Console(record=True, width=120)
+    console.print(summary.render(Settings(host="0.0.0.0", port=8123)))
+    text = console.export_text()
+    assert "http://127.0.0.1:8123" in text
+    assert "http://127.0.0.1:8123/docs" in text
+    for shown in (summary.demo_email, summary.demo_password, summary.admin_email):
+        assert shown in text
+    assert summary.admin_password in text
+    assert f"Authorization: Bearer {summary.demo_token}" in text
+    assert "curl -s http://127.0.0.1:8123/v1/members/me" in text
+
+
+def test_a_circle_of_the_same_name_that_is_not_a_finished_demo_is_refused(
+    tmp_path: Path,
+) -> None:
+    instance = build(Settings(database_url=f"sqlite:///{tmp_path}/other.db"))
+    try:
+        services = instance.services
+        member = members.register_member(
+            services, name="Someone", email="someone@example.org", password="pw", circle_id=None
+        )
+        with services.uow() as uow:
+            _, secret = auth.issue_token(
+                uow, PrincipalKind.MEMBER, member.id, "t", services.clock.now()
+            )
+            uow.commit()
+        circles.create_circle(
+            services,
+            auth.authenticate(services, secret),
+            name=CIRCLE_NAME,
+            boundary=Boundary(polygon=(Place(52.0, 4.0), Place(52.0, 4.1), Place(52.1, 4.1))),
+            timezone="Europe/Amsterdam",
+        )
+        with pytest.raises(DemoSeedError):
+            seed(services)
+    finally:
+        instance.close()
+
+
+def test_the_shopkeeper_shown_owns_that_business(seeded: tuple[Buurt, DemoSummary]) -> None:
+    instance, summary = seeded
+    _, secret = auth.log_in(
+        instance.services, summary.shopkeeper_email, summary.neighbour_password, "t"
+    )
+    principal = auth.authenticate(instance.services, secret)
+    with instance.services.uow() as uow:
+        owned = [uow.repo(Business).get(b) for b in principal.businesses]
+    assert [b.name for b in owned if b is not None] == [summary.shopkeeper_business]
