@@ -1,9 +1,11 @@
 """Fixtures every test may use.
 
 Databases: ``database_url`` is parametrized over SQLite and PostgreSQL (ids ``sqlite`` and
-``postgresql``) and gives a migrated, empty-of-data database per test; ``empty_database_url``
-gives one with no tables at all. Both are copies of templates made once per session, so a test
-pays milliseconds for its database, not a migration.
+``postgresql``) and gives a database at the newest schema with no rows in it; treat its schema
+as read-only. ``empty_database_url`` gives one without any tables, for migration tests. SQLite
+files are copies of templates made once per session; on PostgreSQL, ``database_url`` is one
+database per session whose rows are deleted after each test (milliseconds, where a new database
+costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
 
 The application: ``instance`` (a wired ``Buurt`` on ``database_url``), ``services`` and
 ``client`` (a ``TestClient`` on the HTTP API).
@@ -19,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from buurt.adapters.store import create_database_engine, upgrade
+from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.services.context import Services
@@ -79,30 +82,40 @@ def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path
     return {"empty": empty, "migrated": migrated}
 
 
-def _database(request: pytest.FixtureRequest, tmp_path: Path, template: str) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path / "buurt.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_templates")[template], path)
-        yield f"sqlite:///{path}"
-        return
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = server.create_database(
-        PG_MIGRATED_TEMPLATE if template == "migrated" else PG_EMPTY_TEMPLATE
-    )
-    yield server.url(name)
-    server.drop_database(name)
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: PostgresServer) -> str:
+    """The session's PostgreSQL database at the newest schema (``database_url`` empties it)."""
+    return postgres_server.create_database(PG_MIGRATED_TEMPLATE)
+
+
+def _sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path, template: str) -> str:
+    path = tmp_path / "buurt.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_templates")[template], path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database at the newest schema, on each backend."""
-    yield from _database(request, tmp_path, "migrated")
+    """A database at the newest schema without rows, on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_copy(request, tmp_path, "migrated")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name: str = request.getfixturevalue("postgres_database")
+    yield server.url(name)
+    server.empty_database(name, [table.name for table in reversed(metadata.sorted_tables)])
 
 
 @pytest.fixture(params=BACKENDS)
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database without any tables (PostgreSQL has PostGIS), on each backend."""
-    yield from _database(request, tmp_path, "empty")
+    """A new database without any tables (PostgreSQL has PostGIS), on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_copy(request, tmp_path, "empty")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database(PG_EMPTY_TEMPLATE)
+    yield server.url(name)
+    server.drop_database(name)
 
 
 @pytest.fixture

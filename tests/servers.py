@@ -71,6 +71,7 @@ class PostgresServer:
     process: subprocess.Popen[bytes]
     _names: Iterator[int] = field(default_factory=itertools.count)
     _admin: psycopg.Connection[Any] | None = None
+    _cleaners: dict[str, psycopg.Connection[Any]] = field(default_factory=dict)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -85,9 +86,10 @@ class PostgresServer:
         name = name or f"test_{os.getpid()}_{next(self._names)}"
         statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
-            # FILE_COPY copies the files instead of WAL-logging every block of the template;
-            # with fsync off its checkpoint is cheap, and it was never slower in our runs.
-            statement += sql.SQL(" TEMPLATE {} STRATEGY FILE_COPY").format(sql.Identifier(template))
+            # The default WAL_LOG strategy, not FILE_COPY: FILE_COPY forces a checkpoint, which
+            # also has to unlink the files of the database the previous test dropped, and took
+            # 0.3 s instead of 0.05 s per database in our measurements.
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         self._administer(statement)
         return name
 
@@ -96,10 +98,29 @@ class PostgresServer:
         statement = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         self._administer(statement)
 
+    def empty_database(self, name: str, tables: Sequence[str]) -> None:
+        """Delete every row of ``tables`` (give children before parents) in one transaction,
+        after ending the connections a test left open, so none can hold a lock or see a row.
+
+        A few milliseconds, where a new database costs 0.05 to 0.5 s on a busy machine.
+        """
+        cleaner = self._cleaners.get(name)
+        if cleaner is None or cleaner.closed:
+            cleaner = self._cleaners[name] = self.connect(name)
+        cleaner.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        with cleaner.transaction():
+            for table in tables:
+                cleaner.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+
     def close(self) -> None:
-        if self._admin is not None:
-            self._admin.close()
-            self._admin = None
+        for connection in [self._admin, *self._cleaners.values()]:
+            if connection is not None:
+                connection.close()
+        self._admin = None
+        self._cleaners.clear()
 
     def _administer(self, statement: sql.Composed) -> None:
         # One connection for every CREATE/DROP DATABASE: a new backend per test costs more
