@@ -35,4 +35,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         clock=clock or SystemClock(),
         passwords=passwords,
     )
+    with services.uow() as uow:
+        services.consent_book.load(uow)
+    services.listeners.append(services.consent_book.listen)
     return Buurt(settings=settings, engine=engine, services=services)

@@ -11,6 +11,7 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from buurt.services.consent_check import ConsentBook
 
 Listener = Callable[[str, Any], None]
 
@@ -44,6 +45,7 @@ class Services:
     uow_factory: UnitOfWorkFactory
     clock: Clock
     passwords: Passwords = field(default_factory=Passwords)
+    consent_book: ConsentBook = field(default_factory=ConsentBook)
     listeners: list[Listener] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.api.conftest import BOUNDARY, HOME, PASSWORD
+from tests.actors import BOUNDARY, HOME, PASSWORD
 from tests.servers import free_port, wait_for_http
 
 HERE = Path(__file__).parent

@@ -6,7 +6,6 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
@@ -77,8 +76,7 @@ class World:
     bakery_actor: Actor
 
 
-@pytest.fixture
-def world(client: TestClient) -> World:
+def make_world(client: TestClient) -> World:
     admin = register(client, "Ada Admin")
     circle = admin.created("/v1/circles", {"name": "Indische Buurt", "boundary": BOUNDARY})
     ann = register(client, "Ann", circle["id"])
