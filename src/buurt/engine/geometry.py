@@ -19,8 +19,9 @@ EARTH_RADIUS_M = 6_371_008.8
 # circumradius bounds every point of the cell, the extra percent absorbs rounding.
 _SAFETY = 1.01
 # The finest resolution is used while an area spans at most this many cell edges.
-_EDGES_PER_AREA = 6.0
+EDGES_PER_AREA = 8.0
 _DISK_CACHE_LIMIT = 50_000
+_DISK_SIZES = (2, 4, 6, 9, 13, 19, 28, 40)
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -102,7 +103,7 @@ def average_edge_m(resolution: int) -> float:
 def resolution_for_span(span_m: float, finest: int) -> int:
     """The finest resolution (<= ``finest``) whose cells are not tiny next to ``span_m``."""
     resolution = finest
-    while resolution > 0 and span_m > _EDGES_PER_AREA * average_edge_m(resolution):
+    while resolution > 0 and span_m > EDGES_PER_AREA * average_edge_m(resolution):
         resolution -= 1
     return resolution
 
@@ -122,51 +123,68 @@ def _neighbour_spacing_m(cell: int) -> float:
     return min(haversine_m(lat, lon, *cell_geometry(c)[:2]) for c in others)
 
 
-_Disk = tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]
-]
+# Cells, their centres on the unit sphere and circumradii in radians.
+_Disk = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
 _disks: dict[tuple[int, int], _Disk] = {}
 
 
-def _disk(cell: int, k: int) -> _Disk:
-    """Cells within grid distance ``k`` with their centres and circumradii, memoised."""
+@lru_cache(maxsize=200_000)
+def _cell_sphere(cell: int) -> tuple[float, float, float, float]:
+    """A cell's centre on the unit sphere and its circumradius in radians."""
+    lat, lon, radius = cell_geometry(cell)
+    return (*unit_vector(lat, lon), radius / EARTH_RADIUS_M)
+
+
+def _disk_of(cells: list[int]) -> _Disk:
+    ordered = sorted(cells)
+    table = np.array([_cell_sphere(c) for c in ordered], dtype=np.float64).reshape(-1, 4)
+    return np.array(ordered, dtype=np.int64), table[:, :3].copy(), table[:, 3].copy()
+
+
+def disk(cell: int, k: int) -> _Disk:
+    """Cells within grid distance ``k``, memoised: hot spots share a few centre cells."""
     found = _disks.get((cell, k))
     if found is None:
         if len(_disks) >= _DISK_CACHE_LIMIT:
             _disks.clear()
-        cells = np.array(sorted(h3i.grid_disk(cell, k)), dtype=np.int64)
-        geo = np.array([cell_geometry(int(c)) for c in cells], dtype=np.float64).reshape(-1, 3)
-        found = (cells, geo[:, 0].copy(), geo[:, 1].copy(), geo[:, 2].copy())
+        found = _disk_of(h3i.grid_disk(cell, k))
         _disks[(cell, k)] = found
     return found
 
 
-def _disk_radius(cell: int, reach_m: float) -> int:
+def disk_radius(cell: int, reach_m: float) -> int:
     """A grid distance whose disk holds every cell centre within ``reach_m`` of ``cell``."""
     spacing = _neighbour_spacing_m(cell)
     # Centre spacing shrinks a little away from the centre cell; 0.7 keeps a wide margin.
-    return max(1, math.ceil(reach_m / (0.7 * spacing)) + 1)
+    k = max(1, math.ceil(reach_m / (0.7 * spacing)) + 1)
+    # A few disk sizes per cell keep the memo small; a larger disk is only filtered more.
+    return next((q for q in _DISK_SIZES if q >= k), k)
+
+
+@lru_cache(maxsize=1)
+def res0_disk() -> _Disk:
+    """All 122 resolution-0 cells, for circles so wide that only they make sense."""
+    return _disk_of(list(h3i.get_res0_cells()))
 
 
 def circle_resolution(radius_m: float, finest: int) -> int:
     return resolution_for_span(2.0 * radius_m, finest)
 
 
-def cover_circle(lat: float, lon: float, radius_m: float, resolution: int) -> list[int]:
-    """H3 cells at ``resolution`` that may hold a point within ``radius_m`` of the centre."""
-    if radius_m / EARTH_RADIUS_M >= 1.0 or resolution == 0:
-        cells = np.array(sorted(h3i.get_res0_cells()), dtype=np.int64)
-        if resolution > 0:
-            raise ValueError("a circle wider than a radian must be covered at resolution 0")
-        geo = np.array([cell_geometry(int(c)) for c in cells], dtype=np.float64)
-        dist = haversine_many_m(lat, lon, geo[:, 0], geo[:, 1])
-        return [int(c) for c in cells[dist <= radius_m + geo[:, 2]]]
-    centre = h3i.latlng_to_cell(lat, lon, resolution)
-    _, _, own_radius = cell_geometry(centre)
-    k = _disk_radius(centre, radius_m + 2.0 * own_radius)
-    cells, lats, lons, radii = _disk(centre, k)
-    dist = haversine_many_m(lat, lon, lats, lons)
-    return [int(c) for c in cells[dist <= radius_m + radii]]
+def cover_circle(
+    lat: float, lon: float, radius_m: float, resolution: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Cells at ``resolution`` that may hold a point within ``radius_m`` of the centre, and
+    their centres on the unit sphere."""
+    if resolution == 0:
+        cells, xyz, radii = res0_disk()
+    else:
+        centre = h3i.latlng_to_cell(lat, lon, resolution)
+        k = disk_radius(centre, radius_m + 2.0 * cell_geometry(centre)[2])
+        cells, xyz, radii = disk(centre, k)
+    reach = np.minimum(np.pi, radii + radius_m / EARTH_RADIUS_M)
+    keep = xyz @ np.array(unit_vector(lat, lon)) >= np.cos(reach)
+    return cells[keep], xyz[keep]
 
 
 def cover_ring(ring: Sequence[tuple[float, float]], finest: int) -> tuple[int, list[int]]:
@@ -194,9 +212,10 @@ def cover_ring(ring: Sequence[tuple[float, float]], finest: int) -> tuple[int, l
         (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2, resolution
     )
     _, _, own_radius = cell_geometry(centre)
-    k = _disk_radius(centre, span / 2.0 + 2.0 * own_radius)
-    cells, c_lats, c_lons, _ = _disk(centre, k)
-    inside = points_in_ring(c_lats, c_lons, ring)
+    k = disk_radius(centre, span / 2.0 + 2.0 * own_radius)
+    cells = disk(centre, k)[0]
+    centres = np.array([cell_geometry(c)[:2] for c in cells.tolist()], dtype=np.float64)
+    inside = points_in_ring(centres[:, 0], centres[:, 1], ring)
     found.update(int(c) for c in cells[inside])
     buffered: set[int] = set()
     for cell in found:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import h3
@@ -22,6 +20,8 @@ import h3.api.basic_int as h3i
 import numpy as np
 import numpy.typing as npt
 
+from buurt.engine.bulk import load_circles
+from buurt.engine.checks import Check
 from buurt.engine.geometry import (
     chord_squared,
     circle_resolution,
@@ -36,57 +36,22 @@ from buurt.engine.model import (
     Publication,
     Standing,
     category_ancestors,
-    category_matches,
 )
-from buurt.engine.postings import DEAD_KEY, Column, Postings, Value, sentinel
-from buurt.engine.predicates import COMPARE, kind_of
-from buurt.engine.reference import hour_of_week, standing_matches
+from buurt.engine.postings import Column, Postings, Value
+from buurt.engine.rows import fast_thresholds, prune_categories, to_microseconds
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-# Beyond 2**53 a float64 cannot hold every integer, so such numbers take the exact slow path.
-_EXACT_LIMIT = 2**53
 _EMPTY = np.empty(0, dtype=np.int64)
-_TIGHTEST = {"<": min, "<=": min, ">": max, ">=": max}
-
-
-def to_microseconds(moment: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime."""
-    return (moment - _EPOCH) // _MICROSECOND
 
 
 @dataclass(slots=True)
 class _Plan:
-    """Where and how one standing is posted."""
+    """Where and how one standing is posted: one geometry row per cell (see ``postings``)."""
 
     categories: list[str]
     cells: list[int]
-    centre: tuple[float, float, float] | None
-    chord2: float
+    rows: npt.NDArray[np.float64]
     slow: bool
     values: dict[Column, Value] = field(default_factory=dict)
-
-
-def prune_categories(categories: Iterable[str]) -> list[str]:
-    """Drop categories already implied by an ancestor in the same standing."""
-    unique = sorted(set(categories))
-    return [c for c in unique if not any(o != c and category_matches(o, c) for o in unique)]
-
-
-def fast_thresholds(standing: Standing) -> dict[Column, Value] | None:
-    """The numeric predicates as column thresholds, or ``None`` if one needs the slow path."""
-    values: dict[Column, Value] = {}
-    for predicate in standing.predicates:
-        value = predicate.value
-        if predicate.op in ("==", "!=") or kind_of(value) != "number":
-            return None
-        number = float(value)
-        if number != value or abs(number) >= _EXACT_LIMIT:
-            return None
-        column: Column = ("num", predicate.field, predicate.op)
-        old = values.get(column)
-        values[column] = number if old is None else _TIGHTEST[predicate.op](old, number)
-    return values
 
 
 class MatchIndex:
@@ -99,7 +64,8 @@ class MatchIndex:
         self._zone = ZoneInfo(timezone)
         self._resolution = resolution
         self._by_category: dict[str, dict[int, Postings]] = {}
-        self._where: dict[int, tuple[Postings, ...]] = {}
+        self._where: dict[int, npt.NDArray[np.int32]] = {}  # key -> posting list idents
+        self._registry: list[Postings] = []
         self._slow: dict[int, Standing] = {}
         self._resolutions: list[int] = []
         self._patterns: dict[frozenset[int], int] = {frozenset(range(HOURS_PER_WEEK)): 0}
@@ -118,76 +84,103 @@ class MatchIndex:
         """Post a standing; a standing with the same key is replaced."""
         plan = self._plan(standing)
         self.remove(standing.key)
-        lists: list[Postings] = []
+        idents: list[int] = []
+        key, rows, values, slow = standing.key, plan.rows, plan.values, plan.slow
         for category in plan.categories:
-            by_cell = self._by_category.setdefault(category, {})
-            for cell in plan.cells:
-                postings = by_cell.get(cell)
-                if postings is None:
-                    postings = self._new_postings(cell)
-                    by_cell[cell] = postings
-                postings.append(standing.key, self._geo_row(plan, postings), plan.values)
-                lists.append(postings)
-        self._where[standing.key] = tuple(lists)
-        if plan.slow:
-            self._slow[standing.key] = standing
+            for j, cell in enumerate(plan.cells):
+                postings = self._postings(category, cell)
+                postings.append(key, rows[j], values, slow)
+                idents.append(postings.ident)
+        self._where[key] = np.array(idents, dtype=np.int32)
+        if slow:
+            self._slow[key] = standing
 
     def extend(self, standings: Iterable[Standing]) -> None:
-        """Add many standings (a rebuild from the store goes through here)."""
+        """Add many standings, as ``add`` would one by one (a later duplicate key wins).
+
+        A rebuild from the store goes through here: circles are covered in vectorised batches
+        and every posting list is written once, as slices of a few shared arrays.
+        """
+        batch: dict[int, Standing] = {}
         for standing in standings:
-            self.add(standing)
+            batch.pop(standing.key, None)
+            batch[standing.key] = standing
+        circles: list[Standing] = []
+        for key, standing in batch.items():
+            self.remove(key)
+            if isinstance(standing.area, CircleArea) and fast_thresholds(standing) is not None:
+                circles.append(standing)
+            else:
+                self.add(standing)
+        load_circles(self, circles)
 
     def remove(self, key: int) -> None:
         """Withdraw a standing; an unknown key is ignored."""
-        lists = self._where.pop(key, None)
-        if lists is None:
+        idents = self._where.pop(key, None)
+        if idents is None:
             return
-        for postings in lists:
-            postings.kill(key)
+        registry = self._registry
+        for ident in idents.tolist():
+            registry[ident].kill(key)
         self._slow.pop(key, None)
+
+    def _postings(self, category: str, cell: int) -> Postings:
+        """The posting list of (category, cell), created on first use."""
+        by_cell = self._by_category.get(category)
+        if by_cell is None:
+            by_cell = self._by_category[category] = {}
+        postings = by_cell.get(cell)
+        if postings is None:
+            postings = by_cell[cell] = self._new_postings(cell)
+        return postings
 
     def _new_postings(self, cell: int) -> Postings:
         resolution = h3i.get_resolution(cell)
         if resolution not in self._resolutions:
             self._resolutions = sorted([*self._resolutions, resolution])
-        return Postings(cell, unit_vector(*h3i.cell_to_latlng(cell)))
+        postings = Postings(cell, unit_vector(*h3i.cell_to_latlng(cell)), len(self._registry))
+        self._registry.append(postings)
+        return postings
 
     def _plan(self, standing: Standing) -> _Plan:
         area = standing.area
         values = fast_thresholds(standing)
         slow = values is None or not isinstance(area, CircleArea | CellsArea)
-        centre: tuple[float, float, float] | None = None
-        chord2 = np.inf
         if isinstance(area, CircleArea):
             resolution = circle_resolution(area.radius_m, self._resolution)
-            cells = cover_circle(area.lat, area.lon, area.radius_m, resolution)
-            centre, chord2 = unit_vector(area.lat, area.lon), chord_squared(area.radius_m)
-        elif isinstance(area, CellsArea):
-            cells = sorted(_cell_int(c) for c in area.cells)
+            cell_array, xyz = cover_circle(area.lat, area.lon, area.radius_m, resolution)
+            cells = cell_array.tolist()
+            rows = np.empty((len(cells), 4), dtype=np.float64)
+            rows[:, :3] = np.asarray(unit_vector(area.lat, area.lon)) - xyz
+            chord2 = chord_squared(area.radius_m)
+            if chord2 == np.inf:
+                rows[:, 3] = np.inf
+            else:
+                rows[:, 3] = chord2 - np.einsum("ij,ij->i", rows[:, :3], rows[:, :3])
         else:
-            cells = cover_ring(area.ring, self._resolution)[1]
-        plan = _Plan(prune_categories(standing.categories), cells, centre, chord2, slow)
+            if isinstance(area, CellsArea):
+                cells = sorted(_cell_int(c) for c in area.cells)
+            else:
+                cells = cover_ring(area.ring, self._resolution)[1]
+            rows = np.zeros((len(cells), 4), dtype=np.float64)
+            rows[:, 3] = np.inf
+        if slow:
+            rows[:, 3] = np.nan
+        plan = _Plan(prune_categories(standing.categories), cells, rows, slow)
         if values is not None and not slow:
-            plan.values = values
-            if standing.weekly is not None:
-                plan.values[("week",)] = self._pattern_id(standing.weekly.hours)
-            if standing.absolute is not None:
-                if standing.absolute.start is not None:
-                    plan.values[("start",)] = to_microseconds(standing.absolute.start)
-                if standing.absolute.end is not None:
-                    plan.values[("end",)] = to_microseconds(standing.absolute.end)
+            plan.values = self._with_times(standing, values)
         return plan
 
-    @staticmethod
-    def _geo_row(plan: _Plan, postings: Postings) -> tuple[float, float, float, float]:
-        if plan.slow:
-            return (0.0, 0.0, 0.0, np.nan)
-        if plan.centre is None or plan.chord2 == np.inf:
-            return (0.0, 0.0, 0.0, np.inf)
-        x = plan.centre[0] - postings.center[0]
-        y = plan.centre[1] - postings.center[1]
-        z = plan.centre[2] - postings.center[2]
-        return (x, y, z, plan.chord2 - (x * x + y * y + z * z))
+    def _with_times(self, standing: Standing, values: dict[Column, Value]) -> dict[Column, Value]:
+        """Add the weekly pattern and absolute window columns to a row's values."""
+        if standing.weekly is not None:
+            values[("week",)] = self._pattern_id(standing.weekly.hours)
+        if standing.absolute is not None:
+            if standing.absolute.start is not None:
+                values[("start",)] = to_microseconds(standing.absolute.start)
+            if standing.absolute.end is not None:
+                values[("end",)] = to_microseconds(standing.absolute.end)
+        return values
 
     def _pattern_id(self, hours: frozenset[int]) -> int:
         found = self._patterns.get(hours)
@@ -211,7 +204,7 @@ class MatchIndex:
         lat, lon = publication.lat, publication.lon
         cells = [h3i.latlng_to_cell(lat, lon, r) for r in self._resolutions]
         found: list[npt.NDArray[np.int64]] = []
-        context: _Context | None = None
+        check: Check | None = None
         for category in ancestors:
             by_cell = self._by_category.get(category)
             if by_cell is None:
@@ -220,17 +213,19 @@ class MatchIndex:
                 postings = by_cell.get(cell)
                 if postings is None or postings.n == postings.n_dead:
                     continue
-                if context is None:
-                    context = _Context(self, publication)
-                keys = context.check(postings)
+                if check is None:
+                    check = Check(publication, self._zone, self._pattern_table, self._slow)
+                keys = check(postings)
                 if keys.shape[0]:
                     found.append(keys)
         if not found:
             return _EMPTY
-        result: npt.NDArray[np.int64] = (
-            np.sort(found[0]) if len(found) == 1 else np.unique(np.concatenate(found))
-        )
-        return result
+        if len(found) == 1:
+            return np.sort(found[0])
+        merged = np.concatenate(found)
+        # A standing posts under one category of any ancestor chain and, for circles and
+        # polygons, at one resolution; only cells areas can span resolutions.
+        return np.sort(merged) if len(cells) == 1 else np.unique(merged)
 
     # -- accounting ------------------------------------------------------------------------
 
@@ -251,72 +246,14 @@ class MatchIndex:
                     if id(owner) not in seen:
                         seen.add(id(owner))
                         total += owner.nbytes
-        for key, lists in self._where.items():
-            total += sys.getsizeof(key) + sys.getsizeof(lists)
+        total += sys.getsizeof(self._registry)
+        for key, idents in self._where.items():
+            total += sys.getsizeof(key) + sys.getsizeof(idents)
+            base = idents.base
+            if isinstance(base, np.ndarray) and id(base) not in seen:
+                seen.add(id(base))
+                total += base.nbytes
         return total
-
-
-class _Context:
-    """What one publication needs to check posting lists, computed once per match."""
-
-    __slots__ = ("at_us", "hour", "index", "lat", "lon", "publication", "unit")
-
-    def __init__(self, index: MatchIndex, publication: Publication) -> None:
-        self.index = index
-        self.publication = publication
-        self.unit = unit_vector(publication.lat, publication.lon)
-        self.hour = -1
-        self.at_us = to_microseconds(publication.at)
-
-    def check(self, postings: Postings) -> npt.NDArray[np.int64]:
-        n = postings.n
-        cx, cy, cz = postings.center
-        px, py, pz = self.unit[0] - cx, self.unit[1] - cy, self.unit[2] - cz
-        inside = postings.geo[:n] @ np.array((px + px, py + py, pz + pz, 1.0))
-        mask = inside >= px * px + py * py + pz * pz
-        for column, array in postings.cols.items():
-            mask &= self._column(column, array[:n])
-        keys: npt.NDArray[np.int64] = postings.keys[:n][mask]
-        if postings.n_slow:
-            keys = np.concatenate([keys, self._slow_rows(postings)])
-        return keys
-
-    def _column(self, column: Column, array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-        kind = column[0]
-        if kind == "week":
-            if self.hour < 0:
-                self.hour = hour_of_week(self.publication.at, self.index._zone)
-            allowed: npt.NDArray[np.bool_] = self.index._pattern_table[:, self.hour][array]
-            return allowed
-        if kind == "start":
-            return np.asarray(array <= self.at_us)
-        if kind == "end":
-            return np.asarray(array > self.at_us)
-        return _numeric(column, array, self.publication.attributes.get(column[1]))
-
-    def _slow_rows(self, postings: Postings) -> npt.NDArray[np.int64]:
-        rows = np.flatnonzero(np.isnan(postings.geo[: postings.n, 3]))
-        slow, zone = self.index._slow, self.index._zone
-        keys = [
-            key
-            for key in postings.keys[rows].tolist()
-            if key != DEAD_KEY and standing_matches(slow[key], self.publication, zone)
-        ]
-        return np.array(keys, dtype=np.int64)
-
-
-def _numeric(column: Column, array: npt.NDArray[Any], actual: object) -> npt.NDArray[np.bool_]:
-    """Rows whose threshold in ``column`` admits the attribute value ``actual``."""
-    free = sentinel(column)
-    if kind_of(actual) != "number":
-        return np.asarray(array == free)
-    assert isinstance(actual, int | float)
-    number = float(actual)
-    compare = COMPARE[column[2]]
-    if number == actual and abs(number) < _EXACT_LIMIT:
-        return np.asarray(compare(number, array))
-    # NaN, infinities and huge integers: compare exactly in Python, rows without a bound pass.
-    return np.array([t == free or compare(actual, t) for t in array.tolist()], dtype=np.bool_)
 
 
 def _cell_int(cell: str) -> int:

@@ -56,10 +56,11 @@ class Postings:
     columns its row constrains.
     """
 
-    __slots__ = ("cell", "center", "cols", "geo", "keys", "n", "n_dead", "n_slow")
+    __slots__ = ("cell", "center", "cols", "geo", "ident", "keys", "n", "n_dead", "n_slow")
 
-    def __init__(self, cell: int, center: tuple[float, float, float]) -> None:
+    def __init__(self, cell: int, center: tuple[float, float, float], ident: int) -> None:
         self.cell = cell
+        self.ident = ident
         self.center = center
         self.n = 0
         self.n_dead = 0
@@ -81,7 +82,7 @@ class Postings:
             self.cols[column] = new
 
     def append(
-        self, key: int, geo: tuple[float, float, float, float], values: dict[Column, Value]
+        self, key: int, geo: npt.NDArray[np.float64], values: dict[Column, Value], slow: bool
     ) -> None:
         if self.n >= self.keys.shape[0]:
             self._grow(self.n + 1)
@@ -94,9 +95,39 @@ class Postings:
                 array = np.full(self.keys.shape[0], sentinel(column), dtype=dtype_of(column))
                 self.cols[column] = array
             array[i] = value
-        if np.isnan(geo[3]):
+        if slow:
             self.n_slow += 1
         self.n = i + 1
+
+    def load(
+        self,
+        keys: npt.NDArray[np.int64],
+        geo: npt.NDArray[np.float64],
+        columns: dict[Column, npt.NDArray[Any]],
+    ) -> None:
+        """Take rows in bulk (``columns`` only those the rows constrain). Fresh lists keep the
+        slices as views of the caller's arrays until their next append."""
+        if self.n:
+            self.compact()
+            own = dict(self.cols)
+            self.cols = {}
+            for column in {*own, *columns}:
+                old = own.get(column)
+                new = columns.get(column)
+                self.cols[column] = np.concatenate([
+                    old if old is not None else np.full(self.n, sentinel(column),
+                                                        dtype=dtype_of(column)),
+                    new if new is not None else np.full(keys.shape[0], sentinel(column),
+                                                        dtype=dtype_of(column)),
+                ])  # fmt: skip
+            keys = np.concatenate([self.keys, keys])
+            geo = np.concatenate([self.geo, geo])
+        else:
+            self.cols = dict(columns)
+        self.keys, self.geo = keys, geo
+        self.n = int(keys.shape[0])
+        self.n_dead = 0
+        self.n_slow = int(np.count_nonzero(np.isnan(geo[:, 3])))
 
     def kill(self, key: int) -> None:
         """Tombstone the live rows of ``key``; compact once half the rows are dead."""

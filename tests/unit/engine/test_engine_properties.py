@@ -28,16 +28,21 @@ def _near(live: dict[int, Standing]) -> list[tuple[float, float]]:
 )
 @given(
     timezone=st.sampled_from(TIMEZONES),
+    initial=st.lists(standings(st.integers(0, 25)), max_size=20),
     operations=st.lists(
         st.one_of(standings(st.integers(0, 25)), st.integers(0, 25)), min_size=1, max_size=40
     ),
     data=st.data(),
 )
 def test_index_matches_reference_after_changes(
-    timezone: str, operations: list[Standing | int], data: st.DataObject
+    timezone: str,
+    initial: list[Standing],
+    operations: list[Standing | int],
+    data: st.DataObject,
 ) -> None:
     index = MatchIndex(timezone=timezone)
-    live: dict[int, Standing] = {}
+    index.extend(initial)
+    live: dict[int, Standing] = {s.key: s for s in initial}
     for step, operation in enumerate(operations):
         if isinstance(operation, Standing):
             index.add(operation)
