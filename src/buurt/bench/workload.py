@@ -178,7 +178,7 @@ def generate(subscriptions: int, events: int, seed: int = 42) -> Workload:
     ey, ex = _places(rng, events, spots)
     ev_lat, ev_lon = _to_latlon(ey, ex)
     ev_cat = rng.choice(n_cats, size=events, p=popularity).astype(np.int32)
-    ev_price = np.round(np.exp(rng.uniform(np.log(1.0), np.log(200.0), events)), 2)
+    ev_price = np.round(np.exp(rng.uniform(0.0, np.log(200.0), events)), 2).astype(np.float64)
     ev_minute = np.sort(rng.integers(0, 7 * 24 * 60, events)).astype(np.int64)
     return Workload(
         seed=seed, categories=categories, sub_lat=sub_lat, sub_lon=sub_lon, sub_radius=radius,
