@@ -21,16 +21,19 @@ from buurt.engine.model import (
 )
 from buurt.engine.predicates import parse_predicate
 from buurt.engine.reference import reference_match
+from buurt.engine.rules import ConsentCheck, RelevanceGate
 
 __all__ = [
     "Absolute",
     "Area",
     "CellsArea",
     "CircleArea",
+    "ConsentCheck",
     "MatchIndex",
     "PolygonArea",
     "Predicate",
     "Publication",
+    "RelevanceGate",
     "Standing",
     "WeeklyHours",
     "parse_predicate",
