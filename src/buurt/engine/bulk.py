@@ -24,7 +24,7 @@ from buurt.engine.geometry import (
     res0_disk,
 )
 from buurt.engine.model import CircleArea, Standing
-from buurt.engine.postings import Column, dtype_of, sentinel
+from buurt.engine.postings import DEAD_KEY, Column, dtype_of, sentinel
 from buurt.engine.rows import fast_thresholds, prune_categories
 
 if TYPE_CHECKING:
@@ -163,22 +163,36 @@ def _write(
     )  # fmt: skip
     ident_of_row = idents[list_of_row]
 
+    # Rows sorted by list, each list followed by a little spare room for later appends.
     order = np.argsort(list_of_row, kind="stable")
-    row_keys = keys[circ][order]
-    row_geo = geo[order]
-    row_cols = {c: a[circ][order] for c, a in columns.items()}
     sorted_lists = list_of_row[order]
     starts = np.flatnonzero(np.r_[True, sorted_lists[1:] != sorted_lists[:-1]])
-    ends = np.r_[starts[1:], order.shape[0]]
-    # Which lists have any row constraining a column: those lists get that column.
-    present = {
-        c: (np.add.reduceat((a != sentinel(c)).astype(np.int64), starts) > 0).tolist()
-        for c, a in row_cols.items()
-    }
+    lengths = np.diff(np.r_[starts, order.shape[0]])
+    capacity = lengths + np.maximum(2, lengths >> 3)
+    offsets = np.cumsum(capacity) - capacity
+    segment = np.repeat(np.arange(starts.shape[0]), lengths)
+    dest = offsets[segment] + np.arange(order.shape[0]) - starts[segment]
+    total = int(capacity.sum())
+    row_keys = np.full(total, DEAD_KEY, dtype=np.int64)
+    row_keys[dest] = keys[circ][order]
+    row_geo = np.zeros((total, 4), dtype=np.float64)
+    row_geo[dest] = geo[order]
+    row_cols: dict[Column, npt.NDArray[Any]] = {}
+    present: dict[Column, list[bool]] = {}
+    for column, values in columns.items():
+        spread = np.full(total, sentinel(column), dtype=dtype_of(column))
+        spread[dest] = values[circ][order]
+        row_cols[column] = spread
+        # Only lists with a row constraining the column get it.
+        constrained = (values[circ][order] != sentinel(column)).astype(np.int64)
+        present[column] = (np.add.reduceat(constrained, starts) > 0).tolist()
     registry = index._registry
-    for j, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        columns_here = {c: a[s:e] for c, a in row_cols.items() if present[c][j]}
-        registry[int(idents[sorted_lists[s]])].load(row_keys[s:e], row_geo[s:e], columns_here)
+    spans = zip(offsets.tolist(), capacity.tolist(), lengths.tolist(), starts.tolist(),
+                strict=True)  # fmt: skip
+    for j, (o, c, n, s) in enumerate(spans):
+        here = {col: a[o : o + c] for col, a in row_cols.items() if present[col][j]}
+        registry[int(idents[sorted_lists[s]])].load(row_keys[o : o + c], row_geo[o : o + c],
+                                                    here, n)  # fmt: skip
 
     by_circle = np.argsort(circ, kind="stable")
     counts = np.bincount(circ, minlength=keys.shape[0])

@@ -104,9 +104,11 @@ class Postings:
         keys: npt.NDArray[np.int64],
         geo: npt.NDArray[np.float64],
         columns: dict[Column, npt.NDArray[Any]],
+        n: int,
     ) -> None:
-        """Take rows in bulk (``columns`` only those the rows constrain). Fresh lists keep the
-        slices as views of the caller's arrays until their next append."""
+        """Take ``n`` rows in bulk; the arrays may be longer (spare capacity, sentinels in the
+        columns) and ``columns`` holds only those the rows constrain. A fresh list keeps them
+        as views of the caller's arrays, appending into the spare rows until they run out."""
         if self.n:
             self.compact()
             own = dict(self.cols)
@@ -117,17 +119,18 @@ class Postings:
                 self.cols[column] = np.concatenate([
                     old if old is not None else np.full(self.n, sentinel(column),
                                                         dtype=dtype_of(column)),
-                    new if new is not None else np.full(keys.shape[0], sentinel(column),
-                                                        dtype=dtype_of(column)),
+                    new[:n] if new is not None else np.full(n, sentinel(column),
+                                                            dtype=dtype_of(column)),
                 ])  # fmt: skip
-            keys = np.concatenate([self.keys, keys])
-            geo = np.concatenate([self.geo, geo])
+            keys = np.concatenate([self.keys, keys[:n]])
+            geo = np.concatenate([self.geo, geo[:n]])
+            n += self.n
         else:
             self.cols = dict(columns)
         self.keys, self.geo = keys, geo
-        self.n = int(keys.shape[0])
+        self.n = n
         self.n_dead = 0
-        self.n_slow = int(np.count_nonzero(np.isnan(geo[:, 3])))
+        self.n_slow = int(np.count_nonzero(np.isnan(geo[:n, 3])))
 
     def kill(self, key: int) -> None:
         """Tombstone the live rows of ``key``; compact once half the rows are dead."""

@@ -34,6 +34,7 @@ ConsentCheck = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64]], npt.Arra
 HOUR_US = 3_600_000_000
 MAX_RECIPIENT = 2**31 - 1
 _NEVER = np.iinfo(np.int64).min
+_FOREVER = np.iinfo(np.int64).max
 
 
 class RelevanceGate:
@@ -55,6 +56,7 @@ class RelevanceGate:
         self._head = np.zeros(0, dtype=np.int32)
         self._cap = np.zeros(0, dtype=np.int32)
         self._quiet = np.zeros(0, dtype=np.int32)  # bit h set: quiet in hour h
+        self._any_quiet = False
         self._admitted: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
         self._expiry: deque[tuple[int, int]] = deque()
 
@@ -70,7 +72,8 @@ class RelevanceGate:
             self._ring = np.concatenate([self._ring, extra], axis=1)
         self._cap[recipient] = cap
         self._head[recipient] = 0
-        self._ring[recipient, :] = _NEVER
+        # A cap of 0 looks like a full hour that never ends, so the hot path needs no branch.
+        self._ring[recipient, :] = _NEVER if cap > 0 else _FOREVER
 
     def set_quiet_hours(self, recipient: int, hours: Iterable[int]) -> None:
         """Hours of the day (0..23, index timezone) in which this recipient gets no moments."""
@@ -81,19 +84,21 @@ class RelevanceGate:
             mask |= 1 << hour
         self._grow(np.array([recipient], dtype=np.int64))
         self._quiet[recipient] = mask
+        self._any_quiet = self._any_quiet or mask != 0
 
     def _grow(self, recipients: npt.NDArray[np.int64]) -> None:
         if recipients.shape[0] == 0:
             return
-        low, high = int(recipients.min()), int(recipients.max())
+        low, high = recipients.min(), recipients.max()
         if low < 0 or high > MAX_RECIPIENT:
             raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
         size = self._cap.shape[0]
         if high < size:
             return
         new = max(high + 1, size * 2, 1024) - size
+        fill = _NEVER if self._default_cap > 0 else _FOREVER
         self._ring = np.concatenate(
-            [self._ring, np.full((new, self._ring.shape[1]), _NEVER, dtype=np.int64)]
+            [self._ring, np.full((new, self._ring.shape[1]), fill, dtype=np.int64)]
         )
         self._head = np.concatenate([self._head, np.zeros(new, dtype=np.int32)])
         self._cap = np.concatenate([self._cap, np.full(new, self._default_cap, dtype=np.int32)])
@@ -120,18 +125,17 @@ class RelevanceGate:
         self._grow(recipients)
         at_us = to_microseconds(at)
         self._forget(at_us)
-        rows = np.flatnonzero(allowed)
+        rows = allowed.nonzero()[0]
         rows = self._deduplicate(publication_id, keys, recipients, rows)
         slots = recipients[rows]
         # Rate limit: the oldest of the recipient's last N admissions must be an hour old.
-        caps = self._cap[slots]
-        oldest = self._ring[slots, self._head[slots]]
-        passing = (caps > 0) & (oldest <= at_us - HOUR_US)
-        # Quiet hours, in the local hour of the day.
-        hour = at.astimezone(self._zone).hour
-        passing &= (self._quiet[slots] >> hour) & 1 == 0
-        rows, slots = rows[passing], slots[passing]
-        self._record(publication_id, at_us, keys[rows], slots)
+        head = self._head[slots]
+        passing = self._ring[slots, head] <= at_us - HOUR_US
+        if self._any_quiet:
+            hour = at.astimezone(self._zone).hour
+            passing &= (self._quiet[slots] >> hour) & 1 == 0
+        rows, slots, head = rows[passing], slots[passing], head[passing]
+        self._record(publication_id, at_us, keys[rows], slots, head)
         mask = np.zeros(keys.shape[0], dtype=np.bool_)
         mask[rows] = True
         return mask
@@ -148,9 +152,12 @@ class RelevanceGate:
             fresh = ~np.isin(keys[rows], before[0]) & ~np.isin(recipients[rows], before[1])
             rows = rows[fresh]
         # Within the call the first pair (in the given order) of a key or recipient wins.
+        n = keys.shape[0]
+        if len(set(keys.tolist())) == n and len(set(recipients.tolist())) == n:
+            return rows
         for column in (keys, recipients):
             values = column[rows]
-            if values.shape[0] > 1 and len(set(values.tolist())) < values.shape[0]:
+            if len(set(values.tolist())) < values.shape[0]:
                 _, first = np.unique(values, return_index=True)
                 rows = rows[np.sort(first)]
         return rows
@@ -161,9 +168,9 @@ class RelevanceGate:
         at_us: int,
         keys: npt.NDArray[np.int64],
         slots: npt.NDArray[np.int64],
+        head: npt.NDArray[np.int32],
     ) -> None:
         if slots.shape[0]:
-            head = self._head[slots]
             self._ring[slots, head] = at_us
             self._head[slots] = (head + 1) % self._cap[slots]
         before = self._admitted.get(publication_id)

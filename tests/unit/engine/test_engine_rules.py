@@ -98,3 +98,9 @@ def test_quiet_hours_use_the_local_hour() -> None:
 def test_recipient_ids_must_be_small_non_negative_integers() -> None:
     with pytest.raises(ValueError, match="recipient ids"):
         RelevanceGate().admit(1, AT, arr(1), arr(-1), everyone)
+
+
+def test_a_default_cap_of_zero_blocks_all_but_raised_recipients() -> None:
+    gate = RelevanceGate(default_cap=0)
+    gate.set_cap(6, 1)
+    assert gate.admit(1, AT, arr(1, 2), arr(5, 6), everyone).tolist() == [False, True]
