@@ -162,8 +162,8 @@ def postgis_peer(
             " %(max)s, false)"
             " AND ST_Distance(centre, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography,"
             " false) <= radius"
-            " AND cats && %(cats)s AND %(price)s <= price"
-            " AND (pattern < 0 OR pattern = ANY(%(patterns)s)) ORDER BY id"
+            " AND cats && %(cats)s::int[] AND %(price)s <= price"
+            " AND (pattern < 0 OR pattern = ANY(%(patterns)s::int[])) ORDER BY id"
         )
 
         def answer(j: int) -> npt.NDArray[np.int64]:
