@@ -21,13 +21,18 @@ def _is_recipient(principal: Principal, moment: Moment) -> bool:
     return principal.acts_for(moment.recipient_kind, moment.recipient_id)
 
 
+def is_party(principal: Principal, moment: Moment) -> bool:
+    """The recipient, or the member whose need or data the moment concerns."""
+    return _is_recipient(principal, moment) or (
+        principal.is_member and moment.subject_member_id == principal.id
+    )
+
+
 class MomentPolicy:
     name = "moment"
 
     def visible(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
-        return _is_recipient(principal, entity) or (
-            principal.is_member and entity.subject_member_id == principal.id
-        )
+        return is_party(principal, entity)
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
         return self.visible(uow, principal, entity)
