@@ -214,3 +214,20 @@ def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) ->
             assert len(moments) == 1
     finally:
         restarted.close()
+
+
+def test_unanswered_moments_expire(world: World, services: Services) -> None:
+    from datetime import timedelta
+
+    from buurt.services.moments import expire_due
+
+    _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "public")
+    _solar(inverter, 2500)
+    (moment,) = _moments(world.bob)
+    assert expire_due(services, services.clock.now()) == 0
+    later = services.clock.now() + timedelta(days=2)
+    assert expire_due(services, later) == 1
+    assert world.bob.get(f"/v1/moments/{moment['id']}").json()["status"] == "expired"
+    accept = world.bob.post(f"/v1/moments/{moment['id']}/transitions", {"status": "accepted"})
+    assert accept.status_code == 409

@@ -78,3 +78,38 @@ def _table(figures: dict[str, Any]) -> Table:
         f"subscription · {engine['changes_per_s']:,.0f} changes/s while matching"
     )
     return table
+
+
+@app.command()
+def delivery(
+    events: Annotated[int, typer.Option(min=1, help="Events to publish.")] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Publication over HTTP to moment over Server-Sent Events on the embedded default,
+    next to a plain publish round trip on the same server."""
+    from buurt.bench.delivery import run
+
+    console = Console(stderr=as_json)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console, transient=as_json,
+    )  # fmt: skip
+
+    @contextmanager
+    def step(description: str, total: int) -> Iterator[Callable[[int], None]]:
+        task = progress.add_task(description, total=total)
+        yield lambda advance: progress.advance(task, advance)
+
+    with progress:
+        figures = run(events, step)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table(title=f"Delivery: {figures['delivered']} of {figures['events']} moments")
+    for column in ("path", "p50 ms", "p99 ms", "mean ms"):
+        table.add_column(column, justify="right" if column != "path" else "left")
+    rows = [("publication → moment (HTTP in, SSE out)", figures["end_to_end"])]
+    rows.append(("peer: plain publish round trip", figures["peers"]["plain_publish"]))
+    for name, f in rows:
+        table.add_row(name, f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}", f"{f['mean_ms']:.2f}")
+    console.print(table)

@@ -7,6 +7,7 @@ fulfilled or cancelled. Moments are created by the engine, never through the API
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.moments import Moment, MomentStatus
@@ -66,3 +67,17 @@ def transition(
         uow.commit()
     services.announce("moment.changed", moment)
     return moment
+
+
+def expire_due(services: Services, now: datetime) -> int:
+    """Mark delivered moments past their ``expires_at`` expired; returns how many."""
+    expired = []
+    with services.uow() as uow:
+        for moment in uow.repo(Moment).find(status=MomentStatus.DELIVERED):
+            if moment.expires_at is not None and moment.expires_at <= now:
+                moment.move_to(MomentStatus.EXPIRED, now)
+                expired.append(moment)
+        uow.commit()
+    for moment in expired:
+        services.announce("moment.changed", moment)
+    return len(expired)
