@@ -26,6 +26,7 @@ from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.services.context import Services
 from buurt.web.app import create_app
+from tests.actors import World, make_world
 from tests.servers import (
     MISSING_SERVER_HINT,
     PostgresServer,
@@ -137,3 +138,9 @@ def services(instance: Buurt) -> Services:
 def client(services: Services) -> Iterator[TestClient]:
     with TestClient(create_app(services)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def world(client: TestClient) -> World:
+    """One circle with an admin, Ann (who owns a bakery) and Bob, made through the API."""
+    return make_world(client)

@@ -10,7 +10,7 @@ import pytest
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services.context import Services
-from tests.e2e.api.conftest import HOME, World, issue, register
+from tests.actors import HOME, World, issue, register
 
 AREA = {**HOME, "radius_m": 300}
 

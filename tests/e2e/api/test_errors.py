@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.api.conftest import HOME, World
+from tests.actors import HOME, World
 
 PROBLEM = "application/problem+json"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.api.conftest import BOUNDARY, HOME, World, issue, register
+from tests.actors import BOUNDARY, HOME, World, issue, register
 
 AREA = {**HOME, "radius_m": 500}
 

@@ -107,7 +107,7 @@ def get(intent_id: IntentId, services: ServicesDep, principal: PrincipalDep) -> 
     return IntentOut.model_validate(res.get(services, principal, Intent, intents.POLICY, intent_id))
 
 
-@router.patch("/{intent_id}", responses=responses(403, 404))
+@router.patch("/{intent_id}", responses=responses(403, 404, 409))
 def update(
     intent_id: IntentId, body: IntentUpdate, services: ServicesDep, principal: PrincipalDep
 ) -> IntentOut:

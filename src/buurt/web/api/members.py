@@ -7,21 +7,29 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from buurt.domain.community import Member
 from buurt.services import members
 from buurt.services import resources as res
 from buurt.web.api.circles import MembershipOut
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
-from buurt.web.api.schemas import Name, Page, Strict, changes, page_of
+from buurt.web.api.schemas import WHOLE, Name, Page, Strict, changes, page_of
 from buurt.web.problems import responses
 
 router = APIRouter(prefix="/v1/members", tags=["members"], responses=responses(400, 401, 413, 422))
 MemberId = Annotated[str, Path(max_length=64)]
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$")]
+Email = Annotated[
+    str,
+    Field(
+        max_length=320,
+        pattern=r"^[^@ \t\r\n\x00]+@[^@ \t\r\n\x00]+\.[^@ \t\r\n\x00]+$",
+        examples=["ann@example.org"],
+    ),
+]
 Password = Annotated[str, Field(min_length=8, max_length=200, pattern=r"^[^\x00]*$")]
-Hour = Annotated[StrictInt, Field(ge=0, le=23)]
+Hour = Annotated[int, Field(ge=0, le=23), WHOLE]
+MomentsPerHour = Annotated[int, Field(ge=0, le=1000), WHOLE]
 
 
 class Registration(Strict):
@@ -35,7 +43,7 @@ class MemberUpdate(Strict):
     name: Name | None = None
     email: Email | None = None
     password: Password | None = None
-    max_moments_per_hour: StrictInt | None = Field(default=None, ge=0, le=1000)
+    max_moments_per_hour: MomentsPerHour | None = None
     quiet_from_hour: Hour | None = None
     quiet_until_hour: Hour | None = None
 

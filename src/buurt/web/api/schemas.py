@@ -56,7 +56,19 @@ Attributes = Annotated[
     dict[AttributeName, AttributeValue],
     Field(max_length=100, json_schema_extra={"additionalProperties": False}),
 ]
-BoundedInt = Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as an integer; booleans and numeric strings are not numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    return value
+
+
+# Use as ``Annotated[int, Field(ge=..., le=...), WHOLE]``: bounds before the validator, or the
+# JSON schema would not state them as minimum/maximum.
+WHOLE = BeforeValidator(_whole_number)
+BoundedInt = Annotated[int, Field(ge=0, le=1_000_000_000), WHOLE]
 
 
 def _text_only(value: Any) -> Any:

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field
 
 from buurt.domain.activity import SourceKind, Subscription
 from buurt.services import resources as res
 from buurt.services import subscriptions
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import (
+    WHOLE,
     AreaModel,
     Category,
     Instant,
@@ -44,7 +45,7 @@ Predicate = Annotated[
 Categories = Annotated[list[Category], Field(min_length=1, max_length=20)]
 Predicates = Annotated[list[Predicate], Field(max_length=20)]
 WeeklyHours = Annotated[
-    list[Annotated[StrictInt, Field(ge=0, le=167)]],
+    list[Annotated[int, Field(ge=0, le=167), WHOLE]],
     Field(max_length=168, description="Hours of the week (0 = Monday 00:00) in the circle's time."),
 ]
 

@@ -2,7 +2,10 @@
 
 from alembic import context
 
+from buurt.adapters.store.mapping import TABLE_OF
 from buurt.adapters.store.tables import metadata
+
+assert TABLE_OF  # importing the mapping registers every table module's tables on `metadata`
 
 engine = context.config.attributes["engine"]
 

@@ -1,0 +1,74 @@
+"""The consent decision: the store's answer and the in-memory book's answer always agree."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.services import consents
+from buurt.services.consent_check import Recipient, may_use
+from buurt.services.context import Services
+from tests.actors import World
+
+
+def _both(
+    services: Services, recipient: Recipient, member: str, category: DataCategory
+) -> tuple[bool, bool]:
+    now = services.clock.now()
+    with services.uow() as uow:
+        stored = may_use(uow, recipient, member, category, Purpose.MATCHING, now) is not None
+    mirrored = services.consent_book.may_use(recipient, member, category, Purpose.MATCHING, now)
+    return stored, mirrored is not None
+
+
+def test_default_is_no_then_grant_then_revoke(world: World, services: Services) -> None:
+    bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
+    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
+
+    grant = world.bob.created(
+        "/v1/consents",
+        {
+            "recipient_kind": "business",
+            "recipient_id": world.bakery["id"],
+            "category": "intents",
+            "purpose": "matching",
+        },
+    )
+    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (True, True)
+    # the grant is for one category, one purpose and one recipient only
+    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
+    other = Recipient(RecipientKind.BUSINESS, "biz_someone_else")
+    assert _both(services, other, world.bob.id, DataCategory.INTENTS) == (False, False)
+    assert _both(services, bakery, world.ann.id, DataCategory.INTENTS) == (False, False)
+
+    assert world.bob.delete(f"/v1/consents/{grant['id']}").status_code == 200
+    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
+
+
+def test_an_expired_grant_allows_nothing(world: World, services: Services) -> None:
+    bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
+    principal_id = world.bob.id
+    soon = services.clock.now() + timedelta(hours=1)
+    world.bob.created(
+        "/v1/consents",
+        {
+            "recipient_kind": "business",
+            "recipient_id": world.bakery["id"],
+            "category": "location",
+            "purpose": "matching",
+            "expires_at": soon.isoformat(),
+        },
+    )
+    later = soon + timedelta(seconds=1)
+    with services.uow() as uow:
+        assert (
+            may_use(uow, bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later)
+            is None
+        )
+    assert (
+        services.consent_book.may_use(
+            bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later
+        )
+        is None
+    )
+    assert consents.POLICY.name == "consent"
