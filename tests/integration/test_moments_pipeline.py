@@ -231,3 +231,27 @@ def test_unanswered_moments_expire(world: World, services: Services) -> None:
     assert world.bob.get(f"/v1/moments/{moment['id']}").json()["status"] == "expired"
     accept = world.bob.post(f"/v1/moments/{moment['id']}/transitions", {"status": "accepted"})
     assert accept.status_code == 409
+
+
+def test_an_offer_valid_tomorrow_answers_a_need_for_tomorrow(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tomorrow = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    tomorrow += timedelta(days=1)
+    body = {
+        "circle_id": world.circle["id"],
+        "category": "food/bread",
+        "title": "Morning loaves",
+        "area": {**HOME, "radius_m": 1000},
+        "valid_from": (tomorrow + timedelta(hours=1)).isoformat(),
+        "valid_until": (tomorrow + timedelta(hours=6)).isoformat(),
+    }
+    world.bakery_actor.created("/v1/offers", body)
+    _bread_intent(world.bob, world)  # now: the shop is not open yet
+    assert _moments(world.bob) == []
+    window = {
+        "window_start": tomorrow.isoformat(),
+        "window_end": (tomorrow + timedelta(hours=3)).isoformat(),
+    }
+    _bread_intent(world.bob, world, **window)
+    assert len(_moments(world.bob)) == 1

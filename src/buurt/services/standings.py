@@ -7,8 +7,8 @@ Three directions are matched (DESIGN.md, "two-sided"):
 - a new **intent** against active **offers**, and a new **offer** against open **intents**:
   an offer answers an intent when one's category covers the other's ("food" and
   "food/bread" both ways), the intent's place lies in the offer's area (for a new offer: the
-  offer's place lies in the intent's area), the offer is valid now, and its price is within
-  the intent's ``max_price``.
+  offer's place lies in the intent's area), the offer is valid when the need is (the middle
+  of the intent's window, or now), and its price is within the intent's ``max_price``.
 
 A record's "place" is the centre of its area (the centroid of a polygon, the first cell's
 centre for cells).
@@ -104,8 +104,18 @@ def event_publication(event: Event) -> Publication:
     )
 
 
+def needed_at(intent: Intent, now: datetime) -> datetime:
+    """When the need is: the middle of its window (so an offer valid for part of a window
+    answers it), its start when it has no end, or now."""
+    start, end = intent.window_start, intent.window_end
+    if start is not None and end is not None:
+        return max(now, start + (end - start) / 2)
+    return max(now, start) if start is not None else now
+
+
 def intent_publication(intent: Intent, at: datetime) -> Publication:
     place = centre(intent.area)
+    at = needed_at(intent, at)
     limit = NO_LIMIT if intent.max_price is None else intent.max_price
     attributes: dict[str, Any] = {**intent.attributes, "max_price": limit}
     return Publication(place.lat, place.lon, intent.category, at, attributes)
