@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 import buurt
-from buurt.cli import db, serve
+from buurt.cli import db, maintenance, serve
 from buurt.domain.errors import DomainError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("maintenance")(maintenance.maintenance)
 
 
 def _version(value: bool) -> None:
