@@ -9,7 +9,7 @@ so a reader never sees a proposal as open after its window.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from buurt.domain.charter import (
@@ -31,6 +31,7 @@ from buurt.services.principals import Principal
 def found(uow: UnitOfWork, circle_id: str, at: datetime) -> CharterVersion:
     """Version 1, the defaults, for a new circle (called where circles are created)."""
     first = CharterVersion(new_id("charter"), circle_id, 1, at)
+    uow.flush()  # the circle row first: the unit of work does not order unrelated mappers
     uow.repo(CharterVersion).add(first)
     return first
 
@@ -210,7 +211,9 @@ def close_due_proposals(
     Each proposal closes in its own transaction; one that another process closed at the same
     moment (a ``Conflict`` on the version number) is left to that process.
     """
-    where: dict[str, Any] = {"status": ProposalStatus.OPEN, "closes_at": Between(end=now)}
+    # Between's end is exclusive; a window closing exactly now is due.
+    until = now + timedelta(microseconds=1)
+    where: dict[str, Any] = {"status": ProposalStatus.OPEN, "closes_at": Between(end=until)}
     if circle_id is not None:
         where["circle_id"] = circle_id
     with services.uow() as uow:

@@ -8,7 +8,7 @@ an earlier answer is refused. See docs/aggregates.md.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -56,7 +56,7 @@ def get_aggregates(
     services: ServicesDep,
     principal: PrincipalDep,
     kind: Annotated[AggregateKind, Query()],
-    resolution: Annotated[Literal[7, 8], Query(description="H3 resolution.")] = 8,
+    resolution: Annotated[int, Query(ge=7, le=8, description="H3 resolution, 7 or 8.")] = 8,
     start: Annotated[
         Instant | None, Query(alias="from", description="Rounded down to local midnight.")
     ] = None,
