@@ -36,24 +36,22 @@ def maintenance(db: DatabaseOption = None, now: NowOption = None) -> None:
 
 
 def render(upkeep: Upkeep) -> None:
-    table = Table(title=f"Retention at {upkeep.at.isoformat()}")
-    for column in (
-        "circle",
-        "events deleted",
-        "intents deleted",
-        "events before",
-        "intents before",
-    ):
-        table.add_column(column)
+    table = Table(title=f"Retention at {upkeep.at.isoformat(timespec='seconds')}")
+    table.add_column("circle", overflow="fold")
+    for column in ("events deleted", "older than", "intents deleted", "older than"):
+        table.add_column(column, justify="right")
     for purged in upkeep.purged:
         table.add_row(
-            f"{purged.circle_name} ({purged.circle_id})",
+            purged.circle_name,
             str(purged.events),
-            str(purged.intents),
             purged.events_before.date().isoformat() if purged.events_before else "-",
+            str(purged.intents),
             purged.intents_before.date().isoformat() if purged.intents_before else "-",
         )
     console.print(table)
+    events = sum(p.events for p in upkeep.purged)
+    intents = sum(p.intents for p in upkeep.purged)
+    console.print(f"Deleted {events} events and {intents} intents in {len(upkeep.purged)} circles.")
     for proposal in upkeep.closed:
         console.print(
             f"Proposal {proposal.id} in {proposal.circle_id}: [bold]{proposal.status}[/bold] "
