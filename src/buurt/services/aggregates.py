@@ -54,8 +54,9 @@ class Answer:
 
 @dataclass(frozen=True)
 class Inclusion:
-    """Announced as ``aggregate.included``: which members' records an answer counted, for
-    their access log. This is the one place aggregates report inclusion."""
+    """Announced as ``aggregate.included`` after an answer is committed: the members whose
+    records a released bucket counted, for their access log (members only in suppressed
+    buckets are not included). This is the one place aggregates report inclusion."""
 
     circle_id: str
     business_id: str
@@ -122,13 +123,13 @@ def answer(
                     f"out fewer than {rules.k} members; ask for a window or resolution that "
                     "does not overlap your earlier questions this way"
                 )
-        query = _answer(uow, rules, circle_id, business, kind, new, records, now)
+        query, included = _answer(uow, rules, circle_id, business, kind, new, records, now)
         uow.repo(AggregateQuery).add(query)
         uow.commit()
         left = _left(uow, rules, circle_id, business, now)
-    counted = frozenset(r.member_id for r in records if window.contains(r.at))
+    # The one place aggregates report whose data they counted (for each member's access log).
     services.announce(
-        "aggregate.included", Inclusion(circle_id, business, query.id, kind.value, counted)
+        "aggregate.included", Inclusion(circle_id, business, query.id, kind.value, included)
     )
     return Answer(query, rules.k, False, left)
 
@@ -142,7 +143,8 @@ def _answer(
     ask: Ask,
     records: list[Record],
     now: datetime,
-) -> AggregateQuery:
+) -> tuple[AggregateQuery, frozenset[str]]:
+    """The answer to store, and the members counted in its released buckets."""
     epsilon = 0.0
     counted = records
     if rules.dp_epsilon is not None:
@@ -157,7 +159,8 @@ def _answer(
     counts = [b.count for b in shown]
     if rules.dp_epsilon is not None:
         counts = privacy.noisy(counts, rules.dp_epsilon)
-    return AggregateQuery(
+    included = frozenset().union(*(b.members for b in shown))
+    query = AggregateQuery(
         new_id("aggregate_query"),
         circle_id,
         business,
@@ -169,6 +172,7 @@ def _answer(
         epsilon,
         [bucket_json(b, c) for b, c in zip(shown, counts, strict=True)],
     )
+    return query, included
 
 
 def _left(

@@ -8,11 +8,13 @@ from typing import Any
 
 import h3
 
+from buurt.services.aggregates import Inclusion
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, crowd, moving_clock
 
 WEEK = timedelta(days=7)
+TOPIC = "aggregate.included"
 MONDAY = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)  # local midnight starting START's day
 
 
@@ -49,7 +51,10 @@ def test_a_bucket_needs_k_distinct_members(world: World, services: Services) -> 
     for person in people:
         _publish(world, person, clock, START + timedelta(days=1), "food/cheese")
     _publish(world, people[0], clock, START + timedelta(days=2), "food/cheese")
+    _publish(world, world.bob, clock, START + timedelta(days=2), "food/wine")  # alone: hidden
     clock.at = START + WEEK + timedelta(days=1)
+    heard: list[Inclusion] = []
+    services.listeners.append(lambda topic, body: heard.append(body) if topic == TOPIC else None)
 
     answer = _ask(world.bakery_actor, world, MONDAY, MONDAY + WEEK)
     # 9 members of bread are one short of k = 10; cheese has 10 members and 11 intents.
@@ -58,6 +63,11 @@ def test_a_bucket_needs_k_distinct_members(world: World, services: Services) -> 
     assert (body["k"], body["resolution"], body["epsilon"], body["repeated"]) == (10, 8, 0, False)
     assert body["buckets"][0]["cell"] == h3.latlng_to_cell(HOME["lat"], HOME["lon"], 8)
     assert body["from"] == "2026-03-01T23:00:00Z"  # local midnight in Amsterdam
+    # Inclusion is reported for the members of released buckets, once per answer.
+    assert [h.member_ids for h in heard] == [frozenset(p.id for p in people)]
+    assert heard[0].business_id == world.bakery["id"]
+    _ask(world.bakery_actor, world, MONDAY, MONDAY + WEEK)  # a repeat counts nobody again
+    assert len(heard) == 1
 
 
 def test_only_businesses_of_the_circle_ask(world: World, services: Services) -> None:
