@@ -20,7 +20,7 @@ from buurt.domain.charter import (
     VoteChoice,
 )
 from buurt.domain.community import Circle, Membership
-from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Between
@@ -102,7 +102,8 @@ def propose(
         charter = in_force(uow, circle_id, now)
         changed = {n: v for n, v in changes.items() if charter.rules().get(n) != v}
         if changes and not changed:
-            raise InvalidInput("the proposal changes nothing: the charter already says so")
+            # Valid, but it clashes with the charter as it stands: nothing to vote on.
+            raise Conflict("the proposal changes nothing: the charter already says so")
         proposal = CharterProposal.open(
             new_id("charter_proposal"), charter, principal.id, changes, rationale, now
         )

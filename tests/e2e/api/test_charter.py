@@ -149,6 +149,8 @@ def test_proposals_are_validated_and_admins_cannot_change_a_charter_directly(
         response = world.ann.post(path, {"changes": changes, "rationale": RATIONALE})
         assert response.status_code == 422, (changes, response.text)
     assert world.ann.post(path, {"changes": {"k": 5}, "rationale": ""}).status_code == 422
+    unchanged = {"changes": {"k": 10, "voting_days": 7}, "rationale": RATIONALE}
+    assert world.ann.post(path, unchanged).status_code == 409  # the charter already says so
     assert world.admin.patch(_base(world), {"k": 2}).status_code == 405
     assert world.admin.put(_base(world), {"k": 2}).status_code == 405
 

@@ -239,11 +239,14 @@ def versions(
     )
 
 
-@router.post("/proposals", status_code=201, responses=responses(403))
+@router.post("/proposals", status_code=201, responses=responses(403, 409))
 def propose(
     circle_id: CircleId, body: ProposalIn, services: ServicesDep, principal: PrincipalDep
 ) -> ProposalOut:
-    """Propose a charter change (members of the circle); voting opens at once."""
+    """Propose a charter change (members of the circle); voting opens at once.
+
+    409 when every proposed value is already the charter's.
+    """
     proposal = charter.propose(
         services, principal, circle_id, body.changes.to_domain(), body.rationale
     )
