@@ -18,6 +18,7 @@ from buurt.domain.charter import (
     CharterVote,
     ProposalStatus,
     VoteChoice,
+    check_changes,
 )
 from buurt.domain.community import Circle, Membership
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
@@ -100,8 +101,8 @@ def propose(
     with services.uow() as uow:
         _membership(uow, principal, circle_id)
         charter = in_force(uow, circle_id, now)
-        changed = {n: v for n, v in changes.items() if charter.rules().get(n) != v}
-        if changes and not changed:
+        checked = check_changes(changes)
+        if all(charter.rules().get(n) == v for n, v in checked.items()):
             # Valid, but it clashes with the charter as it stands: nothing to vote on.
             raise Conflict("the proposal changes nothing: the charter already says so")
         proposal = CharterProposal.open(
