@@ -232,17 +232,21 @@ def _records(
             yield _record(moment.id, member, moment.created_at, *where_what, zone)
 
 
-def _moment_place(uow: UnitOfWork, moment: Moment) -> tuple[Place, str] | None:
-    """Where and what a moment was about: its source (intent, event) or its standing
-    (offer, subscription); ``None`` when neither is still stored."""
-    if moment.source_kind == "intent" and (intent := uow.repo(Intent).get(moment.source_id)):
+def _where_what(uow: UnitOfWork, kind: str, ident: str) -> tuple[Place, str] | None:
+    if kind == "intent" and (intent := uow.repo(Intent).get(ident)):
         return _anchor(intent.area), intent.category
-    if moment.source_kind == "event" and (event := uow.repo(Event).get(moment.source_id)):
+    if kind == "event" and (event := uow.repo(Event).get(ident)):
         return event.place, event.kind
-    if moment.standing_kind == "offer" and (offer := uow.repo(Offer).get(moment.standing_id)):
+    if kind == "offer" and (offer := uow.repo(Offer).get(ident)):
         return _anchor(offer.area), offer.category
-    if moment.standing_kind == "subscription" and (
-        sub := uow.repo(Subscription).get(moment.standing_id)
-    ):
+    if kind == "subscription" and (sub := uow.repo(Subscription).get(ident)):
         return _anchor(sub.area), sub.categories[0]
     return None
+
+
+def _moment_place(uow: UnitOfWork, moment: Moment) -> tuple[Place, str] | None:
+    """Where and what a moment was about: what caused it (an event, intent or offer), else
+    what it matched (a subscription, offer or intent); ``None`` when neither is stored."""
+    return _where_what(uow, moment.source_kind, moment.source_id) or _where_what(
+        uow, moment.standing_kind, moment.standing_id
+    )

@@ -77,13 +77,19 @@ def test_a_serving_app_closes_due_proposals_by_itself(world: World, services: Se
     assert status() is ProposalStatus.PASSED
 
 
-def test_moments_count_at_their_source_for_their_member(world: World, services: Services) -> None:
+def test_moments_count_where_their_cause_or_match_was_for_their_member(
+    world: World, services: Services
+) -> None:
     clock = moving_clock(services)
     people = crowd(world, 10)
     bakery = world.bakery["id"]
     with services.uow() as uow:
-        for person in people:
+        for n, person in enumerate(people):
+            # Half were caused by the intent; half by an offer since deleted, matching it.
             intent_id = new_id("intent")
+            caused = ("intent", intent_id, "offer", "ofr_gone")
+            if n % 2:
+                caused = ("offer", "ofr_gone", "intent", intent_id)
             area = Area(center=Place(HOME["lat"], HOME["lon"]), radius_m=300)
             uow.repo(Intent).add(
                 Intent(intent_id, world.circle["id"], person.id, "food/bread", area, START)
@@ -94,10 +100,7 @@ def test_moments_count_at_their_source_for_their_member(world: World, services: 
                     world.circle["id"],
                     "business",
                     bakery,
-                    "intent",
-                    intent_id,
-                    "offer",
-                    "ofr_gone",
+                    *caused,
                     "fresh bread nearby",
                     MomentStatus.DELIVERED,
                     START + timedelta(hours=2),
