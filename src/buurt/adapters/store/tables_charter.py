@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from buurt.adapters.store.tables import metadata
+from buurt.adapters.store.tables import events, intents, metadata, moments
 from buurt.adapters.store.types import StrEnumType, UTCDateTime
 from buurt.domain.charter import ProposalStatus, VoteChoice
 
@@ -99,3 +99,8 @@ aggregate_queries = Table(
     Column("epsilon", Float, nullable=False),
     Column("answer", JSON, nullable=False),
 )
+
+# Retention deletes, and aggregates read, one circle's records by time.
+Index("ix_events_circle_occurred", events.c.circle_id, events.c.occurred_at)
+Index("ix_intents_circle_created", intents.c.circle_id, intents.c.created_at)
+Index("ix_moments_circle_created", moments.c.circle_id, moments.c.created_at)

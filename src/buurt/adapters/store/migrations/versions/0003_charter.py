@@ -141,6 +141,15 @@ def upgrade() -> None:
             batch_op.f("ix_charter_votes_proposal_id"), ["proposal_id"], unique=False
         )
 
+    for table, column in (
+        ("events", "occurred_at"),
+        ("intents", "created_at"),
+        ("moments", "created_at"),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            name = f"ix_{table}_circle_{column.split('_')[0]}"
+            batch_op.create_index(name, ["circle_id", column], unique=False)
+
     _first_versions()
 
 
@@ -190,6 +199,14 @@ def _first_versions() -> None:
 
 
 def downgrade() -> None:
+    for table, name in (
+        ("moments", "ix_moments_circle_created"),
+        ("intents", "ix_intents_circle_created"),
+        ("events", "ix_events_circle_occurred"),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(name)
+
     with op.batch_alter_table("charter_votes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_charter_votes_proposal_id"))
         batch_op.drop_index(batch_op.f("ix_charter_votes_member_id"))
