@@ -125,12 +125,9 @@ def get_proposal(
     services: Services, principal: Principal, circle_id: str, proposal_id: str
 ) -> CharterProposal:
     now = services.clock.now()
+    close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
-        proposal = _fetch(uow, circle_id, proposal_id)
-        if proposal.is_due(now):
-            _close(uow, proposal, now)
-            uow.commit()
-    return proposal
+        return _fetch(uow, circle_id, proposal_id)
 
 
 def list_proposals(
@@ -160,13 +157,11 @@ def vote(
 ) -> CharterVote:
     """Cast or change this member's one vote while the window is open."""
     now = services.clock.now()
+    close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
         _membership(uow, principal, circle_id)
         proposal = _fetch(uow, circle_id, proposal_id)
-        if proposal.is_due(now):
-            _close(uow, proposal, now)
-            uow.commit()
-        if proposal.status is not ProposalStatus.OPEN:
+        if proposal.status is not ProposalStatus.OPEN or proposal.is_due(now):
             raise Conflict(f"voting on this proposal has closed; it was {proposal.status}")
         found_ = uow.repo(CharterVote).find(proposal_id=proposal_id, member_id=principal.id)
         if found_:
