@@ -162,7 +162,7 @@ def vote(
         _membership(uow, principal, circle_id)
         proposal = _fetch(uow, circle_id, proposal_id)
         if proposal.status is not ProposalStatus.OPEN or proposal.is_due(now):
-            raise Conflict(f"voting on this proposal has closed; it was {proposal.status}")
+            raise Conflict(f"voting on this proposal closed at {proposal.closes_at.isoformat()}")
         found_ = uow.repo(CharterVote).find(proposal_id=proposal_id, member_id=principal.id)
         if found_:
             cast = found_[0]
@@ -172,15 +172,6 @@ def vote(
             uow.repo(CharterVote).add(cast)
         uow.commit()
     return cast
-
-
-def my_vote(
-    services: Services, principal: Principal, circle_id: str, proposal_id: str
-) -> CharterVote | None:
-    with services.uow() as uow:
-        _fetch(uow, circle_id, proposal_id)
-        found_ = uow.repo(CharterVote).find(proposal_id=proposal_id, member_id=principal.id)
-        return found_[0] if found_ else None
 
 
 def _close(uow: UnitOfWork, proposal: CharterProposal, now: datetime) -> CharterVersion | None:
