@@ -1,4 +1,4 @@
-"""Test helpers for things that take time: a clock the test moves, charter votes, a crowd.
+"""For tests of things that take time: a clock the test moves, charter votes, a crowd.
 
 The clock replaces the services' clock (the one the API and the services read), so a test can
 publish at one instant, and vote, ask or clean up days later, through the real API.

@@ -182,7 +182,7 @@ def test_an_empty_circle_is_deleted_with_its_charter(world: World, services: Ser
         assert uow.repo(CharterVersion).find(circle_id=empty["id"]) == []
 
 
-def test_adopting_rules_through_the_helper(world: World, services: Services) -> None:
+def test_adopt_changes_the_charter_through_a_vote(world: World, services: Services) -> None:
     clock = moving_clock(services)
     charter = adopt(world, clock, {"dp_epsilon": 0.5, "aggregate_kinds": ["intents"]})
     assert (charter["dp_epsilon"], charter["aggregate_kinds"]) == (0.5, ["intents"])
