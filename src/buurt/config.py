@@ -24,3 +24,9 @@ class Settings(BaseSettings):
         description="argon2 parameters for new password hashes; CHEAPEST is for tests only.",
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    maintenance_interval_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often `buurt serve` closes due charter proposals and applies "
+        "retention; 0 turns the periodic task off.",
+    )

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 import buurt
-from buurt.cli import bench, db, serve
+from buurt.cli import bench, db, maintenance, serve
 from buurt.domain.errors import DomainError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
+app.command("maintenance")(maintenance.maintenance)
 
 
 def _version(value: bool) -> None:

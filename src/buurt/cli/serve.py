@@ -20,7 +20,11 @@ PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen o
 
 def _run(settings: Settings) -> None:
     instance = build(settings)
-    app = create_app(instance.services, max_body_bytes=settings.max_body_bytes)
+    app = create_app(
+        instance.services,
+        max_body_bytes=settings.max_body_bytes,
+        upkeep_seconds=settings.maintenance_interval_seconds,
+    )
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:

@@ -25,6 +25,10 @@ PREFIXES = {
     "consent": "cns",
     "token": "tok",
     "membership": "msh",
+    "charter": "chv",
+    "charter_proposal": "chp",
+    "charter_vote": "chx",
+    "aggregate_query": "agq",
 }
 
 

@@ -17,6 +17,14 @@ Filter = Mapping[str, Any]
 
 
 @dataclass(frozen=True)
+class Between:
+    """A ``Filter`` value for a range: ``start <= value < end``; ``None`` leaves a side open."""
+
+    start: Any = None
+    end: Any = None
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: Sequence[T]
     next_cursor: str | None
@@ -42,7 +50,8 @@ class Repository(Protocol[T]):
         limit: int = 50,
     ) -> Page[T]:
         """Entities in id order after the cursor that match ``where`` and at least one of
-        ``any_of`` (when given). In a ``Filter``, a list, tuple or set value means "one of"."""
+        ``any_of`` (when given). In a ``Filter``, a list, tuple or set value means "one of",
+        and a ``Between`` a range."""
         ...
 
 

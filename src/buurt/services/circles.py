@@ -11,7 +11,7 @@ from buurt.domain.ids import new_id
 from buurt.domain.places import Boundary
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import resources
+from buurt.services import charter, resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -52,6 +52,7 @@ def create_circle(
         uow.repo(Membership).add(
             Membership(new_id("membership"), circle.id, principal.id, Role.ADMIN, now)
         )
+        charter.found(uow, circle.id, now)
         uow.commit()
     services.announce("circle.created", circle)
     return circle
@@ -77,7 +78,7 @@ def delete_circle(services: Services, principal: Principal, ident: str) -> None:
             raise Conflict("the circle still has members")
         for membership in memberships:
             uow.repo(Membership).delete(membership)
-        uow.flush()
+        charter.forget(uow, ident)
         uow.repo(Circle).delete(circle)
         uow.commit()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +16,7 @@ from buurt.web import problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
 from buurt.web.streams import Broadcaster
+from buurt.web.upkeep import periodic_upkeep
 
 DESCRIPTION = """
 Buurt matches the needs of a neighbourhood's people, the offers of its businesses and the
@@ -31,8 +34,18 @@ class Health(BaseModel):
     version: str
 
 
-def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+def create_app(
+    services: Services, *, max_body_bytes: int = 1024 * 1024, upkeep_seconds: float = 0
+) -> FastAPI:
+    """The app; with ``upkeep_seconds`` above 0 it runs the periodic upkeep while it serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with periodic_upkeep(services, upkeep_seconds):
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Buurt API",
         version=buurt.__version__,
         description=DESCRIPTION,

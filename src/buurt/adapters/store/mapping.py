@@ -11,8 +11,10 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables
+from buurt.adapters.store import tables, tables_charter
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.moments import Moment
@@ -33,6 +35,10 @@ TABLE_OF: dict[type, Table] = {
     Moment: tables.moments,
     ConsentGrant: tables.consent_grants,
     AccessToken: tables.access_tokens,
+    CharterVersion: tables_charter.charter_versions,
+    CharterProposal: tables_charter.charter_proposals,
+    CharterVote: tables_charter.charter_votes,
+    AggregateQuery: tables_charter.aggregate_queries,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

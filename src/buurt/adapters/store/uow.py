@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from buurt.adapters.store.mapping import TABLE_OF, map_domain
 from buurt.domain.errors import Conflict
-from buurt.ports.store import Filter, Page, Repository, UnitOfWorkFactory
+from buurt.ports.store import Between, Filter, Page, Repository, UnitOfWorkFactory
 
 T = TypeVar("T")
 MAX_PAGE = 500
@@ -64,6 +64,11 @@ class SqlRepository(Repository[T]):
             column = self._table.c[name]
             if isinstance(value, list | tuple | set | frozenset):
                 parts.append(column.in_(list(value)))
+            elif isinstance(value, Between):
+                if value.start is not None:
+                    parts.append(column >= value.start)
+                if value.end is not None:
+                    parts.append(column < value.end)
             else:
                 parts.append(column == value)
         return and_(true(), *parts)

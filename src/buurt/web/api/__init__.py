@@ -4,8 +4,10 @@ dependencies (``deps``: the services, the authenticated principal, paging)."""
 from fastapi import APIRouter
 
 from buurt.web.api import (
+    aggregates,
     auth,
     businesses,
+    charter,
     circles,
     consents,
     events,
@@ -29,4 +31,6 @@ ROUTERS: list[APIRouter] = [
     subscriptions.router,
     moments.router,
     consents.router,
+    charter.router,
+    aggregates.router,
 ]
