@@ -11,7 +11,8 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables
+from buurt.adapters.store import tables, tables_access
+from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
@@ -33,6 +34,7 @@ TABLE_OF: dict[type, Table] = {
     Moment: tables.moments,
     ConsentGrant: tables.consent_grants,
     AccessToken: tables.access_tokens,
+    AccessEntry: tables_access.access_log,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
