@@ -10,6 +10,7 @@ from buurt.web.api import (
     consents,
     events,
     intents,
+    me,
     members,
     moments,
     offers,
@@ -29,4 +30,5 @@ ROUTERS: list[APIRouter] = [
     subscriptions.router,
     moments.router,
     consents.router,
+    me.router,
 ]
