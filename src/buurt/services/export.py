@@ -42,6 +42,7 @@ class BusinessData:
     sites: list[Site]
     offers: list[Offer]
     subscriptions: list[Subscription]
+    things: list[ThingData]
 
 
 @dataclass
@@ -94,29 +95,34 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
     me = member.id
     cut: list[str] = []
     mine: list[Filter] = [{"owner_kind": SourceKind.MEMBER, "owner_id": me}]
+
+    def things_of(kind: OwnerKind, owner: str, where: str) -> list[ThingData]:
+        return [
+            ThingData(
+                t,
+                _collect(
+                    uow,
+                    Event,
+                    [{"source_kind": SourceKind.THING, "source_id": t.id}],
+                    EVENTS_PER_THING,
+                    f"{where}things.{t.id}.events",
+                    cut,
+                ),
+            )
+            for t in uow.repo(Thing).find(owner_kind=kind, owner_id=owner)
+        ]
+
     businesses = [
         BusinessData(
             b,
             uow.repo(Site).find(business_id=b.id),
             uow.repo(Offer).find(owner_kind=SourceKind.BUSINESS, owner_id=b.id),
             uow.repo(Subscription).find(owner_kind=SourceKind.BUSINESS, owner_id=b.id),
+            things_of(OwnerKind.BUSINESS, b.id, f"businesses.{b.id}."),
         )
         for b in uow.repo(Business).find(owner_member_id=me)
     ]
-    things = [
-        ThingData(
-            t,
-            _collect(
-                uow,
-                Event,
-                [{"source_kind": SourceKind.THING, "source_id": t.id}],
-                EVENTS_PER_THING,
-                f"things.{t.id}.events",
-                cut,
-            ),
-        )
-        for t in uow.repo(Thing).find(owner_kind=OwnerKind.MEMBER, owner_id=me)
-    ]
+    things = things_of(OwnerKind.MEMBER, me, "")
     moments: list[Filter] = [
         {"recipient_kind": "member", "recipient_id": me},
         {"subject_member_id": me},
@@ -124,7 +130,11 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
     principals: list[Filter] = [
         {"principal_kind": "member", "principal_id": me},
         {"principal_kind": "business", "principal_id": [b.business.id for b in businesses]},
-        {"principal_kind": "thing", "principal_id": [t.thing.id for t in things]},
+        {
+            "principal_kind": "thing",
+            "principal_id": [t.thing.id for t in things]
+            + [t.thing.id for b in businesses for t in b.things],
+        },
     ]
     return MemberData(
         generated_at=now,

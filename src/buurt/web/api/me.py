@@ -61,6 +61,17 @@ class BusinessExport(BaseModel):
     sites: list[SiteOut]
     offers: list[OfferOut]
     subscriptions: list[SubscriptionOut]
+    things: list[ThingExport] = Field(description="Things the business owns, with their events.")
+
+
+def _things(things: list[export.ThingData]) -> list[ThingExport]:
+    return [
+        ThingExport(
+            thing=ThingOut.model_validate(t.thing),
+            events=[EventOut.model_validate(e) for e in t.events],
+        )
+        for t in things
+    ]
 
 
 class MemberExport(BaseModel):
@@ -129,19 +140,14 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         moments=[MomentOut.model_validate(m) for m in data.moments],
         consents=[ConsentOut.model_validate(c) for c in data.consents],
         access_log=[AccessEntryOut.model_validate(a) for a in data.access_log],
-        things=[
-            ThingExport(
-                thing=ThingOut.model_validate(t.thing),
-                events=[EventOut.model_validate(e) for e in t.events],
-            )
-            for t in data.things
-        ],
+        things=_things(data.things),
         businesses=[
             BusinessExport(
                 business=BusinessOut.model_validate(b.business),
                 sites=[SiteOut.model_validate(s) for s in b.sites],
                 offers=[OfferOut.model_validate(o) for o in b.offers],
                 subscriptions=[SubscriptionOut.model_validate(s) for s in b.subscriptions],
+                things=_things(b.things),
             )
             for b in data.businesses
         ],
