@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -251,12 +250,9 @@ class ConsentMachine(RuleBasedStateMachine):
         assert entry["role"] == f"admin of {self.circle}"
 
 
-def test_no_principal_gets_data_without_a_live_grant(tmp_path: Path) -> None:
+def test_no_principal_gets_data_without_a_live_grant(database_url: str) -> None:
     clock = ManualClock()
-    instance = build(
-        Settings(database_url=f"sqlite:///{tmp_path}/b.db", password_profile="CHEAPEST"),
-        clock=clock,
-    )
+    instance = build(Settings(database_url=database_url, password_profile="CHEAPEST"), clock=clock)
     try:
         with TestClient(create_app(instance.services)) as client:
             admin = register(client, "Admin")
