@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from buurt.domain.community import Member
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.services.consent_check import ConsentBook, Recipient
 
@@ -55,5 +56,5 @@ def test_deleted_grants_and_erased_members_are_forgotten() -> None:
     assert not _allows(book, T0 + timedelta(minutes=1))
     book.listen("consent.granted", _grant(id="cns_2"))
     assert _allows(book, T0 + timedelta(minutes=1))
-    book.listen("member.erased", "mem_1")
+    book.listen("member.erased", Member("mem_1", "Ann", "ann@example.org", "-", T0))
     assert not _allows(book, T0 + timedelta(minutes=1))

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from buurt.domain.community import Membership, PrincipalKind
+from buurt.domain.community import Member, Membership, PrincipalKind
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.ports import UnitOfWork
 from buurt.services.principals import Principal
@@ -177,8 +177,8 @@ class ConsentBook:
             self.drop(payload.id)
         elif topic.startswith("consent.") and isinstance(payload, ConsentGrant):
             self.put(payload)
-        elif topic == "member.erased" and isinstance(payload, str):
-            self.forget_member(payload)
+        elif topic == "member.erased" and isinstance(payload, Member):
+            self.forget_member(payload.id)
 
     def forget_member(self, member_id: str) -> None:
         with self._lock:

@@ -87,7 +87,9 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
         uow.commit()
     for topic, entity in erased.deleted:
         services.announce(topic, entity)
-    services.announce("member.erased", member.id)
+    # The erased profile itself, so listeners keyed by member (the consent book, the
+    # engine's per-recipient settings) forget the member.
+    services.announce("member.erased", member)
     return erased
 
 
