@@ -20,6 +20,8 @@ class Purpose(StrEnum):
     MATCHING = "matching"
     SERVICE_DELIVERY = "service_delivery"
     ANALYTICS = "analytics"
+    # A circle's admins reading a profile to run the circle (see docs/consent.md).
+    ADMINISTRATION = "administration"
 
 
 class RecipientKind(StrEnum):

@@ -29,6 +29,7 @@ PREFIXES = {
     "charter_proposal": "chp",
     "charter_vote": "chx",
     "aggregate_query": "agq",
+    "access": "acc",
 }
 
 

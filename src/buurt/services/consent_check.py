@@ -1,10 +1,12 @@
 """The one decision on personal data: may this recipient use this member's data now?
 
 "May principal P use data D of member M for purpose U now?" Every read path and the engine
-ask here; the default is no. ``may_use`` asks the store (the source of truth); the
-``ConsentBook`` is its in-memory mirror for the engine's hot path, built from the store and
-kept current by the consent use cases' announcements, so a revocation is seen by the very
-next match after the revoke is committed.
+ask here; the default is no. ``may_use`` asks the store (the source of truth) for a recipient's
+live grant; ``decide`` answers the same question for an acting API principal, adding the one
+role-based exception of the charter (a circle's admins read their members' profiles to run the
+circle). The ``ConsentBook`` is ``may_use``'s in-memory mirror for the engine's hot path, built
+from the store and kept current by the consent use cases' announcements, so a revocation is
+seen by the very next match after the revoke is committed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from buurt.domain.community import Member, Membership, PrincipalKind
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.ports import UnitOfWork
+from buurt.services.principals import Principal
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,66 @@ def may_use(
     return None
 
 
+@dataclass(frozen=True)
+class Basis:
+    """Why a use is allowed: a live grant, or a role (``"self"`` for the member's own data)."""
+
+    grant_id: str | None = None
+    role: str | None = None
+
+    @property
+    def is_self(self) -> bool:
+        return self.role == "self"
+
+
+SELF = Basis(role="self")
+
+
+def decide(
+    uow: UnitOfWork,
+    principal: Principal,
+    member_id: str,
+    category: DataCategory,
+    purpose: Purpose,
+    at: datetime,
+    thing_id: str | None = None,
+) -> Basis | None:
+    """May this API principal use this member's data for this purpose now? ``None``: no.
+
+    A member uses their own data freely. A business needs a live grant to it. A circle's admin
+    uses a live grant to the circle, or else, for a profile read to run the circle only, the
+    admin role (the charter's exception). Things, and everyone else, get nothing.
+    """
+    if principal.acts_for("member", member_id):
+        return SELF
+    if principal.kind is PrincipalKind.BUSINESS:
+        recipient = Recipient(RecipientKind.BUSINESS, principal.id)
+        grant = may_use(uow, recipient, member_id, category, purpose, at, thing_id)
+        return Basis(grant_id=grant.id) if grant else None
+    if principal.is_member and principal.admin_of:
+        memberships = uow.repo(Membership).find(member_id=member_id)
+        shared = sorted({m.circle_id for m in memberships} & principal.admin_of)
+        for circle_id in shared:
+            recipient = Recipient(RecipientKind.CIRCLE, circle_id)
+            grant = may_use(uow, recipient, member_id, category, purpose, at, thing_id)
+            if grant:
+                return Basis(grant_id=grant.id)
+        if shared and category is DataCategory.PROFILE and purpose is Purpose.ADMINISTRATION:
+            return Basis(role=f"admin of {shared[0]}")
+    return None
+
+
+def granted_things(uow: UnitOfWork, business_id: str) -> set[str]:
+    """Things whose data members ever granted this business: the candidates ``decide`` checks
+    (so a listing need not scan every member's things)."""
+    grants = uow.repo(ConsentGrant).find(
+        recipient_kind=RecipientKind.BUSINESS,
+        recipient_id=business_id,
+        category=DataCategory.THING_DATA,
+    )
+    return {g.thing_id for g in grants if g.thing_id is not None}
+
+
 _Key = tuple[RecipientKind, str, str, DataCategory, Purpose, str | None]
 
 
@@ -65,7 +129,11 @@ class ConsentBook:
             self.put(grant)
 
     def put(self, grant: ConsentGrant) -> None:
-        """Record a new, changed or revoked grant (a snapshot, so later edits need a put)."""
+        """Record a new, changed or revoked grant (a snapshot, so later edits need a put).
+
+        Revocation is final: a snapshot without ``revoked_at`` never replaces a revoked one, so
+        a change committed before a revoke but announced after it cannot revive the grant.
+        """
         key: _Key = (
             grant.recipient_kind,
             grant.recipient_id,
@@ -87,13 +155,30 @@ class ConsentBook:
             grant.thing_id,
         )
         with self._lock:
+            known = self._by_key[key].get(grant.id)
+            revoked = known.revoked_at if known is not None else None
+            if revoked is not None and (
+                snapshot.revoked_at is None or revoked < snapshot.revoked_at
+            ):
+                snapshot.revoked_at = revoked
             self._by_key[key][grant.id] = snapshot
             self._key_of[grant.id] = key
 
+    def drop(self, grant_id: str) -> None:
+        """Forget a deleted grant (erasure deletes grants; revocation keeps them)."""
+        with self._lock:
+            key = self._key_of.pop(grant_id, None)
+            if key is not None:
+                self._by_key[key].pop(grant_id, None)
+
     def listen(self, topic: str, payload: object) -> None:
         """A ``Services`` listener: mirror every grant the consent use cases announce."""
-        if topic.startswith("consent.") and isinstance(payload, ConsentGrant):
+        if topic == "consent.deleted" and isinstance(payload, ConsentGrant):
+            self.drop(payload.id)
+        elif topic.startswith("consent.") and isinstance(payload, ConsentGrant):
             self.put(payload)
+        elif topic == "member.erased" and isinstance(payload, Member):
+            self.forget_member(payload.id)
 
     def forget_member(self, member_id: str) -> None:
         with self._lock:

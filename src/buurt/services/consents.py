@@ -1,7 +1,9 @@
 """Consent grants: a member's own; listed, changed and revoked only by that member.
 
 Revoking keeps the grant (with ``revoked_at``) so the member's access log can still name the
-grant a past use was made under.
+grant a past use was made under. Every change is committed first and announced after, and the
+``ConsentBook`` listener mirrors it synchronously: when ``revoke`` returns, both the store and
+the book answer no.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ def grant(
 def update_grant(
     services: Services, principal: Principal, ident: str, changes: Mapping[str, Any]
 ) -> ConsentGrant:
+    expires_at = changes.get("expires_at")
+    if expires_at is not None and expires_at <= services.clock.now():
+        # Ending a grant now is revoking it, which the access log then names as such.
+        raise InvalidInput(
+            "expires_at must be in the future; revoke to end a grant now", "expires_at"
+        )
     with services.uow() as uow:
         consent = resources.fetch_for_change(uow, principal, ConsentGrant, POLICY, ident)
         if consent.revoked_at is not None:

@@ -15,7 +15,7 @@ from buurt.domain.places import Place
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import things
+from buurt.services import resources, things
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -35,6 +35,15 @@ class EventPolicy:
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Event) -> bool:
         return False
+
+    def personal(
+        self, uow: UnitOfWork, principal: Principal, entity: Event
+    ) -> resources.Use | None:
+        """A member's thing's event is the member's thing data, like the thing itself."""
+        if entity.source_kind is not SourceKind.THING:
+            return None
+        thing = uow.repo(Thing).get(entity.source_id)
+        return None if thing is None else things.POLICY.personal(uow, principal, thing)
 
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
         visible_things = uow.repo(Thing).page(any_of=things.POLICY.scope(uow, principal), limit=500)

@@ -1,4 +1,9 @@
-"""Members: registration, profiles (seen by themselves and their circles' admins)."""
+"""Members: registration, profiles (seen by themselves and their circles' admins).
+
+An admin's read of a profile is a use of the member's data: the policy names it (``personal``),
+the consent decision allows it under the admin role (or a grant to the circle), and it is
+written to the member's access log.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buurt.domain.community import Circle, Member, Membership, Role
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import Conflict, NotFound
 from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
@@ -28,6 +34,11 @@ class MemberPolicy:
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Member) -> bool:
         return principal.acts_for("member", entity.id)
+
+    def personal(
+        self, uow: UnitOfWork, principal: Principal, entity: Member
+    ) -> resources.Use | None:
+        return resources.Use(entity.id, DataCategory.PROFILE, Purpose.ADMINISTRATION)
 
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
         filters: list[Filter] = [{"id": principal.id}] if principal.is_member else []

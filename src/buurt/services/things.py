@@ -1,4 +1,10 @@
-"""Things: connected objects owned by a member, a business or a circle."""
+"""Things: connected objects owned by a member, a business or a circle.
+
+A member's thing is that member's data (``thing_data``). Its visibility opens it to people
+(neighbours, as members); a business sees it only under a live ``thing_data`` grant for that
+thing, decided by the consent decision and written to the owner's access log. Other things
+never see a member's thing.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buurt.domain.community import OwnerKind, PrincipalKind, Thing, ThingKind, Visibility
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import resources
+from buurt.services import consent_check, resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -23,13 +30,18 @@ def owns(principal: Principal, thing: Thing) -> bool:
 
 class ThingPolicy:
     """Public things are seen by all, circle things by the circle, private ones by the owner
-    (and the thing itself)."""
+    (and the thing itself); a member's things by businesses only under a grant."""
 
     name = "thing"
 
     def visible(self, uow: UnitOfWork, principal: Principal, entity: Thing) -> bool:
         if owns(principal, entity) or principal.acts_for("thing", entity.id):
             return True
+        if entity.owner_kind is OwnerKind.MEMBER and not principal.is_member:
+            # Only the candidates; whether the grant is live now is `personal`'s decision.
+            return principal.kind is PrincipalKind.BUSINESS and entity.id in (
+                consent_check.granted_things(uow, principal.id)
+            )
         if entity.visibility is Visibility.PUBLIC:
             return True
         return entity.visibility is Visibility.CIRCLE and entity.circle_id in principal.circles
@@ -37,10 +49,28 @@ class ThingPolicy:
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Thing) -> bool:
         return owns(principal, entity)
 
+    def personal(
+        self, uow: UnitOfWork, principal: Principal, entity: Thing
+    ) -> resources.Use | None:
+        if entity.owner_kind is not OwnerKind.MEMBER or principal.is_member:
+            return None  # people see a member's thing by the visibility its owner chose
+        if principal.acts_for("thing", entity.id):
+            return None
+        return resources.Use(
+            entity.owner_id, DataCategory.THING_DATA, Purpose.SERVICE_DELIVERY, entity.id
+        )
+
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
+        # Visibility opens a member's thing to people only: for a business or a thing, the
+        # public and circle filters leave members' things out.
+        owners = list(OwnerKind) if principal.is_member else [OwnerKind.BUSINESS, OwnerKind.CIRCLE]
         filters: list[Filter] = [
-            {"visibility": Visibility.PUBLIC},
-            {"visibility": Visibility.CIRCLE, "circle_id": sorted(principal.circles)},
+            {"visibility": Visibility.PUBLIC, "owner_kind": owners},
+            {
+                "visibility": Visibility.CIRCLE,
+                "circle_id": sorted(principal.circles),
+                "owner_kind": owners,
+            },
             {"owner_kind": OwnerKind.BUSINESS, "owner_id": sorted(principal.businesses)},
             {"owner_kind": OwnerKind.CIRCLE, "owner_id": sorted(principal.admin_of)},
         ]
@@ -48,6 +78,9 @@ class ThingPolicy:
             filters.append({"owner_kind": OwnerKind.MEMBER, "owner_id": principal.id})
         else:
             filters.append({"id": principal.id})
+        if principal.kind is PrincipalKind.BUSINESS:
+            granted = sorted(consent_check.granted_things(uow, principal.id))
+            filters.append({"owner_kind": OwnerKind.MEMBER, "id": granted})
         return filters
 
 

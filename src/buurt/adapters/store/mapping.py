@@ -11,7 +11,8 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables, tables_charter
+from buurt.adapters.store import tables, tables_access, tables_charter
+from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -39,6 +40,7 @@ TABLE_OF: dict[type, Table] = {
     CharterProposal: tables_charter.charter_proposals,
     CharterVote: tables_charter.charter_votes,
     AggregateQuery: tables_charter.aggregate_queries,
+    AccessEntry: tables_access.access_log,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -12,6 +12,7 @@ from buurt.web.api import (
     consents,
     events,
     intents,
+    me,
     members,
     moments,
     offers,
@@ -33,4 +34,5 @@ ROUTERS: list[APIRouter] = [
     consents.router,
     charter.router,
     aggregates.router,
+    me.router,
 ]

@@ -95,7 +95,10 @@ def me(services: ServicesDep, principal: PrincipalDep) -> MemberOut:
 
 @router.get("/{member_id}", responses=responses(404))
 def get(member_id: MemberId, services: ServicesDep, principal: PrincipalDep) -> MemberOut:
-    return MemberOut.model_validate(res.get(services, principal, Member, members.POLICY, member_id))
+    what = f"GET /v1/members/{member_id}"
+    return MemberOut.model_validate(
+        res.get(services, principal, Member, members.POLICY, member_id, what)
+    )
 
 
 @router.get("/{member_id}/memberships", responses=responses(404))
@@ -106,7 +109,8 @@ def memberships(
     circle_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> list[MembershipOut]:
     """The circles a member belongs to, with their role."""
-    res.get(services, principal, Member, members.POLICY, member_id)
+    what = f"GET /v1/members/{member_id}/memberships"
+    res.get(services, principal, Member, members.POLICY, member_id, what)
     found = members.circles_of(services, member_id)
     return [MembershipOut.model_validate(m) for m in found if circle_id in (None, m.circle_id)]
 

@@ -1,0 +1,200 @@
+"""Erasure: a member deletes their account and the personal data Buurt holds about them.
+
+One transaction, after the member proves it is them with their password:
+
+- the profile is deleted (not kept anonymised: nothing needs it), so the email is free again;
+- memberships, intents, subscriptions, offers as a neighbour, consent grants, events they
+  published and every token (theirs, their businesses', their things') are deleted;
+- things they own are deleted with their events;
+- businesses they own are deleted with their sites, offers, subscriptions, things, events,
+  tokens and the grants members gave them: a business has one owner and cannot be handed
+  over, and its name usually names the owner, so an anonymised business would be an orphan
+  nobody can run that still points at the person;
+- moments for them (or their businesses) and moments about them are deleted, except fulfilled
+  ones: the other party depends on those, so they are kept with every reference to the erased
+  member and their records replaced by ``erased`` and the reason text blanked;
+- moments of others that only point at the member's records are kept with those references
+  replaced by ``erased``;
+- their access log is deleted; entries in others' logs that name them (an admin's reads, their
+  businesses' uses) keep the entry but say ``erased`` instead of the principal's id;
+- if they were a circle's last admin, the longest-standing remaining member becomes admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from buurt.domain.access import ERASED, AccessEntry
+from buurt.domain.activity import Event, Intent, Offer, SourceKind, Subscription
+from buurt.domain.community import Business, Member, Membership, OwnerKind, Role, Site, Thing
+from buurt.domain.consent import ConsentGrant, RecipientKind
+from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.tokens import AccessToken
+from buurt.ports import UnitOfWork
+from buurt.ports.store import Filter
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+T = TypeVar("T")
+
+
+@dataclass
+class Erased:
+    """What an erasure removed, announced so in-memory indexes drop it too."""
+
+    member_id: str
+    ids: set[str] = field(default_factory=set)
+    deleted: list[tuple[str, Any]] = field(default_factory=list)
+
+    def remove(self, uow: UnitOfWork, kind: type[T], entities: Iterable[T], topic: str) -> None:
+        for entity in entities:
+            self.ids.add(str(getattr(entity, "id", "")))
+            uow.repo(kind).delete(entity)
+            if topic:
+                self.deleted.append((topic, entity))
+
+
+def everything(uow: UnitOfWork, kind: type[T], any_of: list[Filter]) -> list[T]:
+    """Every entity matching one of the filters, paging through the store."""
+    found: list[T] = []
+    after: str | None = None
+    while True:
+        page = uow.repo(kind).page(any_of=any_of, after=after, limit=500)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        after = page.next_cursor
+
+
+def erase_member(services: Services, principal: Principal, password: str) -> Erased:
+    if not principal.is_member:
+        raise PermissionDenied("only a member can erase their account")
+    with services.uow() as uow:
+        member = uow.repo(Member).get(principal.id)
+        if member is None:
+            raise NotFound("member", principal.id)
+        try:
+            services.passwords.verify(member.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise PermissionDenied("the password is not right") from None
+        erased = Erased(member.id, {member.id})
+        _erase(uow, member, erased)
+        uow.commit()
+    for topic, entity in erased.deleted:
+        services.announce(topic, entity)
+    # The erased profile itself, so listeners keyed by member (the consent book, the
+    # engine's per-recipient settings) forget the member.
+    services.announce("member.erased", member)
+    return erased
+
+
+def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
+    businesses = uow.repo(Business).find(owner_member_id=member.id)
+    biz = sorted(b.id for b in businesses)
+    erased.ids.update(biz)
+    owners: list[Filter] = [
+        {"owner_kind": SourceKind.MEMBER, "owner_id": member.id},
+        {"owner_kind": SourceKind.BUSINESS, "owner_id": biz},
+    ]
+    things = everything(
+        uow,
+        Thing,
+        [
+            {"owner_kind": OwnerKind.MEMBER, "owner_id": member.id},
+            {"owner_kind": OwnerKind.BUSINESS, "owner_id": biz},
+        ],
+    )
+    thing_ids = sorted(t.id for t in things)
+    sources: list[Filter] = [
+        {"source_kind": SourceKind.MEMBER, "source_id": member.id},
+        {"source_kind": SourceKind.BUSINESS, "source_id": biz},
+        {"source_kind": SourceKind.THING, "source_id": thing_ids},
+    ]
+    erased.remove(uow, Event, everything(uow, Event, sources), "")
+    principals: list[Filter] = [
+        {"principal_kind": "member", "principal_id": member.id},
+        {"principal_kind": "business", "principal_id": biz},
+        {"principal_kind": "thing", "principal_id": thing_ids},
+    ]
+    erased.remove(uow, AccessToken, everything(uow, AccessToken, principals), "")
+    erased.remove(uow, Thing, things, "thing.deleted")
+    erased.remove(uow, Offer, everything(uow, Offer, owners), "offer.deleted")
+    erased.remove(uow, Subscription, everything(uow, Subscription, owners), "subscription.deleted")
+    erased.remove(uow, Intent, uow.repo(Intent).find(member_id=member.id), "intent.deleted")
+    grants: list[Filter] = [
+        {"member_id": member.id},
+        {"recipient_kind": RecipientKind.BUSINESS, "recipient_id": biz},
+    ]
+    erased.remove(uow, ConsentGrant, everything(uow, ConsentGrant, grants), "consent.deleted")
+    for business in businesses:
+        erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id), "")
+    _moments(uow, member.id, biz, erased)
+    _access_log(uow, member.id, biz, erased)
+    _memberships(uow, member.id, erased)
+    uow.flush()
+    erased.remove(uow, Business, businesses, "business.deleted")
+    uow.flush()
+    erased.remove(uow, Member, [member], "")
+
+
+def _moments(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:
+    """Delete the member's moments and those about them, but keep, anonymised, what another
+    party depends on: fulfilled moments, and others' moments that point at erased records."""
+    theirs: list[Filter] = [
+        {"recipient_kind": "member", "recipient_id": member_id},
+        {"recipient_kind": "business", "recipient_id": biz},
+        {"subject_member_id": member_id},
+    ]
+    for moment in everything(uow, Moment, theirs):
+        if moment.status is MomentStatus.FULFILLED:
+            _anonymise(moment, erased.ids)
+        else:
+            erased.remove(uow, Moment, [moment], "moment.deleted")
+    pointing: list[Filter] = [
+        {"source_id": sorted(erased.ids)},
+        {"standing_id": sorted(erased.ids)},
+    ]
+    for moment in everything(uow, Moment, pointing):
+        if moment.id not in erased.ids:
+            _anonymise(moment, erased.ids)
+
+
+def _anonymise(moment: Moment, ids: set[str]) -> None:
+    if moment.subject_member_id in ids:
+        moment.subject_member_id = None
+    for name in ("recipient_id", "source_id", "standing_id"):
+        if getattr(moment, name) in ids:
+            setattr(moment, name, ERASED)
+    moment.reason = ERASED
+
+
+def _access_log(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:
+    own = everything(uow, AccessEntry, [{"member_id": member_id}])
+    erased.remove(uow, AccessEntry, own, "")
+    by_them: list[Filter] = [
+        {"principal_kind": "member", "principal_id": member_id},
+        {"principal_kind": "business", "principal_id": biz},
+    ]
+    for entry in everything(uow, AccessEntry, by_them):
+        entry.principal_id = ERASED
+        if entry.grant_id in erased.ids:
+            entry.grant_id = ERASED
+
+
+def _memberships(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
+    for membership in uow.repo(Membership).find(member_id=member_id):
+        others = [
+            m
+            for m in uow.repo(Membership).find(circle_id=membership.circle_id)
+            if m.member_id != member_id
+        ]
+        admins = [m for m in others if m.role is Role.ADMIN]
+        if membership.role is Role.ADMIN and others and not admins:
+            # A circle keeps an admin: the longest-standing member takes over.
+            min(others, key=lambda m: (m.joined_at, m.id)).role = Role.ADMIN
+        erased.remove(uow, Membership, [membership], "")

@@ -1,0 +1,60 @@
+"""The ``ConsentBook`` on its own: revocation is final, deletion and erasure forget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from buurt.domain.community import Member
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.services.consent_check import ConsentBook, Recipient
+
+T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
+SHOP = Recipient(RecipientKind.BUSINESS, "biz_1")
+
+
+def _grant(**changes: object) -> ConsentGrant:
+    grant = ConsentGrant(
+        "cns_1",
+        "mem_1",
+        RecipientKind.BUSINESS,
+        "biz_1",
+        DataCategory.INTENTS,
+        Purpose.MATCHING,
+        T0,
+    )
+    return replace(grant, **changes)  # type: ignore[arg-type]
+
+
+def _allows(book: ConsentBook, at: datetime) -> bool:
+    return book.may_use(SHOP, "mem_1", DataCategory.INTENTS, Purpose.MATCHING, at) is not None
+
+
+def test_a_change_announced_after_the_revoke_does_not_revive_the_grant() -> None:
+    book = ConsentBook()
+    book.listen("consent.granted", _grant())
+    assert _allows(book, T0 + timedelta(minutes=1))
+    revoked = _grant(revoked_at=T0 + timedelta(minutes=2))
+    # committed in this order (change, then revoke) but announced the other way round
+    book.listen("consent.revoked", revoked)
+    book.listen("consent.changed", _grant(expires_at=T0 + timedelta(days=9)))
+    assert not _allows(book, T0 + timedelta(minutes=3))
+    assert _allows(book, T0 + timedelta(minutes=1)), "before the revocation it was live"
+
+
+def test_the_earliest_revocation_stands() -> None:
+    book = ConsentBook()
+    book.put(_grant(revoked_at=T0 + timedelta(minutes=2)))
+    book.put(_grant(revoked_at=T0 + timedelta(minutes=5)))
+    assert not _allows(book, T0 + timedelta(minutes=3))
+
+
+def test_deleted_grants_and_erased_members_are_forgotten() -> None:
+    book = ConsentBook()
+    book.listen("consent.granted", _grant())
+    book.listen("consent.deleted", _grant())
+    assert not _allows(book, T0 + timedelta(minutes=1))
+    book.listen("consent.granted", _grant(id="cns_2"))
+    assert _allows(book, T0 + timedelta(minutes=1))
+    book.listen("member.erased", Member("mem_1", "Ann", "ann@example.org", "-", T0))
+    assert not _allows(book, T0 + timedelta(minutes=1))
