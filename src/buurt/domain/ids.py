@@ -22,6 +22,8 @@ PREFIXES = {
     "consent": "cns",
     "token": "tok",
     "membership": "msh",
+    "webhook": "whk",
+    "delivery": "dlv",
 }
 
 

@@ -11,13 +11,14 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables
+from buurt.adapters.store import tables, tables_webhooks
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
+from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
 TABLE_OF: dict[type, Table] = {
     Circle: tables.circles,
@@ -33,6 +34,8 @@ TABLE_OF: dict[type, Table] = {
     Moment: tables.moments,
     ConsentGrant: tables.consent_grants,
     AccessToken: tables.access_tokens,
+    WebhookEndpoint: tables_webhooks.webhook_endpoints,
+    WebhookDelivery: tables_webhooks.webhook_deliveries,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
