@@ -20,7 +20,9 @@ PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen o
 
 def _run(settings: Settings) -> None:
     instance = build(settings)
-    app = create_app(instance.services, max_body_bytes=settings.max_body_bytes)
+    app = create_app(
+        instance.services, max_body_bytes=settings.max_body_bytes, background=[instance.webhooks]
+    )
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:

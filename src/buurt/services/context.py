@@ -10,6 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher, profiles
 
+from buurt.domain.webhooks import WebhookRules
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from buurt.services.consent_check import ConsentBook
 
@@ -47,6 +48,7 @@ class Services:
     passwords: Passwords = field(default_factory=Passwords)
     consent_book: ConsentBook = field(default_factory=ConsentBook)
     listeners: list[Listener] = field(default_factory=list)
+    webhook_rules: WebhookRules = field(default_factory=WebhookRules)
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()

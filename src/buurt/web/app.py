@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -25,13 +27,37 @@ cursor-paged: pass a page's `next_cursor` as `cursor`. Every error is an RFC 945
 """
 
 
+class Background(Protocol):
+    """Work the app runs beside its requests (the webhook delivery worker)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Health(BaseModel):
     status: str
     version: str
 
 
-def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+def create_app(
+    services: Services,
+    *,
+    max_body_bytes: int = 1024 * 1024,
+    background: Sequence[Background] = (),
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for worker in background:
+            await worker.start()
+        try:
+            yield
+        finally:
+            for worker in reversed(background):
+                await worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Buurt API",
         version=buurt.__version__,
         description=DESCRIPTION,

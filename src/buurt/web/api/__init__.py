@@ -15,6 +15,7 @@ from buurt.web.api import (
     offers,
     subscriptions,
     things,
+    webhooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -29,4 +30,5 @@ ROUTERS: list[APIRouter] = [
     subscriptions.router,
     moments.router,
     consents.router,
+    webhooks.router,
 ]
