@@ -32,6 +32,7 @@ from buurt.ports import Clock, UnitOfWorkFactory
 log = logging.getLogger("buurt.webhooks")
 BATCH = 500
 RETRY_READ = timedelta(seconds=5)
+BATCH_PAUSE = timedelta(seconds=1)
 _random = random.SystemRandom()
 
 
@@ -81,15 +82,19 @@ class DeliveryWorker:
         )
         self._sweeper = asyncio.create_task(self._sweep(), name="webhooks-sweep")
 
-    async def stop(self) -> None:
-        """Stop sending; attempts cut short stay pending and are sent again on the next start."""
-        tasks = [self._sweeper] if self._sweeper else []
-        for lane in self._lanes.values():
-            tasks += [lane.task] if lane.task else []
-            tasks += list(lane.in_flight.values())
-        for task in tasks:
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop sending. Attempts under way get ``grace_seconds`` to finish and be recorded;
+        those cut short stay pending and are sent again on the next start."""
+        loops = [self._sweeper] if self._sweeper else []
+        loops += [lane.task for lane in self._lanes.values() if lane.task]
+        attempts = [task for lane in self._lanes.values() for task in lane.in_flight.values()]
+        for task in loops:
             task.cancel()
-        for task in tasks:
+        if attempts:
+            await asyncio.wait(attempts, timeout=grace_seconds)
+        for task in attempts:
+            task.cancel()
+        for task in loops + attempts:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._lanes.clear()
@@ -141,12 +146,17 @@ class DeliveryWorker:
     async def _run(self, lane: _Lane) -> None:
         while True:
             lane.wake.clear()
+            # Taken before the read: an attempt that ends after this point is still excluded,
+            # and one that ended before it has already recorded its outcome in the store.
+            busy = frozenset(lane.in_flight)
             try:
-                endpoint, due, next_at = await asyncio.to_thread(self._due, lane)
+                endpoint, due, next_at = await asyncio.to_thread(self._due, lane.endpoint_id, busy)
             except Exception:
                 log.exception("could not read deliveries of %s", lane.endpoint_id)
                 endpoint, due, next_at = None, [], self._clock.now() + RETRY_READ
-            for delivery in due:
+            room = max(0, self._rules.concurrency_per_endpoint - len(lane.in_flight))
+            # Due ones beyond the room wait for an attempt to finish, which wakes the lane.
+            for delivery in due[:room]:
                 assert endpoint is not None
                 task = asyncio.create_task(self._attempt(lane, endpoint, delivery))
                 lane.in_flight[delivery.id] = task
@@ -160,24 +170,22 @@ class DeliveryWorker:
                 await asyncio.wait_for(lane.wake.wait(), timeout)
 
     def _due(
-        self, lane: _Lane
+        self, endpoint_id: str, busy: frozenset[str]
     ) -> tuple[WebhookEndpoint | None, list[WebhookDelivery], datetime | None]:
-        """The endpoint, the deliveries to start now, and when the next one falls due."""
+        """The endpoint, its due deliveries not in flight, and when the next one falls due."""
         with self._uow_factory() as uow:
-            endpoint = uow.repo(WebhookEndpoint).get(lane.endpoint_id)
+            endpoint = uow.repo(WebhookEndpoint).get(endpoint_id)
             if endpoint is None or not endpoint.active:
                 return None, [], None
             pending = uow.repo(WebhookDelivery).page(
                 where={"endpoint_id": endpoint.id, "status": DeliveryStatus.PENDING}, limit=BATCH
             )
         now = self._clock.now()
-        waiting = [d for d in pending.items if d.id not in lane.in_flight]
-        room = max(0, self._rules.concurrency_per_endpoint - len(lane.in_flight))
-        due = [d for d in waiting if d.next_attempt_at <= now][:room]
-        # Due ones beyond the room wait for an attempt to finish, which wakes the lane.
+        waiting = [d for d in pending.items if d.id not in busy]
+        due = [d for d in waiting if d.next_attempt_at <= now]
         later = [d.next_attempt_at for d in waiting if d.next_attempt_at > now]
         if len(pending.items) == BATCH:
-            later.append(now)  # more than a batch is pending: look again soon
+            later.append(now + BATCH_PAUSE)  # more than a batch is pending: look again soon
         return endpoint, due, min(later, default=None)
 
     async def _attempt(
