@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +78,19 @@ def test_a_delivery_fails_after_its_last_attempt() -> None:
     assert (delivery.attempts, delivery.last_status_code) == (3, 502)
     delivery.retry_now(NOW)
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+
+
+def test_the_documented_verification_accepts_our_signatures_only() -> None:
+    """The Python example in docs/webhooks.md, run as a partner would run it."""
+    doc = (Path(__file__).parents[3] / "docs" / "webhooks.md").read_text()
+    [example] = [block for block in doc.split("```python\n")[1:] if "def verify" in block]
+    namespace: dict[str, Any] = {}
+    exec(example.split("```")[0], namespace)
+    partner_verify = namespace["verify"]
+    secret = new_secret()
+    header = sign(secret, int(time.time()), BODY)
+    assert partner_verify(secret, header, BODY)
+    assert not partner_verify(new_secret(), header, BODY)
+    assert not partner_verify(secret, header, BODY.replace(b"dlv_1", b"dlv_2"))
+    stale = sign(secret, int(time.time()) - 600, BODY)
+    assert not partner_verify(secret, stale, BODY)
