@@ -42,6 +42,16 @@ def test_a_moment_enqueued_in_its_transaction_is_owed_once(instance: Buurt, worl
     assert delivery["payload"]["moment"]["id"] == moment.id
 
 
+def test_removing_an_endpoint_removes_its_deliveries(instance: Buurt, world: World) -> None:
+    webhook = register(world.bakery_actor, "http://127.0.0.1:9/unused")
+    kept = register(world.bakery_actor, "http://127.0.0.1:9/kept")
+    store_moment(instance.services, world.circle["id"], "business", world.bakery["id"])
+    assert world.bakery_actor.delete(f"/v1/webhooks/{webhook['id']}").status_code == 204
+    with instance.services.uow() as uow:
+        endpoints = {d.endpoint_id for d in uow.repo(WebhookDelivery).find()}
+    assert endpoints == {kept["id"]}
+
+
 def test_an_uncommitted_moment_is_owed_nothing(instance: Buurt, world: World) -> None:
     register(world.bakery_actor, "http://127.0.0.1:9/unused")
     moment = store_moment(instance.services, world.circle["id"], "business", world.bakery["id"])

@@ -137,12 +137,12 @@ def update_endpoint(
 ) -> WebhookEndpoint:
     """Change url, description, topics or ``active``; activating clears why it was disabled."""
     changes = dict(changes)
-    if "url" in changes:
-        check_url(services.webhook_rules, changes["url"])
-    if "topics" in changes:
-        changes["topics"] = check_topics(changes["topics"])
     with services.uow() as uow:
         endpoint = resources.fetch_for_change(uow, principal, WebhookEndpoint, POLICY, ident)
+        if "url" in changes:
+            check_url(services.webhook_rules, changes["url"])
+        if "topics" in changes:
+            changes["topics"] = check_topics(changes["topics"])
         resources.apply_changes(endpoint, changes)
         if changes.get("active") is True:
             endpoint.disabled_reason = None
