@@ -14,7 +14,7 @@ from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import WebhookRules, verify
 from tests.actors import World
-from tests.integration.webhook_helpers import (
+from tests.integration.webhook_world import (
     build_instance,
     deliveries,
     register,

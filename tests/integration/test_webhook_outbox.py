@@ -12,7 +12,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookDelivery
 from buurt.services.webhook_deliveries import enqueue_webhooks
 from tests.actors import Actor, World
-from tests.integration.webhook_helpers import (
+from tests.integration.webhook_world import (
     build_instance,
     deliveries,
     register,

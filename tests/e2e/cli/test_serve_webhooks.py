@@ -15,7 +15,7 @@ import pytest
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
 from tests.actors import World
-from tests.integration.webhook_helpers import build_instance, register, store_moment
+from tests.integration.webhook_world import build_instance, register, store_moment
 from tests.receivers import Receiver
 from tests.servers import free_port, wait_for_http
 
