@@ -11,6 +11,7 @@ from buurt.adapters.webhooks import DeliveryWorker
 from buurt.config import Settings
 from buurt.ports import Clock, SystemClock
 from buurt.services.context import Passwords, Services
+from buurt.services.matching import Matcher
 from buurt.services.webhook_deliveries import webhook_listener
 
 
@@ -40,9 +41,12 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         passwords=passwords,
         webhook_rules=settings.webhook_rules(),
     )
+    matcher = Matcher(services.consent_book)
     with services.uow() as uow:
         services.consent_book.load(uow)
-    services.listeners.append(services.consent_book.listen)
+        matcher.load(uow)
+    services.matching = matcher
+    services.listeners += [services.consent_book.listen, matcher.listen]
     webhooks = DeliveryWorker(services.uow_factory, services.clock, services.webhook_rules)
     services.listeners.append(webhook_listener(services, webhooks.wake))
     return Buurt(settings=settings, engine=engine, services=services, webhooks=webhooks)

@@ -97,7 +97,9 @@ def publish_events(
         events = [new_event(uow, principal, received_at=now, **draft) for draft in drafts]
         for event in events:
             uow.repo(Event).add(event)
+        moments = [m for event in events for m in services.moments_for(uow, event, now)]
         uow.commit()
     for event in events:
         services.announce("event.created", event)
+    services.announce_moments(moments)
     return events
