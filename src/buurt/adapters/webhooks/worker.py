@@ -10,8 +10,9 @@ At start-up the sweep finds every endpoint with pending deliveries, so what was 
 the process stopped (or crashed mid-attempt) is sent again: delivery is at least once, and
 partners de-duplicate with the ``Buurt-Idempotency-Key``.
 
-The store is synchronous (SQLAlchemy sessions), so its calls run in worker threads and the
-event loop only ever waits on the network.
+The store is synchronous (SQLAlchemy sessions), so its calls run in the worker's own threads
+and the event loop only ever waits on the network; ``stop`` waits for those calls to finish, so
+no session outlives the worker.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import httpx
 
@@ -34,6 +38,7 @@ BATCH = 500
 RETRY_READ = timedelta(seconds=5)
 BATCH_PAUSE = timedelta(seconds=1)
 _random = random.SystemRandom()
+T = TypeVar("T")
 
 
 @dataclass
@@ -63,6 +68,7 @@ class DeliveryWorker:
         self._client: httpx.AsyncClient | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._lanes: dict[str, _Lane] = {}
+        self._store_threads: ThreadPoolExecutor | None = None
 
     @property
     def running(self) -> bool:
@@ -73,6 +79,7 @@ class DeliveryWorker:
         if self.running:
             return
         self._loop = asyncio.get_running_loop()
+        self._store_threads = ThreadPoolExecutor(4, thread_name_prefix="webhooks-store")
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self._rules.timeout_seconds),
             follow_redirects=False,
@@ -99,6 +106,10 @@ class DeliveryWorker:
                 await task
         self._lanes.clear()
         self._sweeper = None
+        if self._store_threads is not None:
+            # Store calls of cancelled tasks still run in their threads: let them end first.
+            await asyncio.to_thread(self._store_threads.shutdown, wait=True)
+            self._store_threads = None
         self._loop = None
         if self._client is not None:
             await self._client.aclose()
@@ -113,6 +124,11 @@ class DeliveryWorker:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             loop.call_soon_threadsafe(self._poke, endpoint_id)
 
+    async def _in_store(self, call: Callable[..., T], *args: object) -> T:
+        assert self._loop is not None
+        assert self._store_threads is not None
+        return await self._loop.run_in_executor(self._store_threads, call, *args)
+
     def _poke(self, endpoint_id: str) -> None:
         if not self.running:
             return
@@ -126,7 +142,7 @@ class DeliveryWorker:
     async def _sweep(self) -> None:
         while True:
             try:
-                for endpoint_id in await asyncio.to_thread(self._endpoints_with_pending):
+                for endpoint_id in await self._in_store(self._endpoints_with_pending):
                     self._poke(endpoint_id)
             except Exception:
                 log.exception("the webhook sweep failed; trying again later")
@@ -150,7 +166,7 @@ class DeliveryWorker:
             # and one that ended before it has already recorded its outcome in the store.
             busy = frozenset(lane.in_flight)
             try:
-                endpoint, due, next_at = await asyncio.to_thread(self._due, lane.endpoint_id, busy)
+                endpoint, due, next_at = await self._in_store(self._due, lane.endpoint_id, busy)
             except Exception:
                 log.exception("could not read deliveries of %s", lane.endpoint_id)
                 endpoint, due, next_at = None, [], self._clock.now() + RETRY_READ
@@ -194,7 +210,7 @@ class DeliveryWorker:
         try:
             assert self._client is not None
             outcome = await send(self._client, endpoint, delivery, self._rules, self._clock.now())
-            await asyncio.to_thread(self._record, endpoint.id, delivery.id, outcome)
+            await self._in_store(self._record, endpoint.id, delivery.id, outcome)
         except Exception:
             log.exception("webhook delivery %s failed unexpectedly", delivery.id)
         finally:
