@@ -79,7 +79,7 @@ def offer_standing(key: int, offer: Offer) -> Standing:
     window = None
     if offer.valid_from or offer.valid_until:
         window = Absolute(offer.valid_from, offer.valid_until)
-    predicates = () if offer.price is None else (parse_predicate(f"max_price >= {offer.price}"),)
+    predicates = () if offer.price is None else (Predicate("max_price", ">=", offer.price),)
     return Standing(
         key=key,
         area=engine_area(offer.area),
@@ -92,7 +92,7 @@ def offer_standing(key: int, offer: Offer) -> Standing:
 def intent_standing(key: int, intent: Intent) -> Standing:
     predicates: tuple[Predicate, ...] = ()
     if intent.max_price is not None:
-        predicates = (parse_predicate(f"price <= {intent.max_price}"),)
+        predicates = (Predicate("price", "<=", intent.max_price),)
     return Standing(
         key=key, area=engine_area(intent.area), categories=(intent.category,), predicates=predicates
     )
