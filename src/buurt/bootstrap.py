@@ -7,19 +7,23 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
+from buurt.adapters.webhooks import DeliveryWorker
 from buurt.config import Settings
 from buurt.ports import Clock, SystemClock
 from buurt.services.context import Passwords, Services
 from buurt.services.matching import Matcher
+from buurt.services.webhook_deliveries import webhook_listener
 
 
 @dataclass
 class Buurt:
-    """A running instance's parts: its settings, its database engine and its services."""
+    """A running instance's parts: its settings, its database engine, its services and the
+    background workers the app runs (``webhooks`` sends webhook deliveries)."""
 
     settings: Settings
     engine: Engine
     services: Services
+    webhooks: DeliveryWorker
 
     def close(self) -> None:
         self.engine.dispose()
@@ -35,6 +39,7 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         uow_factory=sql_unit_of_work_factory(engine),
         clock=clock or SystemClock(),
         passwords=passwords,
+        webhook_rules=settings.webhook_rules(),
     )
     matcher = Matcher(services.consent_book)
     with services.uow() as uow:
@@ -42,4 +47,6 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         matcher.load(uow)
     services.matching = matcher
     services.listeners += [services.consent_book.listen, matcher.listen]
-    return Buurt(settings=settings, engine=engine, services=services)
+    webhooks = DeliveryWorker(services.uow_factory, services.clock, services.webhook_rules)
+    services.listeners.append(webhook_listener(services, webhooks.wake))
+    return Buurt(settings=settings, engine=engine, services=services, webhooks=webhooks)

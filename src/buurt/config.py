@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from buurt.domain.webhooks import WebhookRules
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUURT_", extra="ignore")
@@ -30,3 +32,32 @@ class Settings(BaseSettings):
         description="How often `buurt serve` closes due charter proposals and applies "
         "retention; 0 turns the periodic task off.",
     )
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, private and other non-public addresses.",
+    )
+    webhooks_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts per webhook delivery before it fails."
+    )
+    webhooks_retry_base_seconds: float = Field(
+        default=1.0, gt=0, description="Wait after a webhook's first failed attempt (doubles)."
+    )
+    webhooks_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts of a webhook."
+    )
+    webhooks_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="Connect and read timeout of a webhook POST."
+    )
+    webhooks_concurrency: int = Field(
+        default=4, ge=1, le=100, description="Webhook requests in flight per endpoint."
+    )
+
+    def webhook_rules(self) -> WebhookRules:
+        return WebhookRules(
+            allow_private=self.webhooks_allow_private,
+            max_attempts=self.webhooks_max_attempts,
+            retry_base_seconds=self.webhooks_retry_base_seconds,
+            retry_cap_seconds=self.webhooks_retry_cap_seconds,
+            timeout_seconds=self.webhooks_timeout_seconds,
+            concurrency_per_endpoint=self.webhooks_concurrency,
+        )

@@ -24,6 +24,7 @@ def _run(settings: Settings) -> None:
         instance.services,
         max_body_bytes=settings.max_body_bytes,
         upkeep_seconds=settings.maintenance_interval_seconds,
+        background=[instance.webhooks],
     )
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)

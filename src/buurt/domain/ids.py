@@ -30,6 +30,8 @@ PREFIXES = {
     "charter_vote": "chx",
     "aggregate_query": "agq",
     "access": "acc",
+    "webhook": "whk",
+    "delivery": "dlv",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from argon2 import PasswordHasher, profiles
 
 from buurt.domain.moments import Moment
+from buurt.domain.webhooks import WebhookRules
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from buurt.services.consent_check import ConsentBook
 
@@ -56,6 +57,7 @@ class Services:
     consent_book: ConsentBook = field(default_factory=ConsentBook)
     listeners: list[Listener] = field(default_factory=list)
     matching: Matching | None = None
+    webhook_rules: WebhookRules = field(default_factory=WebhookRules)
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()

@@ -42,6 +42,7 @@ from buurt.engine import MatchIndex, Publication, RelevanceGate
 from buurt.ports import UnitOfWork
 from buurt.services import standings
 from buurt.services.consent_check import ConsentBook, Recipient
+from buurt.services.webhook_deliveries import enqueue_webhooks
 
 BUSINESS_CAP = 100
 EVENT_MOMENT_LIFETIME = timedelta(days=1)
@@ -188,6 +189,7 @@ class Matcher:
         moments = [self._moment(record, pair, at) for pair in admitted]
         for moment in moments:
             uow.repo(Moment).add(moment)
+            enqueue_webhooks(uow, moment, "moment.created", at)  # committed with the moment
         return moments
 
     def _event_pairs(self, uow: UnitOfWork, event: Event) -> list[_Pair]:

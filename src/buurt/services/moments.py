@@ -16,6 +16,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.webhook_deliveries import enqueue_webhooks
 
 
 def _is_recipient(principal: Principal, moment: Moment) -> bool:
@@ -64,6 +65,7 @@ def transition(
         if status is MomentStatus.EXPIRED:
             raise PermissionDenied("moments expire by themselves")
         moment.move_to(status, services.clock.now())
+        enqueue_webhooks(uow, moment, "moment.changed")
         uow.commit()
     services.announce("moment.changed", moment)
     return moment
@@ -76,6 +78,7 @@ def expire_due(services: Services, now: datetime) -> int:
         for moment in uow.repo(Moment).find(status=MomentStatus.DELIVERED):
             if moment.expires_at is not None and moment.expires_at <= now:
                 moment.move_to(MomentStatus.EXPIRED, now)
+                enqueue_webhooks(uow, moment, "moment.changed")
                 expired.append(moment)
         uow.commit()
     for moment in expired:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -29,20 +29,39 @@ cursor-paged: pass a page's `next_cursor` as `cursor`. Every error is an RFC 945
 """
 
 
+class Background(Protocol):
+    """Work the app runs beside its requests (the webhook delivery worker)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Health(BaseModel):
     status: str
     version: str
 
 
 def create_app(
-    services: Services, *, max_body_bytes: int = 1024 * 1024, upkeep_seconds: float = 0
+    services: Services,
+    *,
+    max_body_bytes: int = 1024 * 1024,
+    upkeep_seconds: float = 0,
+    background: Sequence[Background] = (),
 ) -> FastAPI:
-    """The app; with ``upkeep_seconds`` above 0 it runs the periodic upkeep while it serves."""
+    """The app; it starts the ``background`` workers while it serves, and with
+    ``upkeep_seconds`` above 0 it runs the periodic upkeep too."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with periodic_upkeep(services, upkeep_seconds):
-            yield
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for worker in background:
+            await worker.start()
+        try:
+            async with periodic_upkeep(services, upkeep_seconds):
+                yield
+        finally:
+            for worker in reversed(background):
+                await worker.stop()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -11,7 +11,7 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables, tables_access, tables_charter
+from buurt.adapters.store import tables, tables_access, tables_charter, tables_webhooks
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
@@ -21,6 +21,7 @@ from buurt.domain.consent import ConsentGrant
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
+from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
 TABLE_OF: dict[type, Table] = {
     Circle: tables.circles,
@@ -41,6 +42,8 @@ TABLE_OF: dict[type, Table] = {
     CharterVote: tables_charter.charter_votes,
     AggregateQuery: tables_charter.aggregate_queries,
     AccessEntry: tables_access.access_log,
+    WebhookEndpoint: tables_webhooks.webhook_endpoints,
+    WebhookDelivery: tables_webhooks.webhook_deliveries,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -18,6 +18,7 @@ from buurt.web.api import (
     offers,
     subscriptions,
     things,
+    webhooks,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -35,4 +36,5 @@ ROUTERS: list[APIRouter] = [
     charter.router,
     aggregates.router,
     me.router,
+    webhooks.router,
 ]
