@@ -65,7 +65,7 @@ class Check:
     def _prepare(self, column: Column) -> Test:
         kind = column[0]
         if kind == "week":
-            allowed = self.patterns[:, hour_of_week(self.publication.at, self.zone)].copy()
+            allowed = self.patterns[:, hour_of_week(self.publication.at, self.zone)]
             return allowed.__getitem__
         if kind == "start":
             return partial(operator.ge, to_microseconds(self.publication.at))

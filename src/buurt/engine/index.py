@@ -148,10 +148,10 @@ class MatchIndex:
         slow = values is None or not isinstance(area, CircleArea | CellsArea)
         if isinstance(area, CircleArea):
             resolution = circle_resolution(area.radius_m, self._resolution)
-            cell_array, xyz = cover_circle(area.lat, area.lon, area.radius_m, resolution)
+            cell_array, relative = cover_circle(area.lat, area.lon, area.radius_m, resolution)
             cells = cell_array.tolist()
             rows = np.empty((len(cells), 4), dtype=np.float64)
-            rows[:, :3] = np.asarray(unit_vector(area.lat, area.lon)) - xyz
+            rows[:, :3] = relative
             chord2 = chord_squared(area.radius_m)
             if chord2 == np.inf:
                 rows[:, 3] = np.inf

@@ -134,11 +134,12 @@ class Postings:
 
     def kill(self, key: int) -> None:
         """Tombstone the live rows of ``key``; compact once half the rows are dead."""
-        for i in np.flatnonzero(self.keys[: self.n] == key).tolist():
-            if np.isnan(self.geo[i, 3]):
+        keys, geo = self.keys, self.geo
+        for i in (keys[: self.n] == key).nonzero()[0].tolist():
+            if self.n_slow and geo[i, 3] != geo[i, 3]:  # NaN marks a row checked one by one
                 self.n_slow -= 1
-            self.keys[i] = DEAD_KEY
-            self.geo[i, 3] = -np.inf
+            keys[i] = DEAD_KEY
+            geo[i, 3] = -np.inf
             self.n_dead += 1
         if self.n_dead * 2 > self.n:
             self.compact()
