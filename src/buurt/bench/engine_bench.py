@@ -25,7 +25,7 @@ from buurt.bench.peers import (
 )
 from buurt.bench.workload import TIMEZONE, Workload, generate
 from buurt.engine import MatchIndex, Publication, RelevanceGate
-from buurt.engine.rows import to_microseconds
+from buurt.engine.postings import to_microseconds
 
 Step = Callable[[str, int], Any]  # (description, total) -> a context manager yielding advance()
 

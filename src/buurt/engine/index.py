@@ -37,8 +37,14 @@ from buurt.engine.model import (
     Standing,
     category_ancestors,
 )
-from buurt.engine.postings import Column, Postings, Value
-from buurt.engine.rows import fast_thresholds, prune_categories, to_microseconds
+from buurt.engine.postings import (
+    Column,
+    Postings,
+    Value,
+    fast_thresholds,
+    prune_categories,
+    to_microseconds,
+)
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -47,7 +53,7 @@ _EMPTY = np.empty(0, dtype=np.int64)
 class _Plan:
     """Where and how one standing is posted: one geometry row per cell (see ``postings``)."""
 
-    categories: list[str]
+    categories: tuple[str, ...]
     cells: list[int]
     rows: npt.NDArray[np.float64]
     slow: bool
