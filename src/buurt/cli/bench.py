@@ -32,6 +32,14 @@ def engine(
         str | None, typer.Option(help="PostgreSQL URL to run the PostGIS peer against.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    cpu_clock: Annotated[
+        bool,
+        typer.Option(
+            "--cpu-clock",
+            help="Time by this thread's CPU time instead of the wall clock (shared machines; "
+            "PostGIS stays on the wall clock).",
+        ),
+    ] = False,
 ) -> None:
     """Match events against subscriptions: the engine alone, through the relevance gate,
     while subscriptions change; then SQLite R*Tree, shapely STRtree and PostGIS."""
@@ -51,7 +59,7 @@ def engine(
         progress.update(task, completed=total)
 
     with progress:
-        figures = run(subscriptions, events, seed, postgis, step)
+        figures = run(subscriptions, events, seed, postgis, step, cpu_clock=cpu_clock)
     if as_json:
         typer.echo(json.dumps(figures))
         return

@@ -24,8 +24,14 @@ from buurt.engine.geometry import (
     res0_disk,
 )
 from buurt.engine.model import CircleArea, Standing
-from buurt.engine.postings import DEAD_KEY, Column, dtype_of, sentinel
-from buurt.engine.rows import fast_thresholds, prune_categories
+from buurt.engine.postings import (
+    DEAD_KEY,
+    Column,
+    dtype_of,
+    fast_thresholds,
+    prune_categories,
+    sentinel,
+)
 
 if TYPE_CHECKING:
     from buurt.engine.index import MatchIndex

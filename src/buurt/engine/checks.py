@@ -17,10 +17,9 @@ import numpy.typing as npt
 
 from buurt.engine.geometry import unit_vector
 from buurt.engine.model import Publication, Standing
-from buurt.engine.postings import DEAD_KEY, Column, Postings, sentinel
+from buurt.engine.postings import DEAD_KEY, EXACT_LIMIT, Column, Postings, sentinel, to_microseconds
 from buurt.engine.predicates import COMPARE, kind_of
 from buurt.engine.reference import hour_of_week, standing_matches
-from buurt.engine.rows import EXACT_LIMIT, to_microseconds
 
 Test = Callable[[npt.NDArray[Any]], npt.NDArray[np.bool_]]
 
@@ -65,7 +64,7 @@ class Check:
     def _prepare(self, column: Column) -> Test:
         kind = column[0]
         if kind == "week":
-            allowed = self.patterns[:, hour_of_week(self.publication.at, self.zone)].copy()
+            allowed = self.patterns[:, hour_of_week(self.publication.at, self.zone)]
             return allowed.__getitem__
         if kind == "start":
             return partial(operator.ge, to_microseconds(self.publication.at))

@@ -175,7 +175,7 @@ def cover_circle(
     lat: float, lon: float, radius_m: float, resolution: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Cells at ``resolution`` that may hold a point within ``radius_m`` of the centre, and
-    their centres on the unit sphere."""
+    the circle's centre on the unit sphere relative to each cell's centre."""
     if resolution == 0:
         cells, xyz, radii = res0_disk()
     else:
@@ -184,7 +184,8 @@ def cover_circle(
         cells, xyz, radii = disk(centre, k)
     reach = np.minimum(np.pi, radii + radius_m / EARTH_RADIUS_M)
     keep = xyz @ np.array(unit_vector(lat, lon)) >= np.cos(reach)
-    return cells[keep], xyz[keep]
+    # Rows relative to each cell centre (see ``postings``): the centre minus the cell's.
+    return cells[keep], np.array(unit_vector(lat, lon)) - xyz[keep]
 
 
 def cover_ring(ring: Sequence[tuple[float, float]], finest: int) -> tuple[int, list[int]]:

@@ -37,8 +37,14 @@ from buurt.engine.model import (
     Standing,
     category_ancestors,
 )
-from buurt.engine.postings import Column, Postings, Value
-from buurt.engine.rows import fast_thresholds, prune_categories, to_microseconds
+from buurt.engine.postings import (
+    Column,
+    Postings,
+    Value,
+    fast_thresholds,
+    prune_categories,
+    to_microseconds,
+)
 
 _EMPTY = np.empty(0, dtype=np.int64)
 
@@ -47,7 +53,7 @@ _EMPTY = np.empty(0, dtype=np.int64)
 class _Plan:
     """Where and how one standing is posted: one geometry row per cell (see ``postings``)."""
 
-    categories: list[str]
+    categories: tuple[str, ...]
     cells: list[int]
     rows: npt.NDArray[np.float64]
     slow: bool
@@ -148,10 +154,10 @@ class MatchIndex:
         slow = values is None or not isinstance(area, CircleArea | CellsArea)
         if isinstance(area, CircleArea):
             resolution = circle_resolution(area.radius_m, self._resolution)
-            cell_array, xyz = cover_circle(area.lat, area.lon, area.radius_m, resolution)
+            cell_array, relative = cover_circle(area.lat, area.lon, area.radius_m, resolution)
             cells = cell_array.tolist()
             rows = np.empty((len(cells), 4), dtype=np.float64)
-            rows[:, :3] = np.asarray(unit_vector(area.lat, area.lon)) - xyz
+            rows[:, :3] = relative
             chord2 = chord_squared(area.radius_m)
             if chord2 == np.inf:
                 rows[:, 3] = np.inf

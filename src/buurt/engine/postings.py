@@ -1,4 +1,6 @@
-"""One posting list: the standings of one (H3 cell, category), as contiguous numpy columns.
+"""Posting lists, and how a standing becomes their rows.
+
+One posting list holds the standings of one (H3 cell, category), as contiguous numpy columns.
 
 Every row carries its key and a geometry row ``(x, y, z, q)``: the standing's centre on the
 unit sphere relative to the list's cell centre, and ``q = chord(radius)^2 - |centre|^2``. A
@@ -8,15 +10,21 @@ small, so the test stays exact to well under a millimetre. ``q`` also encodes th
 ``+inf`` always inside (cells areas, already exact by the list's cell), ``NaN`` checked one by
 one (polygons, unusual predicates), ``-inf`` deleted (a tombstone until the list compacts).
 
-Optional columns appear only in lists that need them (see ``Column``).
+Optional columns appear only in lists that need them (see ``Column``). The helpers at the end
+turn a standing's categories, predicates and times into those columns.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+
+from buurt.engine.model import Standing, category_matches
+from buurt.engine.predicates import kind_of
 
 DEAD_KEY = np.iinfo(np.int64).min
 INT64_MIN = int(np.iinfo(np.int64).min)
@@ -134,11 +142,12 @@ class Postings:
 
     def kill(self, key: int) -> None:
         """Tombstone the live rows of ``key``; compact once half the rows are dead."""
-        for i in np.flatnonzero(self.keys[: self.n] == key).tolist():
-            if np.isnan(self.geo[i, 3]):
+        keys, geo = self.keys, self.geo
+        for i in (keys[: self.n] == key).nonzero()[0].tolist():
+            if self.n_slow and geo[i, 3] != geo[i, 3]:  # NaN marks a row checked one by one
                 self.n_slow -= 1
-            self.keys[i] = DEAD_KEY
-            self.geo[i, 3] = -np.inf
+            keys[i] = DEAD_KEY
+            geo[i, 3] = -np.inf
             self.n_dead += 1
         if self.n_dead * 2 > self.n:
             self.compact()
@@ -158,3 +167,39 @@ class Postings:
 
     def arrays(self) -> list[npt.NDArray[Any]]:
         return [self.keys, self.geo, *self.cols.values()]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# Beyond 2**53 a float64 cannot hold every integer, so such numbers take the exact slow path.
+EXACT_LIMIT = 2**53
+_TIGHTEST = {"<": min, "<=": min, ">": max, ">=": max}
+
+
+def to_microseconds(moment: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+@lru_cache(maxsize=4096)
+def prune_categories(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop categories already implied by an ancestor in the same standing (memoised: most
+    standings share a few category combinations)."""
+    unique = sorted(set(categories))
+    return tuple(c for c in unique if not any(o != c and category_matches(o, c) for o in unique))
+
+
+def fast_thresholds(standing: Standing) -> dict[Column, Value] | None:
+    """The numeric predicates as column thresholds, or ``None`` if one needs the slow path."""
+    values: dict[Column, Value] = {}
+    for predicate in standing.predicates:
+        value = predicate.value
+        if predicate.op in ("==", "!=") or kind_of(value) != "number":
+            return None
+        number = float(value)
+        if number != value or abs(number) >= EXACT_LIMIT:
+            return None
+        column: Column = ("num", predicate.field, predicate.op)
+        old = values.get(column)
+        values[column] = number if old is None else _TIGHTEST[predicate.op](old, number)
+    return values

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
-from buurt.engine.rows import to_microseconds
+from buurt.engine.postings import to_microseconds
 
 ConsentCheck = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64]], npt.ArrayLike]
 """``(keys, recipients) -> bool per pair``: may the recipient use the member's data now?"""

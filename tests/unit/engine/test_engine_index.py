@@ -169,3 +169,28 @@ def test_bad_values_are_refused(build: object, message: str) -> None:
 def test_bad_cells_are_refused() -> None:
     with pytest.raises(ValueError, match="not a valid H3 cell"):
         MatchIndex().add(Standing(1, CellsArea(frozenset({"nonsense"})), ("food",)))
+
+
+@pytest.mark.parametrize("radius_m", [5_000.0, 80_000.0, 900_000.0, 7_000_000.0, 19_000_000.0])
+def test_wide_circles_are_covered_at_coarser_resolutions(radius_m: float) -> None:
+    standings = [
+        Standing(1, CircleArea(HERE[0], HERE[1], radius_m), ("food",)),
+        Standing(2, CircleArea(-HERE[0], HERE[1] + 150.0, radius_m), ("food",)),
+    ]
+    one_by_one, bulk = MatchIndex(), MatchIndex()
+    for standing in standings:
+        one_by_one.add(standing)
+    bulk.extend(standings)
+    rng = np.random.default_rng(int(radius_m))
+    spread = min(60.0, 1.2 * radius_m / 111_195.0)
+    near = [(HERE[0] + rng.normal(0, spread), HERE[1] + rng.normal(0, spread)) for _ in range(300)]
+    far = zip(rng.uniform(-80, 80, 200), rng.uniform(-180, 180, 200), strict=True)
+    points = [(max(-89.0, min(89.0, a)), (b + 180.0) % 360.0 - 180.0) for a, b in [*near, *far]]
+    hits = 0
+    for lat, lon in points:
+        event = Publication(float(lat), float(lon), "food", AT, {})
+        expected = sorted(reference_match(standings, event))
+        assert one_by_one.match(event).tolist() == expected
+        assert bulk.match(event).tolist() == expected
+        hits += len(expected)
+    assert hits > 50
