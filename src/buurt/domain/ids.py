@@ -5,6 +5,7 @@ Time order makes cursor paging a plain ``id > cursor`` and keeps index inserts a
 
 import os
 import time
+from datetime import datetime
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -28,6 +29,18 @@ PREFIXES = {
 def new_id(kind: str) -> str:
     """A new id such as ``mem_01JD3Q9V8N6Y2ZC0K4R7T1B5XW`` for ``kind='member'``."""
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    return _encode(kind, value)
+
+
+def cursor_at(kind: str, at: datetime) -> str:
+    """A paging cursor just before every id of ``kind`` made at ``at`` or later.
+
+    Ids carry their creation millisecond, so "made since ``at``" is ``id > cursor_at(at)``.
+    """
+    return _encode(kind, max(0, (int(at.timestamp() * 1000) << 80) - 1))
+
+
+def _encode(kind: str, value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buurt.domain.community import OwnerKind, PrincipalKind, Thing, ThingKind, Visibility
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.places import Place
@@ -13,6 +14,7 @@ from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
+from buurt.services.consent_check import Recipient, may_use
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -21,9 +23,58 @@ def owns(principal: Principal, thing: Thing) -> bool:
     return principal.acts_for(thing.owner_kind.value, thing.owner_id)
 
 
+def recipients_of(principal: Principal) -> list[Recipient]:
+    """The consent recipients a principal acts for: its businesses and the circles it runs."""
+    return [Recipient(RecipientKind.BUSINESS, b) for b in sorted(principal.businesses)] + [
+        Recipient(RecipientKind.CIRCLE, c) for c in sorted(principal.admin_of)
+    ]
+
+
+def granted(uow: UnitOfWork, principal: Principal, thing: Thing) -> ConsentGrant | None:
+    """The live grant of the owner's ``thing_data`` that lets the principal see this thing.
+
+    Only a member's thing is shared by consent (businesses and circles have no consent to
+    give). Any purpose counts: whatever a recipient may use the data for, it must see it.
+    The decision is ``consent_check.may_use``'s, judged at ``principal.as_of``.
+    """
+    if thing.owner_kind is not OwnerKind.MEMBER or principal.as_of is None:
+        return None
+    for recipient in recipients_of(principal):
+        for purpose in Purpose:
+            grant = may_use(
+                uow,
+                recipient,
+                thing.owner_id,
+                DataCategory.THING_DATA,
+                purpose,
+                principal.as_of,
+                thing_id=thing.id,
+            )
+            if grant is not None:
+                return grant
+    return None
+
+
+def _granted_ids(uow: UnitOfWork, principal: Principal) -> list[str]:
+    """Ids of the things whose data is shared with the principal by a live grant."""
+    ids: set[str] = set()
+    for recipient in recipients_of(principal):
+        candidates = uow.repo(ConsentGrant).find(
+            recipient_kind=recipient.kind,
+            recipient_id=recipient.id,
+            category=DataCategory.THING_DATA,
+        )
+        for candidate in candidates:
+            thing = uow.repo(Thing).get(candidate.thing_id or "")
+            if thing is not None and thing.id not in ids and granted(uow, principal, thing):
+                ids.add(thing.id)
+    return sorted(ids)
+
+
 class ThingPolicy:
     """Public things are seen by all, circle things by the circle, private ones by the owner
-    (and the thing itself)."""
+    (and the thing itself), and a member's thing also by whoever holds a live ``thing_data``
+    grant for it."""
 
     name = "thing"
 
@@ -32,7 +83,9 @@ class ThingPolicy:
             return True
         if entity.visibility is Visibility.PUBLIC:
             return True
-        return entity.visibility is Visibility.CIRCLE and entity.circle_id in principal.circles
+        if entity.visibility is Visibility.CIRCLE and entity.circle_id in principal.circles:
+            return True
+        return granted(uow, principal, entity) is not None
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Thing) -> bool:
         return owns(principal, entity)
@@ -48,6 +101,8 @@ class ThingPolicy:
             filters.append({"owner_kind": OwnerKind.MEMBER, "owner_id": principal.id})
         else:
             filters.append({"id": principal.id})
+        if shared := _granted_ids(uow, principal):
+            filters.append({"id": shared})
         return filters
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 import buurt
 from buurt.services.context import Services
-from buurt.web import problems
+from buurt.web import pages, problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
 
@@ -42,6 +42,7 @@ def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> Fast
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    pages.install(app)
 
     @app.get("/healthz", tags=["operations"], openapi_extra={"security": []})
     def healthz() -> Health:
