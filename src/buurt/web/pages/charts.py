@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 14, 22, 30
+LEFT, RIGHT, TOP, BOTTOM = 56, 14, 28, 30
 HOUR_STEPS = (1, 2, 3, 4, 6, 12, 24)
 MAX_TIME_TICKS = 8
 
@@ -47,21 +47,19 @@ def numeric_series(events: Iterable[tuple[datetime, dict[str, Any]]], unit_of: A
 
 
 def nice_ticks(low: float, high: float, most: int = 5) -> list[float]:
-    """Round values covering ``[low, high]``: at most ``most`` + 1 steps of 1, 2 or 5 x 10^k."""
-    if high <= low:
-        pad = abs(low) * 0.1 or 1.0
+    """Round values from at or below ``low`` to at or above ``high``, about ``most`` steps of
+    1, 2 or 5 x 10^k apart."""
+    if high - low < 1e-6 * max(1.0, abs(low)):  # a flat line: give it room around it
+        pad = max(abs(low) * 0.1, 1.0)
         low, high = low - pad, high + pad
     raw = (high - low) / most
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    digits = max(0, 1 - math.floor(math.log10(step)))
     first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value < high + step * 0.5:
-        ticks.append(round(value, 10))
-        if value >= high:
-            break
-        value += step
+    ticks = [round(first, digits)]
+    while ticks[-1] < high:
+        ticks.append(round(first + step * len(ticks), digits))
     return ticks
 
 
@@ -115,7 +113,8 @@ def line_chart(
 
     title = f"{series.field}" + (f" ({series.unit})" if series.unit else "")
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" '
         f'preserveAspectRatio="xMidYMid meet" data-field="{escape(series.field)}" '
         f'aria-label="{escape(title)}, last {round(span / 3600)} hours">',
         f"<title>{escape(title)}</title>",
@@ -133,7 +132,7 @@ def line_chart(
             f"{escape(format_number(value))}</text>"
         )
     if series.unit:
-        parts.append(f'<text class="unit" x="{LEFT - 6}" y="{TOP - 8}" text-anchor="end">')
+        parts.append(f'<text class="unit" x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end">')
         parts.append(f"{escape(series.unit)}</text>")
     parts.append("</g>")
     parts.append(_time_axis(start, end, zone, x, TOP + plot_h))
