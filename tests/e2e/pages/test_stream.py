@@ -62,3 +62,31 @@ def test_the_stream_is_refused_to_who_may_not_see_the_thing(world: World) -> Non
 
     assert world.bob.client.get(path, headers=world.ann.headers).status_code == 404
     assert world.bob.client.get(path).status_code == 401
+
+
+def test_a_revoked_grant_ends_the_grantees_stream_before_the_next_event(world: World) -> None:
+    thing, device = register_thing(world.bob, world)
+    grant = world.bob.created(
+        "/v1/consents",
+        {
+            "recipient_kind": "business",
+            "recipient_id": world.bakery["id"],
+            "category": "thing_data",
+            "purpose": "analytics",
+            "thing_id": thing["id"],
+        },
+    )
+    path = f"/things/{thing['id']}/stream"
+
+    with world.ann.client.stream("GET", path, headers=world.ann.headers) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 3000"
+        shared = publish(device, power_w=10)
+        assert next_event(lines)["id"] == shared["id"]
+        assert world.bob.delete(f"/v1/consents/{grant['id']}").status_code == 200
+        publish(device, power_w=11)
+
+        # The stream ends; without the check it would deliver the event at once.
+        delivered = next((line for line in lines if line.startswith("data: ")), None)
+
+    assert delivered is None
