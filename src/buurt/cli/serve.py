@@ -14,6 +14,7 @@ from buurt.config import Settings
 from buurt.web.app import create_app
 
 console = Console()
+SHUTDOWN_GRACE_SECONDS = 3
 HostOption = Annotated[str | None, typer.Option("--host", help="Address to listen on.")]
 PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen on.")]
 
@@ -27,7 +28,15 @@ def _run(settings: Settings) -> None:
         background=[instance.webhooks],
     )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            # Live streams (thing pages) never end by themselves: give them this long to
+            # finish on shutdown, then close them (browsers reconnect with Last-Event-ID).
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        )
     finally:
         instance.close()
 

@@ -8,6 +8,7 @@ previous one is that one plus one), so "everything after id X" never skips a rec
 import os
 import threading
 import time
+from datetime import datetime
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -47,6 +48,18 @@ def new_id(kind: str) -> str:
         if value >> 80 == _last >> 80 and value <= _last:
             value = _last + 1
         _last = value
+    return _encode(kind, value)
+
+
+def cursor_at(kind: str, at: datetime) -> str:
+    """A paging cursor just before every id of ``kind`` made at ``at`` or later.
+
+    Ids carry their creation millisecond, so "made since ``at``" is ``id > cursor_at(at)``.
+    """
+    return _encode(kind, max(0, (int(at.timestamp() * 1000) << 80) - 1))
+
+
+def _encode(kind: str, value: int) -> str:
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -54,7 +54,15 @@ def issue_token(
     return token, secret
 
 
-def log_in(services: Services, email: str, password: str, label: str) -> tuple[AccessToken, str]:
+def log_in(
+    services: Services,
+    email: str,
+    password: str,
+    label: str,
+    lifetime: timedelta | None = None,
+) -> tuple[AccessToken, str]:
+    """A new token for the member with this email and password (expiring after ``lifetime``
+    when given, as a browser session's does)."""
     with services.uow() as uow:
         found = uow.repo(Member).find(email=email.lower())
         member = found[0] if found else None
@@ -69,9 +77,9 @@ def log_in(services: Services, email: str, password: str, label: str) -> tuple[A
             raise AuthenticationFailed("wrong email or password")
         if services.passwords.check_needs_rehash(stored):
             member.password_hash = services.passwords.hash(password)
-        token, secret = issue_token(
-            uow, PrincipalKind.MEMBER, member.id, label, services.clock.now()
-        )
+        now = services.clock.now()
+        expires_at = now + lifetime if lifetime else None
+        token, secret = issue_token(uow, PrincipalKind.MEMBER, member.id, label, now, expires_at)
         uow.commit()
     return token, secret
 
@@ -82,13 +90,13 @@ def authenticate(services: Services, secret: str) -> Principal:
         raise AuthenticationFailed("not a Buurt token")
     with services.uow() as uow:
         found = uow.repo(AccessToken).find(digest=_digest(secret))
-        if not found or not found[0].is_live(services.clock.now()):
+        now = services.clock.now()
+        if not found or not found[0].is_live(now):
             raise AuthenticationFailed("the token is unknown, expired or revoked")
-        token = found[0]
-        return _resolve(uow, token)
+        return _resolve(uow, found[0], now)
 
 
-def _resolve(uow: UnitOfWork, token: AccessToken) -> Principal:
+def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
     kind, ident = token.principal_kind, token.principal_id
     if kind is PrincipalKind.MEMBER:
         memberships = uow.repo(Membership).find(member_id=ident)
@@ -100,6 +108,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken) -> Principal:
             circles=frozenset(m.circle_id for m in memberships),
             admin_of=frozenset(m.circle_id for m in memberships if m.role is Role.ADMIN),
             businesses=frozenset(b.id for b in owned),
+            as_of=now,
         )
     if kind is PrincipalKind.BUSINESS:
         business = uow.repo(Business).get(ident)
@@ -111,11 +120,14 @@ def _resolve(uow: UnitOfWork, token: AccessToken) -> Principal:
             token_id=token.id,
             circles=frozenset({business.circle_id}),
             businesses=frozenset({ident}),
+            as_of=now,
         )
     thing = uow.repo(Thing).get(ident)
     if thing is None:
         raise AuthenticationFailed("the token's thing no longer exists")
-    return Principal(kind=kind, id=ident, token_id=token.id, circles=frozenset({thing.circle_id}))
+    return Principal(
+        kind=kind, id=ident, token_id=token.id, circles=frozenset({thing.circle_id}), as_of=now
+    )
 
 
 def list_tokens(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from buurt.domain.community import PrincipalKind
 
@@ -13,6 +14,8 @@ class Principal:
 
     ``circles`` are the circles it belongs to, ``admin_of`` those it administers, and
     ``businesses`` those it acts for (the businesses a member owns, or a business itself).
+    ``as_of`` is when it was resolved: the instant time-bound rules (consent grants) are
+    judged at for this request; without it, those rules say no.
     """
 
     kind: PrincipalKind
@@ -21,6 +24,7 @@ class Principal:
     circles: frozenset[str] = field(default_factory=frozenset)
     admin_of: frozenset[str] = field(default_factory=frozenset)
     businesses: frozenset[str] = field(default_factory=frozenset)
+    as_of: datetime | None = None
 
     @property
     def is_member(self) -> bool:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 import buurt
 from buurt.services.context import Services
-from buurt.web import problems
+from buurt.web import pages, problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
 from buurt.web.streams import Broadcaster
@@ -77,6 +77,7 @@ def create_app(
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    pages.install(app)
 
     @app.get("/healthz", tags=["operations"], openapi_extra={"security": []})
     def healthz() -> Health:

@@ -1,0 +1,67 @@
+"""How a thing's attributes read on a page: the unit of a field and a value with its unit.
+
+Attributes are free-form, so units come from naming conventions the things follow
+(``power_w``, ``energy_wh``, ``battery_pct``) and a few well-known names (``pm25``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buurt.web.pages.charts import format_number
+
+_NAMED = {
+    "pm25": "µg/m³",
+    "pm10": "µg/m³",
+    "no2": "µg/m³",
+    "o3": "µg/m³",
+    "co2": "ppm",
+    "humidity": "%",
+    "level": "%",
+    "temperature": "°C",
+}
+_SUFFIXES = {
+    "_kwh": "kWh",
+    "_wh": "Wh",
+    "_kw": "kW",
+    "_w": "W",
+    "_pct": "%",
+    "_c": "°C",
+    "_v": "V",
+    "_a": "A",
+    "_km": "km",
+    "_m": "m",
+    "_s": "s",
+    "_l": "L",
+    "_ppm": "ppm",
+}
+
+
+def unit_of(field: str) -> str:
+    """The unit of a field by its name, or ``""`` when the name does not say."""
+    name = field.lower()
+    if name in _NAMED:
+        return _NAMED[name]
+    return next((unit for suffix, unit in _SUFFIXES.items() if name.endswith(suffix)), "")
+
+
+def label_of(field: str) -> str:
+    """A field name as words: ``battery_pct`` reads "battery"."""
+    name = field
+    for suffix in _SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.replace("_", " ").strip() or field
+
+
+def show(value: Any, unit: str = "") -> str:
+    """A value as a person reads it: yes/no, numbers with their unit, text as is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        number = format_number(float(value))
+        return f"{number}\u202f{unit}" if unit and unit != "%" else f"{number}{unit}"
+    if value is None:
+        return "\u2013"  # an en dash: no value
+    return str(value)

@@ -1,0 +1,131 @@
+"""The index of a member's circles' things, each thing's page, its charts and its live stream.
+
+``GET /things/{id}`` is the thing's own page; ``GET /things/{id}/charts`` is the charts part
+alone (the page script swaps it in after new events, so drawing stays on the server);
+``GET /things/{id}/stream`` is the Server-Sent Events stream of its new events. What a
+viewer may not see does not exist for them: an HTML 404 page, the same as for an unknown id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from buurt.domain.community import Circle, Thing
+from buurt.domain.errors import NotFound
+from buurt.services import resources, thing_views, things
+from buurt.services.principals import Principal
+from buurt.services.thing_views import ThingView
+from buurt.web.pages import charts, fields
+from buurt.web.pages.live import thing_stream
+from buurt.web.pages.rendering import render
+from buurt.web.pages.session import Viewer, services_of, token_of, viewer
+from buurt.web.streams import Broadcaster
+
+router = APIRouter(include_in_schema=False)
+ThingId = Annotated[str, Path(max_length=64)]
+
+
+def not_found(request: Request, who: Principal | None) -> HTMLResponse:
+    return render(request, "not_found.html", {}, who, status_code=404)
+
+
+def to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, who: Viewer) -> HTMLResponse:
+    """The things of the viewer's circles (or the way to log in)."""
+    if who is None:
+        return render(request, "index.html", {"circles": []}, who)
+    services = services_of(request)
+    with services.uow() as uow:
+        circles = [c for c in (uow.repo(Circle).get(i) for i in sorted(who.circles)) if c]
+    page = resources.list_page(
+        services,
+        who,
+        Thing,
+        things.POLICY,
+        where={"circle_id": sorted(who.circles)},
+        limit=500,
+    )
+    groups = [
+        (circle, sorted((t for t in page.items if t.circle_id == circle.id), key=_order))
+        for circle in sorted(circles, key=lambda c: c.name)
+    ]
+    return render(request, "index.html", {"circles": groups}, who)
+
+
+def _order(thing: Thing) -> tuple[str, str]:
+    return (thing.kind.value, thing.name.lower())
+
+
+def _chart_context(view: ThingView) -> dict[str, Any]:
+    zone = ZoneInfo(view.circle.timezone)
+    series = charts.numeric_series(
+        ((e.occurred_at, e.attributes) for e in view.events), fields.unit_of
+    )
+    drawn = [(s, charts.line_chart(s, view.since, view.until, zone)) for s in series]
+    return {"view": view, "charts": drawn, "zone": zone}
+
+
+def _view(request: Request, who: Principal, thing_id: str) -> ThingView | None:
+    try:
+        return thing_views.thing_view(services_of(request), who, thing_id)
+    except NotFound:
+        return None
+
+
+@router.get("/things/{thing_id}", response_class=HTMLResponse)
+def thing_page(request: Request, thing_id: ThingId, who: Viewer) -> Response:
+    """A thing's page: what it is, whose, its live state, a day of charts, who may see it."""
+    if who is None:
+        return to_login(request)
+    view = _view(request, who, thing_id)
+    if view is None:
+        return not_found(request, who)
+    last = view.events[-1] if view.events else None
+    context = {**_chart_context(view), "last_event": last}
+    return render(request, "thing.html", context, who)
+
+
+@router.get("/things/{thing_id}/charts", response_class=HTMLResponse)
+def thing_charts(request: Request, thing_id: ThingId, who: Viewer) -> Response:
+    """The charts part of the page alone, redrawn for the live page."""
+    if who is None:
+        return Response(status_code=401)
+    view = _view(request, who, thing_id)
+    if view is None:
+        return not_found(request, who)
+    return render(request, "_charts.html", _chart_context(view), who)
+
+
+@router.get("/things/{thing_id}/stream")
+async def stream(
+    request: Request,
+    thing_id: ThingId,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> Response:
+    """Server-Sent Events: each new event of the thing, a heartbeat comment every 15 s;
+    ``Last-Event-ID`` resumes after that event."""
+    services = services_of(request)
+    who = await run_in_threadpool(viewer, request)
+    token = token_of(request)
+    if who is None or token is None:
+        return Response("log in first\n", status_code=401, media_type="text/plain")
+    try:
+        zone = await run_in_threadpool(thing_views.zone_of, services, who, thing_id)
+    except NotFound:
+        return Response("no such thing\n", status_code=404, media_type="text/plain")
+    broadcaster: Broadcaster = request.app.state.broadcaster
+    body = thing_stream(services, broadcaster, token, thing_id, zone, last_event_id)
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
