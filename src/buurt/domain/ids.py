@@ -22,6 +22,7 @@ PREFIXES = {
     "consent": "cns",
     "token": "tok",
     "membership": "msh",
+    "rejected_event": "rej",
 }
 
 

@@ -11,10 +11,11 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables
+from buurt.adapters.store import tables, tables_ingest
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.ingestion import EventReceipt, MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
@@ -33,6 +34,9 @@ TABLE_OF: dict[type, Table] = {
     Moment: tables.moments,
     ConsentGrant: tables.consent_grants,
     AccessToken: tables.access_tokens,
+    RejectedEvent: tables_ingest.rejected_events,
+    MqttCredential: tables_ingest.mqtt_credentials,
+    EventReceipt: tables_ingest.event_receipts,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

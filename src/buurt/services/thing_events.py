@@ -1,0 +1,177 @@
+"""Building a batch of things' events: access, kind schemas, deduplication and dead letters.
+
+Used by ``events.publish_events`` (the one way events are stored, over HTTP and MQTT). A draft
+from a thing is checked against its thing kind's schema; what does not fit becomes a
+``RejectedEvent``. A draft's ``message_id`` (chosen by the thing) is remembered in an
+``EventReceipt``, so the same message delivered twice is stored once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from buurt.domain.activity import Event, SourceKind
+from buurt.domain.categories import check_category
+from buurt.domain.community import PrincipalKind, Thing
+from buurt.domain.errors import InvalidInput, NotFound
+from buurt.domain.ids import new_id
+from buurt.domain.ingestion import (
+    EventReceipt,
+    IngestSource,
+    RejectedEvent,
+    excerpt,
+    receipt_id,
+)
+from buurt.domain.time import as_utc
+from buurt.ports import UnitOfWork
+from buurt.services import thing_kinds, things
+from buurt.services.principals import Principal
+
+# The store's "one of" lists are paged; ask in chunks no larger than a page.
+_CHUNK = 500
+
+# The MQTT broker authenticated each thing by its credentials and the topic ACL; the gateway
+# publishes things' events under this principal, each draft naming its ``thing_id``.
+BROKER = Principal(kind=PrincipalKind.THING, id="mqtt-broker", token_id="mqtt")  # noqa: S106
+
+
+def thing_of_draft(principal: Principal, draft: dict[str, Any]) -> str | None:
+    """The thing a draft is from: the one it names, or the acting thing itself."""
+    named: str | None = draft.get("thing_id")
+    if named is None and principal.kind is PrincipalKind.THING and principal is not BROKER:
+        return principal.id
+    return named
+
+
+def may_publish_for(principal: Principal, thing: Thing) -> bool:
+    return (
+        principal is BROKER
+        or principal.acts_for("thing", thing.id)
+        or things.owns(principal, thing)
+    )
+
+
+def rejection(
+    thing_id: str, at: datetime, source: IngestSource, raw: Any, reason: str
+) -> RejectedEvent:
+    text = raw if isinstance(raw, bytes | str) else json.dumps(raw, default=str)
+    return RejectedEvent(new_id("rejected_event"), thing_id, at, source, excerpt(text), reason)
+
+
+@dataclass
+class ThingBatch:
+    """The things' events of one transaction, built draft by draft."""
+
+    uow: UnitOfWork
+    principal: Principal
+    received_at: datetime
+    source: IngestSource
+    events: list[Event] = field(default_factory=list)
+    duplicates: list[Event] = field(default_factory=list)
+    rejected: list[RejectedEvent] = field(default_factory=list)
+    receipts: list[EventReceipt] = field(default_factory=list)
+    _things: dict[str, Thing] = field(default_factory=dict)
+    _seen: dict[str, str] = field(default_factory=dict)
+
+    def prepare(self, drafts: Sequence[dict[str, Any]]) -> None:
+        """Load, in a few queries, the things and receipts the drafts refer to."""
+        ids = {t for d in drafts if (t := thing_of_draft(self.principal, d))}
+        for chunk in _chunks(ids):
+            for thing in self.uow.repo(Thing).page(where={"id": chunk}, limit=_CHUNK).items:
+                self._things[thing.id] = thing
+        keys = {
+            receipt_id(t, str(d["message_id"]))
+            for d in drafts
+            if d.get("message_id") is not None and (t := thing_of_draft(self.principal, d))
+        }
+        for chunk in _chunks(keys):
+            for receipt in (
+                self.uow.repo(EventReceipt).page(where={"id": chunk}, limit=_CHUNK).items
+            ):
+                self._seen[receipt.id] = receipt.event_id
+
+    def take(self, thing_id: str, draft: dict[str, Any]) -> None:
+        """Add one draft from ``thing_id``: an event, a duplicate, or a dead letter."""
+        thing = self._things.get(thing_id)
+        if thing is None or not may_publish_for(self.principal, thing):
+            if self.principal is BROKER:
+                self._reject(thing_id, draft, "no thing has this id (was it deleted?)")
+                return
+            raise NotFound("thing", thing_id)
+        key = None
+        if draft.get("message_id") is not None:
+            key = receipt_id(thing.id, str(draft["message_id"]))
+            if key in self._seen:
+                self._duplicate(self._seen[key])
+                return
+        attributes = draft.get("attributes") or {}
+        problem = thing_kinds.problem_with(thing.kind, attributes)
+        if problem is None:
+            problem = _circle_problem(thing, draft.get("circle_id"))
+        if problem is not None:
+            self._reject(thing.id, draft, problem)
+            return
+        event = Event(
+            new_id("event"),
+            thing.circle_id,
+            SourceKind.THING,
+            thing.id,
+            check_category(draft.get("kind") or thing_kinds.EVENT_KINDS[thing.kind], "kind"),
+            draft.get("place") or thing.place,
+            as_utc(draft["occurred_at"], "occurred_at")
+            if draft.get("occurred_at")
+            else self.received_at,
+            self.received_at,
+            attributes,
+        )
+        thing.last_seen_at = self.received_at
+        thing.state = {**thing.state, **attributes}
+        self.events.append(event)
+        if key is not None:
+            self._seen[key] = event.id
+            self.receipts.append(EventReceipt(key, event.id, self.received_at))
+
+    def store(self) -> None:
+        for event in self.events:
+            self.uow.repo(Event).add(event)
+        for receipt in self.receipts:
+            self.uow.repo(EventReceipt).add(receipt)
+        self.store_rejected()
+
+    def store_rejected(self) -> None:
+        for rejected in self.rejected:
+            self.uow.repo(RejectedEvent).add(rejected)
+
+    def _duplicate(self, event_id: str) -> None:
+        stored = next((e for e in self.events if e.id == event_id), None)
+        stored = stored or self.uow.repo(Event).get(event_id)
+        if stored is not None:
+            self.duplicates.append(stored)
+
+    def _reject(self, thing_id: str, draft: dict[str, Any], reason: str) -> None:
+        raw = draft.get("raw", {k: v for k, v in draft.items() if k not in ("raw", "thing_id")})
+        self.rejected.append(rejection(thing_id, self.received_at, self.source, raw, reason))
+
+
+def _circle_problem(thing: Thing, circle_id: str | None) -> str | None:
+    if circle_id is None or circle_id == thing.circle_id:
+        return None
+    return f"the thing belongs to circle {thing.circle_id}, not {circle_id}"
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
+def refusal(rejected: Sequence[RejectedEvent], indexes: Sequence[int]) -> InvalidInput:
+    """The error an all-or-nothing batch answers when some of its events were dead-lettered."""
+    lines = [f"event {i}: {r.reason}" for i, r in zip(indexes, rejected, strict=True)]
+    detail = "; ".join(lines) if len(lines) > 1 else rejected[0].reason
+    where = f"/v1/things/{rejected[0].thing_id}/rejected"
+    return InvalidInput(f"Nothing was stored; rejected (see {where}): {detail}", "attributes")
