@@ -23,6 +23,7 @@ PREFIXES = {
     "token": "tok",
     "membership": "msh",
     "rejected_event": "rej",
+    "command": "cmd",
 }
 
 

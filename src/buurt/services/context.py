@@ -11,6 +11,7 @@ from typing import Any
 from argon2 import PasswordHasher, profiles
 
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from buurt.ports.things import ThingLink
 from buurt.services.consent_check import ConsentBook
 
 Listener = Callable[[str, Any], None]
@@ -47,6 +48,8 @@ class Services:
     passwords: Passwords = field(default_factory=Passwords)
     consent_book: ConsentBook = field(default_factory=ConsentBook)
     listeners: list[Listener] = field(default_factory=list)
+    # The MQTT gateway when one runs; commands to things need it.
+    thing_link: ThingLink | None = None
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()

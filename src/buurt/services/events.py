@@ -129,7 +129,7 @@ def publish_events(
             uow.rollback()
             batch.store_rejected()
             uow.commit()
-            raise refusal(batch.rejected[len(dead_letters) :], failed)
+            raise refusal(batch.rejected[len(dead_letters) :], failed if len(drafts) > 1 else None)
         for event in events:
             uow.repo(Event).add(event)
         batch.store()

@@ -17,7 +17,7 @@ from typing import Any
 from buurt.domain.activity import Event, SourceKind
 from buurt.domain.categories import check_category
 from buurt.domain.community import PrincipalKind, Thing
-from buurt.domain.errors import InvalidInput, NotFound
+from buurt.domain.errors import InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import (
     EventReceipt,
@@ -101,6 +101,8 @@ class ThingBatch:
             if self.principal is BROKER:
                 self._reject(thing_id, draft, "no thing has this id (was it deleted?)")
                 return
+            if thing is not None and things.POLICY.visible(self.uow, self.principal, thing):
+                raise PermissionDenied("only a thing and its owner publish its events")
             raise NotFound("thing", thing_id)
         key = None
         if draft.get("message_id") is not None:
@@ -109,31 +111,36 @@ class ThingBatch:
                 self._duplicate(self._seen[key])
                 return
         attributes = draft.get("attributes") or {}
-        problem = thing_kinds.problem_with(thing.kind, attributes)
-        if problem is None:
-            problem = _circle_problem(thing, draft.get("circle_id"))
-        if problem is not None:
-            self._reject(thing.id, draft, problem)
+        try:
+            event = self._event(thing, draft, attributes)
+        except InvalidInput as error:
+            self._reject(thing.id, draft, error.detail)
             return
-        event = Event(
-            new_id("event"),
-            thing.circle_id,
-            SourceKind.THING,
-            thing.id,
-            check_category(draft.get("kind") or thing_kinds.EVENT_KINDS[thing.kind], "kind"),
-            draft.get("place") or thing.place,
-            as_utc(draft["occurred_at"], "occurred_at")
-            if draft.get("occurred_at")
-            else self.received_at,
-            self.received_at,
-            attributes,
-        )
         thing.last_seen_at = self.received_at
         thing.state = {**thing.state, **attributes}
         self.events.append(event)
         if key is not None:
             self._seen[key] = event.id
             self.receipts.append(EventReceipt(key, event.id, self.received_at))
+
+    def _event(self, thing: Thing, draft: dict[str, Any], attributes: dict[str, Any]) -> Event:
+        problem = thing_kinds.problem_with(thing.kind, attributes)
+        if problem is None:
+            problem = _circle_problem(thing, draft.get("circle_id"))
+        if problem is not None:
+            raise InvalidInput(problem, "attributes")
+        occurred_at = draft.get("occurred_at")
+        return Event(
+            new_id("event"),
+            thing.circle_id,
+            SourceKind.THING,
+            thing.id,
+            check_category(draft.get("kind") or thing_kinds.EVENT_KINDS[thing.kind], "kind"),
+            draft.get("place") or thing.place,
+            as_utc(occurred_at, "occurred_at") if occurred_at else self.received_at,
+            self.received_at,
+            attributes,
+        )
 
     def store(self) -> None:
         for event in self.events:
@@ -169,9 +176,12 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[start : start + _CHUNK]
 
 
-def refusal(rejected: Sequence[RejectedEvent], indexes: Sequence[int]) -> InvalidInput:
-    """The error an all-or-nothing batch answers when some of its events were dead-lettered."""
-    lines = [f"event {i}: {r.reason}" for i, r in zip(indexes, rejected, strict=True)]
-    detail = "; ".join(lines) if len(lines) > 1 else rejected[0].reason
+def refusal(rejected: Sequence[RejectedEvent], indexes: Sequence[int] | None) -> InvalidInput:
+    """The error an all-or-nothing batch answers when some of its events were dead-lettered;
+    ``indexes`` are their places in the batch (``None`` for a single event)."""
+    if indexes is None:
+        detail = rejected[0].reason
+    else:
+        detail = "; ".join(f"event {i}: {r.reason}" for i, r in zip(indexes, rejected, strict=True))
     where = f"/v1/things/{rejected[0].thing_id}/rejected"
     return InvalidInput(f"Nothing was stored; rejected (see {where}): {detail}", "attributes")

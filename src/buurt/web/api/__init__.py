@@ -14,6 +14,7 @@ from buurt.web.api import (
     moments,
     offers,
     subscriptions,
+    thing_ingest,
     things,
 )
 
@@ -23,6 +24,7 @@ ROUTERS: list[APIRouter] = [
     members.router,
     businesses.router,
     things.router,
+    thing_ingest.router,
     events.router,
     intents.router,
     offers.router,
