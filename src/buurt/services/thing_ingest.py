@@ -124,3 +124,11 @@ def read_message(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
         "raw": message.payload,
     }
     return draft, ""
+
+
+def keep_dead_letters(services: Services, dead: Sequence[RejectedEvent]) -> None:
+    """Store dead letters alone (when what carried them could not be stored otherwise)."""
+    with services.uow() as uow:
+        for rejected in dead:
+            uow.repo(RejectedEvent).add(rejected)
+        uow.commit()
