@@ -1,9 +1,8 @@
-"""Ingestion of things' events: dead letters, MQTT credentials and receipts for deduplication.
+"""Ingestion of things' events: dead letters and MQTT credentials.
 
 A thing's event that cannot be stored (not JSON, wrong types, failing its thing kind's schema)
 is never dropped: it becomes a ``RejectedEvent`` its owner can read. A ``MqttCredential`` is a
-thing's broker login (its id and a secret shown once; only a hash is kept). An
-``EventReceipt`` remembers a message id a thing chose, so a redelivered message is stored once.
+thing's broker login (its id and a secret shown once; only a hash is kept).
 """
 
 from __future__ import annotations
@@ -46,15 +45,6 @@ class MqttCredential:
     created_at: datetime
 
 
-@dataclass
-class EventReceipt:
-    """A message id a thing chose for an event (``id`` is ``<thing id>/<message id>``)."""
-
-    id: str
-    event_id: str
-    received_at: datetime
-
-
 def excerpt(raw: bytes | str, limit: int = MAX_RAW_CHARS) -> str:
     """The payload as text, cut to ``limit`` characters with a note of its full size."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
@@ -63,7 +53,3 @@ def excerpt(raw: bytes | str, limit: int = MAX_RAW_CHARS) -> str:
         return text
     unit = "bytes" if isinstance(raw, bytes) else "characters"
     return f"{text[:limit]}… (truncated; {len(raw)} {unit} in all)"
-
-
-def receipt_id(thing_id: str, message_id: str) -> str:
-    return f"{thing_id}/{message_id}"

@@ -2,8 +2,8 @@
 
 Used by ``events.publish_events`` (the one way events are stored, over HTTP and MQTT). A draft
 from a thing is checked against its thing kind's schema; what does not fit becomes a
-``RejectedEvent``. A draft's ``message_id`` (chosen by the thing) is remembered in an
-``EventReceipt``, so the same message delivered twice is stored once.
+``RejectedEvent``. A draft's ``message_id`` (chosen by the thing, unique per thing) is stored
+with its event, so the same message delivered twice is stored once.
 """
 
 from __future__ import annotations
@@ -19,13 +19,7 @@ from buurt.domain.categories import check_category
 from buurt.domain.community import PrincipalKind, Thing
 from buurt.domain.errors import InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
-from buurt.domain.ingestion import (
-    EventReceipt,
-    IngestSource,
-    RejectedEvent,
-    excerpt,
-    receipt_id,
-)
+from buurt.domain.ingestion import IngestSource, RejectedEvent, excerpt
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
 from buurt.services import thing_kinds, things
@@ -73,26 +67,26 @@ class ThingBatch:
     events: list[Event] = field(default_factory=list)
     duplicates: list[Event] = field(default_factory=list)
     rejected: list[RejectedEvent] = field(default_factory=list)
-    receipts: list[EventReceipt] = field(default_factory=list)
     _things: dict[str, Thing] = field(default_factory=dict)
-    _seen: dict[str, str] = field(default_factory=dict)
+    _seen: dict[tuple[str, str], Event] = field(default_factory=dict)
 
     def prepare(self, drafts: Sequence[dict[str, Any]]) -> None:
-        """Load, in a few queries, the things and receipts the drafts refer to."""
+        """Load, in a few queries, the things the drafts come from and the events already
+        stored under their message ids."""
         ids = {t for d in drafts if (t := thing_of_draft(self.principal, d))}
         for chunk in _chunks(ids):
             for thing in self.uow.repo(Thing).page(where={"id": chunk}, limit=_CHUNK).items:
                 self._things[thing.id] = thing
-        keys = {
-            receipt_id(t, str(d["message_id"]))
-            for d in drafts
-            if d.get("message_id") is not None and (t := thing_of_draft(self.principal, d))
-        }
-        for chunk in _chunks(keys):
-            for receipt in (
-                self.uow.repo(EventReceipt).page(where={"id": chunk}, limit=_CHUNK).items
-            ):
-                self._seen[receipt.id] = receipt.event_id
+        message_ids = {str(d["message_id"]) for d in drafts if d.get("message_id") is not None}
+        for chunk in _chunks(message_ids):
+            where = {"source_id": sorted(ids), "message_id": chunk}
+            cursor = None
+            while True:  # usually no rows: duplicates only come after a crash or a resend
+                page = self.uow.repo(Event).page(where=where, after=cursor, limit=_CHUNK)
+                for event in page.items:
+                    self._seen[(event.source_id, str(event.message_id))] = event
+                if (cursor := page.next_cursor) is None:
+                    break
 
     def take(self, thing_id: str, draft: dict[str, Any]) -> None:
         """Add one draft from ``thing_id``: an event, a duplicate, or a dead letter."""
@@ -106,9 +100,9 @@ class ThingBatch:
             raise NotFound("thing", thing_id)
         key = None
         if draft.get("message_id") is not None:
-            key = receipt_id(thing.id, str(draft["message_id"]))
+            key = (thing.id, str(draft["message_id"]))
             if key in self._seen:
-                self._duplicate(self._seen[key])
+                self.duplicates.append(self._seen[key])
                 return
         attributes = draft.get("attributes") or {}
         try:
@@ -120,8 +114,7 @@ class ThingBatch:
         thing.state = {**thing.state, **attributes}
         self.events.append(event)
         if key is not None:
-            self._seen[key] = event.id
-            self.receipts.append(EventReceipt(key, event.id, self.received_at))
+            self._seen[key] = event
 
     def _event(self, thing: Thing, draft: dict[str, Any], attributes: dict[str, Any]) -> Event:
         problem = thing_kinds.problem_with(thing.kind, attributes)
@@ -140,24 +133,16 @@ class ThingBatch:
             as_utc(occurred_at, "occurred_at") if occurred_at else self.received_at,
             self.received_at,
             attributes,
+            None if draft.get("message_id") is None else str(draft["message_id"]),
         )
 
     def store(self) -> None:
-        for event in self.events:
-            self.uow.repo(Event).add(event)
-        for receipt in self.receipts:
-            self.uow.repo(EventReceipt).add(receipt)
+        self.uow.insert_many(Event, self.events)
         self.store_rejected()
 
     def store_rejected(self) -> None:
         for rejected in self.rejected:
             self.uow.repo(RejectedEvent).add(rejected)
-
-    def _duplicate(self, event_id: str) -> None:
-        stored = next((e for e in self.events if e.id == event_id), None)
-        stored = stored or self.uow.repo(Event).get(event_id)
-        if stored is not None:
-            self.duplicates.append(stored)
 
     def _reject(self, thing_id: str, draft: dict[str, Any], reason: str) -> None:
         raw = draft.get("raw", {k: v for k, v in draft.items() if k not in ("raw", "thing_id")})

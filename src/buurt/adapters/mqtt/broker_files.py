@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from buurt.adapters.mqtt.topics import acl
+from buurt.domain.ids import PREFIXES
 from buurt.domain.ingestion import MqttCredential
 from buurt.services.context import Services
 from buurt.services.thing_link import broker_password_hash
@@ -24,16 +25,28 @@ PASSWORD_FILE = "passwd"  # noqa: S105 - a file name
 ACL_FILE = "acl"
 PID_FILE = "mosquitto.pid"
 _TOPICS = {"thing.mqtt_credentials", "thing.deleted"}
+THING_PREFIX = PREFIXES["thing"] + "_"
 
 
 class BrokerFiles:
-    """Keeps ``directory/passwd`` and ``directory/acl`` in step with the store."""
+    """Keeps ``directory/passwd`` and ``directory/acl`` in step with the store.
 
-    def __init__(self, services: Services, directory: Path, gateway_user: str, password: str):
+    Buurt owns the things' lines of the password file (usernames starting ``thg_``) and, when
+    given the gateway's login, the gateway's line and the ACL. Other users' lines are kept, so
+    a broker's own users (and the gateway's, for ``buurt simulate``) survive a rewrite.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        directory: Path,
+        gateway_user: str | None = None,
+        password: str | None = None,
+    ) -> None:
         self.services = services
         self.directory = directory
         self.gateway_user = gateway_user
-        self._gateway_hash = broker_password_hash(password)
+        self._gateway_hash = broker_password_hash(password) if password is not None else None
 
     @property
     def password_file(self) -> Path:
@@ -47,11 +60,26 @@ class BrokerFiles:
         """Write both files from the store (atomically: the broker never reads half a file)."""
         with self.services.uow() as uow:
             credentials = uow.repo(MqttCredential).find()
-        lines = [f"{self.gateway_user}:{self._gateway_hash}"]
+        lines = [line for line in self._existing() if not self._ours(line)]
+        if self._gateway_hash is not None:
+            lines.append(f"{self.gateway_user}:{self._gateway_hash}")
         lines += [f"{c.id}:{c.password_hash}" for c in credentials]
         self.directory.mkdir(parents=True, exist_ok=True)
         _replace(self.password_file, "\n".join(lines) + "\n", 0o600)
-        _replace(self.acl_file, acl(self.gateway_user), 0o644)
+        if self.gateway_user is not None:
+            _replace(self.acl_file, acl(self.gateway_user), 0o644)
+
+    def _existing(self) -> list[str]:
+        try:
+            text = self.password_file.read_text()
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines() if line.strip()]
+
+    def _ours(self, line: str) -> bool:
+        user = line.split(":", 1)[0]
+        mine = self._gateway_hash is not None and user == self.gateway_user
+        return mine or user.startswith(THING_PREFIX)
 
     def reload(self) -> bool:
         """Send SIGHUP to the broker whose pid is in ``mosquitto.pid``; False when none runs."""

@@ -19,6 +19,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,11 @@ class Gateway:
         client_id: str = "buurt-gateway",
         batch_size: int = 2000,
         ca_file: str | None = None,
+        on_stored: Callable[[list[mqtt.MQTTMessage]], None] | None = None,
     ) -> None:
+        """``on_stored`` is called with each batch after its commit, before its PUBACKs."""
         self.services = services
+        self.on_stored = on_stored
         self.url = url
         self.batch_size = batch_size
         self.stats = GatewayStats()
@@ -169,6 +173,8 @@ class Gateway:
                 except queue.Empty:
                     break
             self._store(batch)
+            if self.on_stored is not None:
+                self.on_stored(batch)
             for message in batch:
                 self.client.ack(message.mid, message.qos)
             self.stats.acknowledged += len(batch)

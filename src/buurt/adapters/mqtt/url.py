@@ -17,18 +17,21 @@ class BrokerUrl:
     tls: bool
 
     @classmethod
-    def parse(cls, text: str) -> BrokerUrl:
+    def parse(cls, text: str, *, login: bool = True) -> BrokerUrl:
+        """Read an MQTT URL; ``login=False`` when the user and password are not needed."""
         parts = urlsplit(text)
         if parts.scheme not in ("mqtt", "mqtts"):
             raise InvalidInput("an MQTT URL starts with mqtt:// or mqtts://", "mqtt")
-        if not parts.hostname or not parts.username or parts.password is None:
-            raise InvalidInput("an MQTT URL needs user, password and host: mqtt://u:p@host", "mqtt")
+        if not parts.hostname:
+            raise InvalidInput("an MQTT URL needs a host: mqtt://user:password@host", "mqtt")
+        if login and (not parts.username or parts.password is None):
+            raise InvalidInput("an MQTT URL needs user and password: mqtt://u:p@host", "mqtt")
         tls = parts.scheme == "mqtts"
         return cls(
             host=parts.hostname,
             port=parts.port or (8883 if tls else 1883),
-            username=unquote(parts.username),
-            password=unquote(parts.password),
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
             tls=tls,
         )
 

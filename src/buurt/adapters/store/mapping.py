@@ -15,7 +15,7 @@ from buurt.adapters.store import tables, tables_ingest
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
-from buurt.domain.ingestion import EventReceipt, MqttCredential, RejectedEvent
+from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
@@ -36,7 +36,6 @@ TABLE_OF: dict[type, Table] = {
     AccessToken: tables.access_tokens,
     RejectedEvent: tables_ingest.rejected_events,
     MqttCredential: tables_ingest.mqtt_credentials,
-    EventReceipt: tables_ingest.event_receipts,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

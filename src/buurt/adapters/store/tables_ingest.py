@@ -1,4 +1,4 @@
-"""Tables of things' ingestion: dead letters, MQTT credentials and event receipts."""
+"""Tables of things' ingestion: dead letters and MQTT credentials."""
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 
@@ -26,13 +26,4 @@ mqtt_credentials = Table(
     Column("id", String(32), ForeignKey("things.id", ondelete="CASCADE"), primary_key=True),
     Column("password_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-)
-
-# The id is "<thing id>/<message id>"; the primary key is what makes a redelivery a no-op.
-event_receipts = Table(
-    "event_receipts",
-    metadata,
-    Column("id", String(200), primary_key=True),
-    Column("event_id", String(32), nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0001
-Create Date: 2026-11-23 16:30:19.930067
+Create Date: 2026-11-23 16:45:20.407064
 """
 
 from collections.abc import Sequence
@@ -17,13 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "event_receipts",
-        sa.Column("id", sa.String(length=200), nullable=False),
-        sa.Column("event_id", sa.String(length=32), nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_receipts")),
-    )
     op.create_table(
         "rejected_events",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -47,12 +40,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mqtt_credentials")),
     )
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("message_id", sa.String(length=100), nullable=True))
+        batch_op.create_index("ix_events_message", ["source_id", "message_id"], unique=True)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index("ix_events_message")
+        batch_op.drop_column("message_id")
+
     op.drop_table("mqtt_credentials")
     with op.batch_alter_table("rejected_events", schema=None) as batch_op:
         batch_op.drop_index("ix_rejected_events_thing")
 
     op.drop_table("rejected_events")
-    op.drop_table("event_receipts")
