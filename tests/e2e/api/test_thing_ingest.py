@@ -110,3 +110,15 @@ def test_commands_need_a_broker(world: World) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     refused = world.bob.post(f"/v1/things/{fridge['id']}/commands", {"command": "x"})
     assert refused.status_code == 404
+
+
+def test_mqtt_credentials_are_shown_once_and_go_with_the_thing(world: World) -> None:
+    fridge = _fridge(world.ann, world)
+    path = f"/v1/things/{fridge['id']}/mqtt-credentials"
+    first = world.ann.created(path, None)
+    assert first["username"] == fridge["id"]
+    assert first["events_topic"] == f"buurt/+/things/{fridge['id']}/events"
+    assert world.ann.created(path, None)["password"] != first["password"]
+    assert world.bob.post(path).status_code == 404
+    assert world.ann.delete(f"/v1/things/{fridge['id']}").status_code == 204
+    assert world.ann.post(path).status_code == 404
