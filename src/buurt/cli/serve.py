@@ -36,7 +36,12 @@ def _run(settings: Settings) -> None:
 
     instance = build(settings)
     app = create_app(instance.services, max_body_bytes=settings.max_body_bytes)
-    gateway = start_mqtt(instance.services, settings)
+    try:
+        gateway = start_mqtt(instance.services, settings)
+    except OSError as error:  # refused, unreachable, no subscription: say so in one line
+        instance.close()
+        console.print(f"[red]MQTT broker:[/red] {error}")
+        raise typer.Exit(1) from error
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
     finally:

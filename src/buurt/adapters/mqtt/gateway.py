@@ -73,6 +73,7 @@ class Gateway:
         self._inbox: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         self._stopping = threading.Event()
         self._subscribed = threading.Event()
+        self._refused: str | None = None
         self._writer = threading.Thread(target=self._write_loop, name="mqtt-gateway", daemon=True)
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -96,7 +97,6 @@ class Gateway:
         properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         properties.SessionExpiryInterval = SESSION_EXPIRY_S
         properties.ReceiveMaximum = RECEIVE_MAXIMUM
-        self._refused: str | None = None
         self.client.connect(
             self.url.host, self.url.port, keepalive=30, clean_start=False, properties=properties
         )
