@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Discriminator, Field, Tag
 
 from buurt.domain.ingestion import IngestSource
 from buurt.ports.things import ThingLinkDown
@@ -45,6 +45,19 @@ class ThingEventBatch(Strict):
     events: list[ThingEventIn] = Field(
         min_length=1, max_length=MAX_BATCH, description=f"At most {MAX_BATCH} events."
     )
+
+
+def _body_shape(value: Any) -> str:
+    """A body with ``events`` is a batch, any other one event: errors then speak of one."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    return "batch" if isinstance(value, dict) and "events" in value else "event"
+
+
+EventOrBatch = Annotated[
+    Annotated[ThingEventIn, Tag("event")] | Annotated[ThingEventBatch, Tag("batch")],
+    Discriminator(_body_shape),
+]
 
 
 class PublishedEvents(BaseModel):
@@ -102,7 +115,7 @@ def _draft(body: ThingEventIn) -> dict[str, Any]:
 @router.post("/events", status_code=201, responses=responses(403, 404))
 def publish(
     thing_id: ThingId,
-    body: ThingEventIn | ThingEventBatch,
+    body: EventOrBatch,
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> PublishedEvents:
