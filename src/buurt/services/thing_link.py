@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 
 from buurt.domain.community import Thing
-from buurt.domain.errors import NotFound
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import MqttCredential
 from buurt.ports.things import ThingLinkDown
@@ -70,11 +69,12 @@ def issue_mqtt_credentials(
 
 
 def revoke_mqtt_credentials(services: Services, principal: Principal, thing_id: str) -> None:
+    """Remove a thing's MQTT login; a thing without one has nothing to revoke (no error)."""
     with services.uow() as uow:
         resources.fetch_for_change(uow, principal, Thing, things.POLICY, thing_id)
         credential = uow.repo(MqttCredential).get(thing_id)
         if credential is None:
-            raise NotFound("MQTT credential of thing", thing_id)
+            return
         uow.repo(MqttCredential).delete(credential)
         uow.commit()
     services.announce("thing.mqtt_credentials", thing_id)

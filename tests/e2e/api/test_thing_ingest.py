@@ -122,3 +122,8 @@ def test_mqtt_credentials_are_shown_once_and_go_with_the_thing(world: World) -> 
     assert world.bob.post(path).status_code == 404
     assert world.ann.delete(f"/v1/things/{fridge['id']}").status_code == 204
     assert world.ann.post(path).status_code == 404
+
+
+def test_revoking_absent_mqtt_credentials_is_harmless(world: World) -> None:
+    fridge = _fridge(world.ann, world)
+    assert world.ann.delete(f"/v1/things/{fridge['id']}/mqtt-credentials").status_code == 204
