@@ -14,7 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 class Device:
     """Connects as ``username`` and records what it receives."""
 
-    def __init__(self, port: int, username: str, password: str) -> None:
+    def __init__(self, port: int, username: str, password: str, ca_file: str | None = None) -> None:
         self.received: list[mqtt.MQTTMessage] = []
         self.connack = threading.Event()
         self.reason: Any = None
@@ -22,6 +22,8 @@ class Device:
             CallbackAPIVersion.VERSION2, client_id=f"{username}-{time.monotonic_ns()}"
         )
         self.client.username_pw_set(username, password)
+        if ca_file is not None:
+            self.client.tls_set(ca_certs=ca_file)
         self.client.on_connect = self._on_connect
         self.client.on_message = lambda c, u, message: self.received.append(message)
         self.client.max_inflight_messages_set(100)

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from buurt.adapters.mqtt.broker_files import ACL_FILE, PASSWORD_FILE, PID_FILE
@@ -20,7 +21,7 @@ from buurt.adapters.mqtt.broker_files import ACL_FILE, PASSWORD_FILE, PID_FILE
 QUEUED_MESSAGES = 1_000_000
 
 
-def config(directory: Path, port: int) -> str:
+def config(directory: Path, port: int, tls: TlsFiles | None = None) -> str:
     lines = [
         "per_listener_settings false",
         f"listener {port} 127.0.0.1",
@@ -33,18 +34,32 @@ def config(directory: Path, port: int) -> str:
         "max_inflight_messages 0",  # for MQTT 3.1.1 clients; v5 clients state their own
         "log_dest stderr",  # stdout is block-buffered when redirected
     ]
+    if tls is not None:  # these lines apply to the listener above
+        lines += [f"cafile {tls.ca}", f"certfile {tls.cert}", f"keyfile {tls.key}"]
     if os.geteuid() == 0:
         # As root, Mosquitto otherwise drops to user `mosquitto` before reading the files.
         lines.append("user root")
     return "\n".join(lines) + "\n"
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """PEM files of a TLS listener: the CA that signed the certificate, the certificate, its key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
 class Mosquitto:
     """A Mosquitto process on ``127.0.0.1:port`` reading its files from ``directory``."""
 
-    def __init__(self, directory: Path, port: int, binary: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, port: int, binary: str | None = None, tls: TlsFiles | None = None
+    ) -> None:
         self.directory = directory
         self.port = port
+        self.tls = tls
         self.binary = binary or shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -54,7 +69,7 @@ class Mosquitto:
 
     def start(self, timeout: float = 10) -> None:
         conf = self.directory / "mosquitto.conf"
-        conf.write_text(config(self.directory, self.port))
+        conf.write_text(config(self.directory, self.port, self.tls))
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own binary and config
                 [self.binary, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
