@@ -1,28 +1,132 @@
-"""Shared fixtures (provisional: SQLite only)."""
+"""Fixtures every test may use.
 
+Databases: ``database_url`` is parametrized over SQLite and PostgreSQL (ids ``sqlite`` and
+``postgresql``) and gives a database at the newest schema with no rows in it; treat its schema
+as read-only. ``empty_database_url`` gives one without any tables, for migration tests. SQLite
+files are copies of templates made once per session; on PostgreSQL, ``database_url`` is one
+database per session whose rows are deleted after each test (milliseconds, where a new database
+costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
+
+The application: ``instance`` (a wired ``Buurt`` on ``database_url``), ``services`` and
+``client`` (a ``TestClient`` on the HTTP API).
+"""
+
+from __future__ import annotations
+
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from buurt.adapters.store import create_database_engine, upgrade
+from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import World, make_world
+from tests.servers import (
+    MISSING_SERVER_HINT,
+    PostgresServer,
+    postgres_missing,
+    running_postgres,
+)
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+PG_EMPTY_TEMPLATE = "buurt_template_empty"
+PG_MIGRATED_TEMPLATE = "buurt_template_migrated"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/buurt.db"
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """PostgreSQL 15 with two template databases: PostGIS only, and PostGIS plus our schema.
+
+    Never skipped: a suite that silently leaves out PostgreSQL would pass on a machine where
+    half the store is untested.
+    """
+    missing = postgres_missing()
+    if missing:
+        pytest.fail(f"PostgreSQL cannot start: {missing}; {MISSING_SERVER_HINT}", pytrace=False)
+    with running_postgres() as server:
+        server.create_database(name=PG_EMPTY_TEMPLATE)
+        with server.connect(PG_EMPTY_TEMPLATE) as connection:
+            connection.execute("CREATE EXTENSION postgis")
+        server.create_database(PG_EMPTY_TEMPLATE, name=PG_MIGRATED_TEMPLATE)
+        engine = create_database_engine(server.url(PG_MIGRATED_TEMPLATE))
+        try:
+            upgrade(engine)
+        finally:
+            # A template must have no open connections while it is being copied.
+            engine.dispose()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """An empty and a migrated SQLite file to copy from."""
+    root = tmp_path_factory.mktemp("sqlite-templates")
+    empty, migrated = root / "empty.db", root / "migrated.db"
+    empty.touch()
+    engine = create_database_engine(f"sqlite:///{migrated}")
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            # Fold the WAL into the main file so that copying the one file copies everything.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
+    return {"empty": empty, "migrated": migrated}
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: PostgresServer) -> str:
+    """The session's PostgreSQL database at the newest schema (``database_url`` empties it)."""
+    return postgres_server.create_database(PG_MIGRATED_TEMPLATE)
+
+
+def _sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path, template: str) -> str:
+    path = tmp_path / "buurt.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_templates")[template], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the newest schema without rows, on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_copy(request, tmp_path, "migrated")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name: str = request.getfixturevalue("postgres_database")
+    yield server.url(name)
+    server.empty_database(name, [table.name for table in reversed(metadata.sorted_tables)])
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database without any tables (PostgreSQL has PostGIS), on each backend."""
+    if request.param == "sqlite":
+        yield _sqlite_copy(request, tmp_path, "empty")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database(PG_EMPTY_TEMPLATE)
+    yield server.url(name)
+    server.drop_database(name)
 
 
 @pytest.fixture
 def instance(database_url: str) -> Iterator[Buurt]:
-    built = build(Settings(database_url=database_url, password_profile="CHEAPEST"))
-    yield built
-    built.close()
+    # argon2's cheapest profile: the default one spends most of a test hashing passwords.
+    app = build(Settings(database_url=database_url, password_profile="CHEAPEST"))
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from buurt.adapters.store import create_database_engine, sql_unit_of_work_factor
 from buurt.config import Settings
 from buurt.ports import Clock, SystemClock
 from buurt.services.context import Passwords, Services
+from buurt.services.matching import Matcher
 
 
 @dataclass
@@ -35,7 +36,10 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         clock=clock or SystemClock(),
         passwords=passwords,
     )
+    matcher = Matcher(services.consent_book)
     with services.uow() as uow:
         services.consent_book.load(uow)
-    services.listeners.append(services.consent_book.listen)
+        matcher.load(uow)
+    services.matching = matcher
+    services.listeners += [services.consent_book.listen, matcher.listen]
     return Buurt(settings=settings, engine=engine, services=services)

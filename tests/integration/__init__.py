@@ -1,0 +1,1 @@
+"""Integration tests: adapters against the real SQLite, PostgreSQL, Mosquitto and NATS."""

@@ -24,6 +24,7 @@ class Purpose(StrEnum):
 
 class RecipientKind(StrEnum):
     BUSINESS = "business"
+    MEMBER = "member"
     CIRCLE = "circle"
     APP = "app"
 

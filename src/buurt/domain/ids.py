@@ -1,9 +1,12 @@
 """Identifiers: a short type prefix and a time-ordered ULID, so ids sort in creation order.
 
 Time order makes cursor paging a plain ``id > cursor`` and keeps index inserts at the end.
+Within one process ids are strictly increasing (a ULID made in the same millisecond as the
+previous one is that one plus one), so "everything after id X" never skips a record.
 """
 
 import os
+import threading
 import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -27,9 +30,18 @@ PREFIXES = {
 }
 
 
+_lock = threading.Lock()
+_last = 0
+
+
 def new_id(kind: str) -> str:
     """A new id such as ``mem_01JD3Q9V8N6Y2ZC0K4R7T1B5XW`` for ``kind='member'``."""
+    global _last
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    with _lock:
+        if value >> 80 == _last >> 80 and value <= _last:
+            value = _last + 1
+        _last = value
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

@@ -53,6 +53,7 @@ def create_circle(
             Membership(new_id("membership"), circle.id, principal.id, Role.ADMIN, now)
         )
         uow.commit()
+    services.announce("circle.created", circle)
     return circle
 
 
@@ -63,6 +64,7 @@ def update_circle(
         circle = resources.fetch_for_change(uow, principal, Circle, POLICY, ident)
         resources.apply_changes(circle, changes)
         uow.commit()
+    services.announce("circle.changed", circle)
     return circle
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.community import Business, Circle, Thing
+from buurt.domain.community import Business, Circle, Member, Thing
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
@@ -58,6 +58,8 @@ def grant(
     with services.uow() as uow:
         if recipient_kind is RecipientKind.BUSINESS and not uow.repo(Business).get(recipient_id):
             raise NotFound("business", recipient_id)
+        if recipient_kind is RecipientKind.MEMBER and not uow.repo(Member).get(recipient_id):
+            raise NotFound("member", recipient_id)
         if recipient_kind is RecipientKind.CIRCLE and not uow.repo(Circle).get(recipient_id):
             raise NotFound("circle", recipient_id)
         if thing_id is not None:

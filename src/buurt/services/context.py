@@ -6,15 +6,23 @@ import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from argon2 import PasswordHasher, profiles
 
+from buurt.domain.moments import Moment
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from buurt.ports.things import ThingLink
 from buurt.services.consent_check import ConsentBook
 
 Listener = Callable[[str, Any], None]
+
+
+class Matching(Protocol):
+    """Turns a new publication into moments, inside the publishing unit of work."""
+
+    def moments_for(self, uow: UnitOfWork, record: Any, at: datetime) -> list[Moment]: ...
 
 
 class Passwords(PasswordHasher):
@@ -48,11 +56,20 @@ class Services:
     passwords: Passwords = field(default_factory=Passwords)
     consent_book: ConsentBook = field(default_factory=ConsentBook)
     listeners: list[Listener] = field(default_factory=list)
+    matching: Matching | None = None
     # The MQTT gateway when one runs; commands to things need it.
     thing_link: ThingLink | None = None
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()
+
+    def moments_for(self, uow: UnitOfWork, record: Any, at: datetime) -> list[Moment]:
+        """The moments a publication makes (none when no matching is wired)."""
+        return [] if self.matching is None else self.matching.moments_for(uow, record, at)
+
+    def announce_moments(self, moments: list[Moment]) -> None:
+        for moment in moments:
+            self.announce("moment.created", moment)
 
     def announce(self, topic: str, payload: Any) -> None:
         """Tell listeners (the engine, streams) about a change, after it has been committed."""

@@ -133,7 +133,10 @@ def publish_events(
         for event in events:
             uow.repo(Event).add(event)
         batch.store()
+        stored = [*events, *batch.events]
+        moments = [m for event in stored for m in services.moments_for(uow, event, now)]
         uow.commit()
-    for event in [*events, *batch.events]:
+    for event in stored:
         services.announce("event.created", event)
-    return [*events, *batch.events, *batch.duplicates]
+    services.announce_moments(moments)
+    return [*stored, *batch.duplicates]

@@ -68,8 +68,10 @@ def publish_intent(
     )
     with services.uow() as uow:
         uow.repo(Intent).add(intent)
+        moments = services.moments_for(uow, intent, intent.created_at)
         uow.commit()
     services.announce("intent.created", intent)
+    services.announce_moments(moments)
     return intent
 
 

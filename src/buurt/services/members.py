@@ -78,6 +78,7 @@ def update_member(
             raise Conflict("an account with this email already exists")
         resources.apply_changes(member, changes)
         uow.commit()
+    services.announce("member.changed", member)
     return member
 
 

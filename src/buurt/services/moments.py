@@ -7,6 +7,7 @@ fulfilled or cancelled. Moments are created by the engine, never through the API
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.moments import Moment, MomentStatus
@@ -21,13 +22,18 @@ def _is_recipient(principal: Principal, moment: Moment) -> bool:
     return principal.acts_for(moment.recipient_kind, moment.recipient_id)
 
 
+def is_party(principal: Principal, moment: Moment) -> bool:
+    """The recipient, or the member whose need or data the moment concerns."""
+    return _is_recipient(principal, moment) or (
+        principal.is_member and moment.subject_member_id == principal.id
+    )
+
+
 class MomentPolicy:
     name = "moment"
 
     def visible(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
-        return _is_recipient(principal, entity) or (
-            principal.is_member and entity.subject_member_id == principal.id
-        )
+        return is_party(principal, entity)
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Moment) -> bool:
         return self.visible(uow, principal, entity)
@@ -61,3 +67,17 @@ def transition(
         uow.commit()
     services.announce("moment.changed", moment)
     return moment
+
+
+def expire_due(services: Services, now: datetime) -> int:
+    """Mark delivered moments past their ``expires_at`` expired; returns how many."""
+    expired = []
+    with services.uow() as uow:
+        for moment in uow.repo(Moment).find(status=MomentStatus.DELIVERED):
+            if moment.expires_at is not None and moment.expires_at <= now:
+                moment.move_to(MomentStatus.EXPIRED, now)
+                expired.append(moment)
+        uow.commit()
+    for moment in expired:
+        services.announce("moment.changed", moment)
+    return len(expired)

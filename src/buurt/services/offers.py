@@ -79,8 +79,10 @@ def publish_offer(
     )
     with services.uow() as uow:
         uow.repo(Offer).add(offer)
+        moments = services.moments_for(uow, offer, offer.created_at)
         uow.commit()
     services.announce("offer.created", offer)
+    services.announce_moments(moments)
     return offer
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,24 +12,20 @@ from buurt.domain.errors import InvalidInput, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
+from buurt.engine import parse_predicate
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
-_PREDICATE = re.compile(
-    r'^\s*[a-z_][a-z0-9_]*\s*(==|!=|<=|>=|<|>)\s*(-?\d+(\.\d+)?|"[^"]*"|true|false)\s*$'
-)
-
 
 def check_predicate(text: str) -> str:
-    if not _PREDICATE.match(text):
-        raise InvalidInput(
-            f"{text!r} is not a predicate like 'price <= 5', 'kind == \"solar\"' or "
-            "'available == true'",
-            "predicates",
-        )
+    """A predicate the engine can evaluate, or a 422 naming it (the engine's parser decides)."""
+    try:
+        parse_predicate(text)
+    except ValueError as error:
+        raise InvalidInput(str(error), "predicates") from None
     return text
 
 

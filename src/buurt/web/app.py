@@ -13,6 +13,7 @@ from buurt.services.context import Services
 from buurt.web import problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
+from buurt.web.streams import Broadcaster
 
 DESCRIPTION = """
 Buurt matches the needs of a neighbourhood's people, the offers of its businesses and the
@@ -39,6 +40,8 @@ def create_app(services: Services, *, max_body_bytes: int = 1024 * 1024) -> Fast
         redoc_url=None,
     )
     app.state.services = services
+    app.state.broadcaster = Broadcaster()
+    services.listeners.append(app.state.broadcaster.listen)
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+import anyio
+from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services import moments
 from buurt.services import resources as res
+from buurt.services.context import Services
+from buurt.services.principals import Principal
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.problems import responses
+from buurt.web.streams import OVERFLOW, Broadcaster
 
 router = APIRouter(prefix="/v1/moments", tags=["moments"], responses=responses(400, 401, 413, 422))
 MomentId = Annotated[str, Path(max_length=64)]
+MAX_MISSED = 5000  # a client further behind than this pages through GET /v1/moments
 
 
 class MomentOut(BaseModel):
@@ -61,6 +68,59 @@ def list_moments(
         limit=limit,
     )
     return page_of(MomentOut, page)
+
+
+@router.get(
+    "/stream",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "The live stream."}},
+)
+async def stream(
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> EventSourceResponse:
+    """Your moments as Server-Sent Events, live: `moment.created` and `moment.changed`, each
+    with the moment as `data` and its id as the event id. Reconnect with `Last-Event-ID` to
+    get what you missed first. A comment line every 15 s keeps the connection alive."""
+    broadcaster: Broadcaster = request.app.state.broadcaster
+
+    def accepts(topic: str, payload: object) -> bool:
+        return isinstance(payload, Moment) and moments.is_party(principal, payload)
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        with broadcaster.subscribe(accepts) as queue:
+            sent = last_event_id or ""
+            if last_event_id is not None:
+                for moment in await anyio.to_thread.run_sync(_missed, services, principal, sent):
+                    sent = moment.id
+                    yield _event("moment.created", moment)
+            while True:
+                item = await queue.get()
+                if item is OVERFLOW:
+                    return
+                topic, moment = item
+                if topic == "moment.created" and moment.id <= sent:
+                    continue  # already sent from the store
+                yield _event(topic, moment)
+
+    return EventSourceResponse(events(), ping=15)
+
+
+def _missed(services: Services, principal: Principal, after: str) -> list[Moment]:
+    found: list[Moment] = []
+    cursor: str | None = after
+    while cursor is not None and len(found) < MAX_MISSED:
+        page = res.list_page(services, principal, Moment, moments.POLICY, after=cursor, limit=500)
+        found += page.items
+        cursor = page.next_cursor
+    return found
+
+
+def _event(topic: str, moment: Moment) -> ServerSentEvent:
+    body = MomentOut.model_validate(moment).model_dump_json()
+    return ServerSentEvent(data=body, event=topic, id=moment.id)
 
 
 @router.get("/{moment_id}", responses=responses(404))

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+import h3
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -43,7 +44,20 @@ Category = Annotated[
         description="A path in the category taxonomy; `food` covers `food/bread`.",
     ),
 ]
-H3Cell = Annotated[str, Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"])]
+
+
+def _valid_cell(cell: str) -> str:
+    if not h3.is_valid_cell(cell):
+        raise ValueError(f"{cell!r} is not a valid H3 cell")
+    return cell
+
+
+# The pattern is the shape of an H3 index; whether its base cell and digits exist only h3 knows.
+H3Cell = Annotated[
+    str,
+    Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"]),
+    AfterValidator(_valid_cell),
+]
 AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
 # Smart union with strict members: `1` stays a number and `true` a boolean.
 AttributeValue = Annotated[

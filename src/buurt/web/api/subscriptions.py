@@ -32,7 +32,7 @@ router = APIRouter(
 SubscriptionId = Annotated[str, Path(max_length=64)]
 PREDICATE_PATTERN = (
     r"^ *[a-z_][a-z0-9_]{0,63} *(==|!=|<=|>=|<|>) *"
-    r'(-?[0-9]{1,15}(\.[0-9]{1,15})?|"[^"\x00]{0,100}"|true|false) *$'
+    r'(-?[0-9]{1,15}(\.[0-9]{1,15})?|"[^"\\\x00]{0,100}"|true|false) *$'
 )
 Predicate = Annotated[
     str,

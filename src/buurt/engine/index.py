@@ -1,0 +1,262 @@
+"""``MatchIndex``: standings posted under (category, H3 cell), matched a list at a time.
+
+A publication looks at its own cell (one per resolution in use) under its category and each
+ancestor category, so the work per match follows the candidates in those few lists, never the
+number of standings. Each list is checked in one vectorised pass (see ``postings``); the rare
+rows that need more than the fast columns express are checked one by one with the reference
+rules. Adds append in place (amortised growth) and removes leave tombstones that compaction
+clears, so every change is visible to the very next ``match``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import h3
+import h3.api.basic_int as h3i
+import numpy as np
+import numpy.typing as npt
+
+from buurt.engine.bulk import load_circles
+from buurt.engine.checks import Check
+from buurt.engine.geometry import (
+    chord_squared,
+    circle_resolution,
+    cover_circle,
+    cover_ring,
+    unit_vector,
+)
+from buurt.engine.model import (
+    HOURS_PER_WEEK,
+    CellsArea,
+    CircleArea,
+    Publication,
+    Standing,
+    category_ancestors,
+)
+from buurt.engine.postings import Column, Postings, Value
+from buurt.engine.rows import fast_thresholds, prune_categories, to_microseconds
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Where and how one standing is posted: one geometry row per cell (see ``postings``)."""
+
+    categories: list[str]
+    cells: list[int]
+    rows: npt.NDArray[np.float64]
+    slow: bool
+    values: dict[Column, Value] = field(default_factory=dict)
+
+
+class MatchIndex:
+    """An in-memory index of standings, answering which of them match a publication."""
+
+    def __init__(self, timezone: str = "UTC", resolution: int = 8) -> None:
+        if not 0 <= resolution <= 15:
+            raise ValueError(f"resolution must be within 0..15, got {resolution}")
+        self.timezone = timezone
+        self._zone = ZoneInfo(timezone)
+        self._resolution = resolution
+        self._by_category: dict[str, dict[int, Postings]] = {}
+        self._where: dict[int, npt.NDArray[np.int32]] = {}  # key -> posting list idents
+        self._registry: list[Postings] = []
+        self._slow: dict[int, Standing] = {}
+        self._resolutions: list[int] = []
+        self._patterns: dict[frozenset[int], int] = {frozenset(range(HOURS_PER_WEEK)): 0}
+        self._pattern_table = np.ones((1, HOURS_PER_WEEK), dtype=np.bool_)
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._where
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def add(self, standing: Standing) -> None:
+        """Post a standing; a standing with the same key is replaced."""
+        plan = self._plan(standing)
+        self.remove(standing.key)
+        idents: list[int] = []
+        key, rows, values, slow = standing.key, plan.rows, plan.values, plan.slow
+        for category in plan.categories:
+            for j, cell in enumerate(plan.cells):
+                postings = self._postings(category, cell)
+                postings.append(key, rows[j], values, slow)
+                idents.append(postings.ident)
+        self._where[key] = np.array(idents, dtype=np.int32)
+        if slow:
+            self._slow[key] = standing
+
+    def extend(self, standings: Iterable[Standing]) -> None:
+        """Add many standings, as ``add`` would one by one (a later duplicate key wins).
+
+        A rebuild from the store goes through here: circles are covered in vectorised batches
+        and every posting list is written once, as slices of a few shared arrays.
+        """
+        batch: dict[int, Standing] = {}
+        for standing in standings:
+            batch.pop(standing.key, None)
+            batch[standing.key] = standing
+        circles: list[Standing] = []
+        for key, standing in batch.items():
+            self.remove(key)
+            if isinstance(standing.area, CircleArea) and fast_thresholds(standing) is not None:
+                circles.append(standing)
+            else:
+                self.add(standing)
+        load_circles(self, circles)
+
+    def remove(self, key: int) -> None:
+        """Withdraw a standing; an unknown key is ignored."""
+        idents = self._where.pop(key, None)
+        if idents is None:
+            return
+        registry = self._registry
+        for ident in idents.tolist():
+            registry[ident].kill(key)
+        self._slow.pop(key, None)
+
+    def _postings(self, category: str, cell: int) -> Postings:
+        """The posting list of (category, cell), created on first use."""
+        by_cell = self._by_category.get(category)
+        if by_cell is None:
+            by_cell = self._by_category[category] = {}
+        postings = by_cell.get(cell)
+        if postings is None:
+            postings = by_cell[cell] = self._new_postings(cell)
+        return postings
+
+    def _new_postings(self, cell: int) -> Postings:
+        resolution = h3i.get_resolution(cell)
+        if resolution not in self._resolutions:
+            self._resolutions = sorted([*self._resolutions, resolution])
+        postings = Postings(cell, unit_vector(*h3i.cell_to_latlng(cell)), len(self._registry))
+        self._registry.append(postings)
+        return postings
+
+    def _plan(self, standing: Standing) -> _Plan:
+        area = standing.area
+        values = fast_thresholds(standing)
+        slow = values is None or not isinstance(area, CircleArea | CellsArea)
+        if isinstance(area, CircleArea):
+            resolution = circle_resolution(area.radius_m, self._resolution)
+            cell_array, xyz = cover_circle(area.lat, area.lon, area.radius_m, resolution)
+            cells = cell_array.tolist()
+            rows = np.empty((len(cells), 4), dtype=np.float64)
+            rows[:, :3] = np.asarray(unit_vector(area.lat, area.lon)) - xyz
+            chord2 = chord_squared(area.radius_m)
+            if chord2 == np.inf:
+                rows[:, 3] = np.inf
+            else:
+                rows[:, 3] = chord2 - np.einsum("ij,ij->i", rows[:, :3], rows[:, :3])
+        else:
+            if isinstance(area, CellsArea):
+                cells = sorted(_cell_int(c) for c in area.cells)
+            else:
+                cells = cover_ring(area.ring, self._resolution)[1]
+            rows = np.zeros((len(cells), 4), dtype=np.float64)
+            rows[:, 3] = np.inf
+        if slow:
+            rows[:, 3] = np.nan
+        plan = _Plan(prune_categories(standing.categories), cells, rows, slow)
+        if values is not None and not slow:
+            plan.values = self._with_times(standing, values)
+        return plan
+
+    def _with_times(self, standing: Standing, values: dict[Column, Value]) -> dict[Column, Value]:
+        """Add the weekly pattern and absolute window columns to a row's values."""
+        if standing.weekly is not None:
+            values[("week",)] = self._pattern_id(standing.weekly.hours)
+        if standing.absolute is not None:
+            if standing.absolute.start is not None:
+                values[("start",)] = to_microseconds(standing.absolute.start)
+            if standing.absolute.end is not None:
+                values[("end",)] = to_microseconds(standing.absolute.end)
+        return values
+
+    def _pattern_id(self, hours: frozenset[int]) -> int:
+        found = self._patterns.get(hours)
+        if found is None:
+            found = len(self._patterns)
+            self._patterns[hours] = found
+            row = np.zeros((1, HOURS_PER_WEEK), dtype=np.bool_)
+            row[0, sorted(hours)] = True
+            self._pattern_table = np.concatenate([self._pattern_table, row])
+        return found
+
+    # -- matching --------------------------------------------------------------------------
+
+    def match(self, publication: Publication) -> npt.NDArray[np.int64]:
+        """Sorted unique keys of the standings the publication matches."""
+        ancestors = self._ancestors.get(publication.category)
+        if ancestors is None:
+            ancestors = category_ancestors(publication.category)
+            if len(self._ancestors) < 100_000:
+                self._ancestors[publication.category] = ancestors
+        lat, lon = publication.lat, publication.lon
+        cells = [h3i.latlng_to_cell(lat, lon, r) for r in self._resolutions]
+        found: list[npt.NDArray[np.int64]] = []
+        check: Check | None = None
+        for category in ancestors:
+            by_cell = self._by_category.get(category)
+            if by_cell is None:
+                continue
+            for cell in cells:
+                postings = by_cell.get(cell)
+                if postings is None or postings.n == postings.n_dead:
+                    continue
+                if check is None:
+                    check = Check(publication, self._zone, self._pattern_table, self._slow)
+                keys = check(postings)
+                if keys.shape[0]:
+                    found.append(keys)
+        if not found:
+            return _EMPTY
+        if len(found) == 1:
+            return np.sort(found[0])
+        merged = np.concatenate(found)
+        # A standing posts under one category of any ancestor chain and, for circles and
+        # polygons, at one resolution; only cells areas can span resolutions.
+        return np.sort(merged) if len(cells) == 1 else np.unique(merged)
+
+    # -- accounting ------------------------------------------------------------------------
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the index: arrays (shared buffers once) and the Python structures."""
+        seen: set[int] = set()
+        total = sys.getsizeof(self._by_category) + sys.getsizeof(self._where)
+        total += sys.getsizeof(self._slow) + self._pattern_table.nbytes
+        for by_cell in self._by_category.values():
+            total += sys.getsizeof(by_cell)
+            for cell, postings in by_cell.items():
+                total += sys.getsizeof(cell) + sys.getsizeof(postings)
+                total += sys.getsizeof(postings.cols)
+                for array in postings.arrays():
+                    base = array.base if isinstance(array.base, np.ndarray) else None
+                    owner = array if base is None else base
+                    total += sys.getsizeof(array) - (array.nbytes if base is None else 0)
+                    if id(owner) not in seen:
+                        seen.add(id(owner))
+                        total += owner.nbytes
+        total += sys.getsizeof(self._registry)
+        for key, idents in self._where.items():
+            total += sys.getsizeof(key) + sys.getsizeof(idents)
+            base = idents.base
+            if isinstance(base, np.ndarray) and id(base) not in seen:
+                seen.add(id(base))
+                total += base.nbytes
+        return total
+
+
+def _cell_int(cell: str) -> int:
+    if not isinstance(cell, str) or not h3.is_valid_cell(cell):
+        raise ValueError(f"not a valid H3 cell: {cell!r}")
+    return int(h3.str_to_int(cell))

@@ -1,0 +1,64 @@
+"""Fanning the services' announcements out to live streams (Server-Sent Events).
+
+Use cases announce from worker threads; streams wait on asyncio queues. A subscriber whose
+queue overflows is cut off rather than slowing anyone down: its client reconnects with
+``Last-Event-ID`` and catches up from the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+QUEUE_SIZE = 1000
+OVERFLOW = object()  # put on a queue that overflowed: the stream ends
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    loop: asyncio.AbstractEventLoop
+    accepts: Callable[[str, Any], bool]
+    queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+    def offer(self, item: tuple[str, Any]) -> None:
+        """Runs on the subscriber's loop."""
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.overflowed = True
+            self.queue.get_nowait()
+            self.queue.put_nowait(OVERFLOW)
+
+
+class Broadcaster:
+    """A ``Services`` listener handing each announcement to the streams that want it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: set[_Subscriber] = set()
+
+    def listen(self, topic: str, payload: Any) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for subscriber in subscribers:
+            if subscriber.accepts(topic, payload):
+                subscriber.loop.call_soon_threadsafe(subscriber.offer, (topic, payload))
+
+    @contextmanager
+    def subscribe(self, accepts: Callable[[str, Any], bool]) -> Iterator[asyncio.Queue[Any]]:
+        """A queue of ``(topic, payload)`` for announcements ``accepts`` keeps (call in a loop)."""
+        subscriber = _Subscriber(asyncio.get_running_loop(), accepts)
+        with self._lock:
+            self._subscribers.add(subscriber)
+        try:
+            yield subscriber.queue
+        finally:
+            with self._lock:
+                self._subscribers.discard(subscriber)

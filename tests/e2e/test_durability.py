@@ -1,0 +1,55 @@
+"""An acknowledged write survives a crash: what the API answered 201 for is there after SIGKILL.
+
+The server is a real ``buurt serve`` process; it is killed with no chance to flush or shut down
+right after the answers, then started again on the same database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.servers import running_buurt
+
+SQUARE = [[52.37, 4.89], [52.38, 4.89], [52.38, 4.90], [52.37, 4.90]]
+# Password hashing has nothing to do with durability; the cheap profile keeps the test quick.
+SETTINGS = {"BUURT_PASSWORD_PROFILE": "CHEAPEST"}
+
+
+@pytest.mark.slow
+def test_acknowledged_writes_survive_a_killed_server(database_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        registered = api.post(
+            "/v1/members",
+            json={"name": "Anna", "email": "anna@example.org", "password": "correct horse"},
+        )
+        assert registered.status_code == 201, registered.text
+        login = api.post(
+            "/v1/auth/tokens", json={"email": "anna@example.org", "password": "correct horse"}
+        )
+        assert login.status_code == 201, login.text
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        created = api.post(
+            "/v1/circles", headers=auth, json={"name": "Jordaan", "boundary": {"polygon": SQUARE}}
+        )
+        assert created.status_code == 201, created.text
+        server.kill()
+
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        member = api.get("/v1/members/me", headers=auth)
+        circle = api.get(f"/v1/circles/{created.json()['id']}", headers=auth)
+
+    assert member.status_code == 200, member.text
+    assert member.json() == registered.json()
+    assert circle.status_code == 200, circle.text
+    assert circle.json() == created.json()

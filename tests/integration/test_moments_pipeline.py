@@ -1,0 +1,257 @@
+"""From publication to moment through the real services and store: matching, consent,
+relevance rules, and the index kept current by changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from buurt.bootstrap import build
+from buurt.config import Settings
+from buurt.services.context import Services
+from tests.actors import HOME, Actor, World, issue
+
+NEAR = {"lat": 52.3625, "lon": 4.9385}  # about 60 m from HOME
+AREA = {**HOME, "radius_m": 400}
+
+
+def _thing(owner: Actor, world: World, visibility: str) -> tuple[dict[str, Any], Actor]:
+    body = {
+        "circle_id": world.circle["id"],
+        "kind": "solar_inverter",
+        "name": "Roof",
+        "place": NEAR,
+        "visibility": visibility,
+    }
+    thing = owner.created("/v1/things", body)
+    return thing, issue(owner, "thing", thing["id"])
+
+
+def _solar(inverter: Actor, power: int) -> dict[str, Any]:
+    body = {"kind": "energy/solar", "attributes": {"power_w": power}, "place": NEAR}
+    return inverter.created("/v1/events", body)
+
+
+def _subscribe(member: Actor, world: World, **extra: Any) -> dict[str, Any]:
+    body = {
+        "circle_id": world.circle["id"],
+        "name": "Solar surplus",
+        "categories": ["energy"],
+        "area": AREA,
+        "predicates": ["power_w > 2000"],
+        **extra,
+    }
+    return member.created("/v1/subscriptions", body)
+
+
+def _moments(actor: Actor) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = actor.get("/v1/moments").json()["items"]
+    return items
+
+
+def test_an_event_reaches_matching_subscriptions_with_the_reason(world: World) -> None:
+    subscription = _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "circle")
+    _solar(inverter, 1500)
+    assert _moments(world.bob) == []
+    event = _solar(inverter, 2400)
+    (moment,) = _moments(world.bob)
+    assert moment["source_id"] == event["id"]
+    assert moment["standing_id"] == subscription["id"]
+    assert moment["status"] == "delivered"
+    assert "Solar surplus" in moment["reason"]
+    assert "energy/solar" in moment["reason"]
+    assert "power_w > 2000" in moment["reason"]
+    assert " m from the centre of your area" in moment["reason"]
+    assert _moments(world.ann) == []
+
+
+def test_a_private_things_data_needs_the_owners_grant(world: World) -> None:
+    _subscribe(world.bob, world)
+    thing, inverter = _thing(world.ann, world, "private")
+    _solar(inverter, 2500)
+    assert _moments(world.bob) == []
+    grant = world.ann.created(
+        "/v1/consents",
+        {
+            "recipient_kind": "member",
+            "recipient_id": world.bob.id,
+            "category": "thing_data",
+            "purpose": "matching",
+            "thing_id": thing["id"],
+        },
+    )
+    _solar(inverter, 2600)
+    assert len(_moments(world.bob)) == 1
+    assert world.ann.delete(f"/v1/consents/{grant['id']}").status_code == 200
+    _solar(inverter, 2700)
+    assert len(_moments(world.bob)) == 1
+
+
+def test_subscription_changes_are_seen_by_the_next_event(world: World) -> None:
+    subscription = _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "public")
+    world.bob.patch(f"/v1/subscriptions/{subscription['id']}", {"predicates": ["power_w > 3000"]})
+    _solar(inverter, 2500)
+    assert _moments(world.bob) == []
+    world.bob.patch(f"/v1/subscriptions/{subscription['id']}", {"area": {**HOME, "radius_m": 10}})
+    _solar(inverter, 3500)
+    assert _moments(world.bob) == []
+    world.bob.delete(f"/v1/subscriptions/{subscription['id']}")
+    _subscribe(world.bob, world, categories=["energy/solar"])
+    _solar(inverter, 3500)
+    assert len(_moments(world.bob)) == 1
+
+
+def test_a_member_caps_moments_per_hour_and_keeps_quiet_hours(world: World) -> None:
+    _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "public")
+    world.bob.patch(f"/v1/members/{world.bob.id}", {"max_moments_per_hour": 2})
+    for power in (2100, 2200, 2300, 2400):
+        _solar(inverter, power)
+    assert len(_moments(world.bob)) == 2
+
+    carol_sub = _subscribe(world.ann, world)
+    all_day = {"quiet_from_hour": 0, "quiet_until_hour": 0}  # a full day of quiet
+    world.ann.patch(f"/v1/members/{world.ann.id}", {**all_day, "quiet_until_hour": 23})
+    _solar(inverter, 2500)
+    assert all(m["standing_id"] != carol_sub["id"] for m in _moments(world.ann))
+
+
+def _bread_offer(world: World, price: float = 4.5, category: str = "food/bread") -> dict[str, Any]:
+    body = {
+        "circle_id": world.circle["id"],
+        "category": category,
+        "title": "Sourdough",
+        "area": {**HOME, "radius_m": 1000},
+        "price": price,
+    }
+    return world.bakery_actor.created("/v1/offers", body)
+
+
+def _bread_intent(member: Actor, world: World, **extra: Any) -> dict[str, Any]:
+    body = {
+        "circle_id": world.circle["id"],
+        "category": "food/bread",
+        "text": "fresh sourdough",
+        "area": {**NEAR, "radius_m": 300},
+        "max_price": 5,
+        **extra,
+    }
+    return member.created("/v1/intents", body)
+
+
+def test_without_consent_a_need_is_pulled_by_the_member_alone(world: World) -> None:
+    offer = _bread_offer(world)
+    intent = _bread_intent(world.bob, world)
+    (moment,) = _moments(world.bob)
+    assert moment["recipient_kind"] == "member"
+    assert moment["recipient_id"] == world.bob.id
+    assert moment["standing_id"] == offer["id"]
+    assert moment["source_id"] == intent["id"]
+    assert "Sourdough" in moment["reason"]
+    assert _moments(world.bakery_actor) == []
+
+
+def test_with_consent_the_business_hears_of_the_need(world: World) -> None:
+    world.bob.created(
+        "/v1/consents",
+        {
+            "recipient_kind": "business",
+            "recipient_id": world.bakery["id"],
+            "category": "intents",
+            "purpose": "matching",
+        },
+    )
+    _bread_offer(world)
+    _bread_intent(world.bob, world)
+    (moment,) = _moments(world.bakery_actor)
+    assert moment["recipient_id"] == world.bakery["id"]
+    assert moment["subject_member_id"] == world.bob.id
+    assert [m["id"] for m in _moments(world.bob)] == [moment["id"]]  # seen as its subject
+    accepted = world.bakery_actor.post(
+        f"/v1/moments/{moment['id']}/transitions", {"status": "accepted"}
+    )
+    assert accepted.json()["status"] == "accepted"
+
+
+def test_categories_match_both_ways_and_prices_are_respected(world: World) -> None:
+    _bread_offer(world, price=4.5, category="food/bread")
+    _bread_offer(world, price=9.0, category="food/bread")
+    _bread_offer(world, price=1.0, category="food/cheese")
+    _bread_intent(world.bob, world, category="food")  # broader than the offers
+    assert len(_moments(world.bob)) == 2  # bread at 4.50 and cheese at 1.00; not 9.00
+    _bread_intent(world.ann, world, category="food/bread/rye", max_price=None)
+    assert len(_moments(world.ann)) == 2  # both breads, narrower need, no limit
+
+
+def test_a_new_offer_finds_open_intents(world: World) -> None:
+    _bread_intent(world.bob, world)
+    withdrawn = _bread_intent(world.admin, world)
+    world.admin.patch(f"/v1/intents/{withdrawn['id']}", {"status": "withdrawn"})
+    offer = _bread_offer(world)
+    (moment,) = _moments(world.bob)
+    assert moment["source_id"] == offer["id"]
+    assert moment["standing_kind"] == "intent"
+    assert _moments(world.admin) == []
+
+
+def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) -> None:
+    _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "public")
+    restarted = build(Settings(database_url=database_url, password_profile="CHEAPEST"))
+    try:
+        fresh: Services = restarted.services
+        assert fresh.matching is not None
+        from fastapi.testclient import TestClient
+
+        from buurt.web.app import create_app
+
+        with TestClient(create_app(fresh)) as client:
+            body = {"kind": "energy/solar", "attributes": {"power_w": 2500}, "place": NEAR}
+            response = client.post("/v1/events", json=body, headers=inverter.headers)
+            assert response.status_code == 201
+            moments = client.get("/v1/moments", headers=world.bob.headers).json()["items"]
+            assert len(moments) == 1
+    finally:
+        restarted.close()
+
+
+def test_unanswered_moments_expire(world: World, services: Services) -> None:
+    from datetime import timedelta
+
+    from buurt.services.moments import expire_due
+
+    _subscribe(world.bob, world)
+    _, inverter = _thing(world.ann, world, "public")
+    _solar(inverter, 2500)
+    (moment,) = _moments(world.bob)
+    assert expire_due(services, services.clock.now()) == 0
+    later = services.clock.now() + timedelta(days=2)
+    assert expire_due(services, later) == 1
+    assert world.bob.get(f"/v1/moments/{moment['id']}").json()["status"] == "expired"
+    accept = world.bob.post(f"/v1/moments/{moment['id']}/transitions", {"status": "accepted"})
+    assert accept.status_code == 409
+
+
+def test_an_offer_valid_tomorrow_answers_a_need_for_tomorrow(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    tomorrow = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    tomorrow += timedelta(days=1)
+    body = {
+        "circle_id": world.circle["id"],
+        "category": "food/bread",
+        "title": "Morning loaves",
+        "area": {**HOME, "radius_m": 1000},
+        "valid_from": (tomorrow + timedelta(hours=1)).isoformat(),
+        "valid_until": (tomorrow + timedelta(hours=6)).isoformat(),
+    }
+    world.bakery_actor.created("/v1/offers", body)
+    _bread_intent(world.bob, world)  # now: the shop is not open yet
+    assert _moments(world.bob) == []
+    window = {
+        "window_start": tomorrow.isoformat(),
+        "window_end": (tomorrow + timedelta(hours=3)).isoformat(),
+    }
+    _bread_intent(world.bob, world, **window)
+    assert len(_moments(world.bob)) == 1
