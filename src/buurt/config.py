@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -61,3 +62,18 @@ class Settings(BaseSettings):
             timeout_seconds=self.webhooks_timeout_seconds,
             concurrency_per_endpoint=self.webhooks_concurrency,
         )
+
+    mqtt_url: str | None = Field(
+        default=None,
+        description="MQTT broker for things, mqtt://user:password@host:port (mqtts:// for TLS).",
+    )
+    mqtt_config_dir: Path | None = Field(
+        default=None,
+        description="Where Buurt writes the broker's password file and ACL (and finds its pid).",
+    )
+    mqtt_client_id: str = Field(
+        default="buurt-gateway", description="The gateway's MQTT client id (its session)."
+    )
+    mqtt_ca_file: str | None = Field(
+        default=None, description="CA certificates for mqtts:// (default: the system's)."
+    )

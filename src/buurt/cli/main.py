@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 import buurt
-from buurt.cli import bench, db, maintenance, serve
+from buurt.cli import bench, db, maintenance, serve, simulate
 from buurt.domain.errors import DomainError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("maintenance")(maintenance.maintenance)
+app.command("simulate")(simulate.simulate)
 
 
 def _version(value: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,7 +20,21 @@ HostOption = Annotated[str | None, typer.Option("--host", help="Address to liste
 PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen on.")]
 
 
+MqttOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mqtt", help="Broker for things: mqtt://user:pass@host:port (mqtts:// for TLS)."
+    ),
+]
+MqttDirOption = Annotated[
+    Path | None,
+    typer.Option("--mqtt-config-dir", help="Write the broker's passwd and acl files here."),
+]
+
+
 def _run(settings: Settings) -> None:
+    from buurt.adapters.mqtt.wiring import start_mqtt  # paho is only loaded when asked for
+
     instance = build(settings)
     app = create_app(
         instance.services,
@@ -27,6 +42,12 @@ def _run(settings: Settings) -> None:
         upkeep_seconds=settings.maintenance_interval_seconds,
         background=[instance.webhooks],
     )
+    try:
+        gateway = start_mqtt(instance.services, settings)
+    except OSError as error:  # refused, unreachable, no subscription: say so in one line
+        instance.close()
+        console.print(f"[red]MQTT broker:[/red] {error}")
+        raise typer.Exit(1) from error
     try:
         uvicorn.run(
             app,
@@ -38,12 +59,20 @@ def _run(settings: Settings) -> None:
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
     finally:
+        if gateway is not None:
+            gateway.stop()
         instance.close()
 
 
-def serve(db: DatabaseOption = None, host: HostOption = None, port: PortOption = None) -> None:
-    """Serve the HTTP API (migrating the database first)."""
-    _run(settings_with(db, host=host, port=port))
+def serve(
+    db: DatabaseOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    mqtt: MqttOption = None,
+    mqtt_config_dir: MqttDirOption = None,
+) -> None:
+    """Serve the HTTP API (migrating the database first), and the MQTT gateway with --mqtt."""
+    _run(settings_with(db, host=host, port=port, mqtt_url=mqtt, mqtt_config_dir=mqtt_config_dir))
 
 
 def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = None) -> None:

@@ -42,6 +42,8 @@ class Event:
     occurred_at: datetime
     received_at: datetime
     attributes: dict[str, Any] = field(default_factory=dict)
+    # The source's own id for the event (unique per source): a resent event is stored once.
+    message_id: str | None = None
 
 
 @dataclass

@@ -33,6 +33,8 @@ PREFIXES = {
     "access": "acc",
     "webhook": "whk",
     "delivery": "dlv",
+    "rejected_event": "rej",
+    "command": "cmd",
 }
 
 

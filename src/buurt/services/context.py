@@ -14,6 +14,7 @@ from argon2 import PasswordHasher, profiles
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from buurt.ports.things import ThingLink
 from buurt.services.consent_check import ConsentBook
 
 Listener = Callable[[str, Any], None]
@@ -58,6 +59,8 @@ class Services:
     listeners: list[Listener] = field(default_factory=list)
     matching: Matching | None = None
     webhook_rules: WebhookRules = field(default_factory=WebhookRules)
+    # The MQTT gateway when one runs; commands to things need it.
+    thing_link: ThingLink | None = None
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()

@@ -11,6 +11,7 @@ from buurt.domain.categories import check_category
 from buurt.domain.community import PrincipalKind, Thing
 from buurt.domain.errors import InvalidInput, PermissionDenied
 from buurt.domain.ids import new_id
+from buurt.domain.ingestion import IngestSource, RejectedEvent
 from buurt.domain.places import Place
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
@@ -18,6 +19,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources, things
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.thing_events import ThingBatch, refusal, thing_of_draft
 
 
 class EventPolicy:
@@ -98,17 +100,52 @@ def new_event(
 
 
 def publish_events(
-    services: Services, principal: Principal, drafts: Sequence[dict[str, Any]]
+    services: Services,
+    principal: Principal,
+    drafts: Sequence[dict[str, Any]],
+    *,
+    source: IngestSource = IngestSource.HTTP,
+    partial: bool = False,
+    dead_letters: Sequence[RejectedEvent] = (),
 ) -> list[Event]:
-    """Store a batch of events in one transaction (all or nothing), then announce them."""
+    """Store a batch of events in one transaction, then announce them; the one way events
+    are stored, whether they come over HTTP or MQTT.
+
+    A thing's event (from a thing, or a draft naming ``thing_id``, which its owner or the
+    MQTT ``BROKER`` may send) must fit its thing kind's schema, or it becomes a dead letter.
+    All or nothing by default (HTTP): a batch with such an event stores only the dead letters
+    and raises ``InvalidInput``. With ``partial`` (the MQTT gateway) the good events, their dead
+    letters and the caller's ``dead_letters`` are stored together. A draft's ``message_id``
+    makes a redelivered event a no-op: the stored event is returned instead.
+    """
     now = services.clock.now()
     with services.uow() as uow:
-        events = [new_event(uow, principal, received_at=now, **draft) for draft in drafts]
+        batch = ThingBatch(uow, principal, now, source)
+        batch.prepare(drafts)
+        events: list[Event] = []
+        failed: list[int] = []
+        for index, draft in enumerate(drafts):
+            thing_id = thing_of_draft(principal, draft)
+            if thing_id is None:
+                events.append(new_event(uow, principal, received_at=now, **draft))
+                continue
+            before = len(batch.rejected)
+            batch.take(thing_id, draft)
+            if len(batch.rejected) > before:
+                failed.append(index)
+        batch.rejected[:0] = dead_letters
+        if failed and not partial:
+            uow.rollback()
+            batch.store_rejected()
+            uow.commit()
+            raise refusal(batch.rejected[len(dead_letters) :], failed if len(drafts) > 1 else None)
         for event in events:
             uow.repo(Event).add(event)
-        moments = [m for event in events for m in services.moments_for(uow, event, now)]
+        batch.store()
+        stored = [*events, *batch.events]
+        moments = [m for event in stored for m in services.moments_for(uow, event, now)]
         uow.commit()
-    for event in events:
+    for event in stored:
         services.announce("event.created", event)
     services.announce_moments(moments)
-    return events
+    return [*stored, *batch.duplicates]

@@ -145,3 +145,4 @@ def delete_thing(services: Services, principal: Principal, ident: str) -> None:
             token.revoked_at = token.revoked_at or now
         uow.repo(Thing).delete(thing)
         uow.commit()
+    services.announce("thing.deleted", thing)

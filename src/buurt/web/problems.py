@@ -46,6 +46,7 @@ _TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     500: "Internal server error",
+    503: "Service unavailable",
 }
 
 

@@ -98,7 +98,8 @@ def test_a_business_sees_a_members_public_thing_only_under_a_live_grant(world: W
 def test_a_business_sees_a_members_thing_events_only_under_a_live_grant(world: World) -> None:
     fridge = _fridge(world, visibility="private")
     device = issue(world.bob, "thing", fridge["id"])
-    event = device.created("/v1/events", {"kind": "household/door", "place": HOME})
+    body = {"kind": "household/fridge", "attributes": {"item": "milk", "level": 2}, "place": HOME}
+    event = device.created("/v1/events", body)
     path = f"/v1/events/{event['id']}"
     assert world.bakery_actor.get(path).status_code == 404
     assert world.bakery_actor.get("/v1/events").json()["items"] == []

@@ -87,7 +87,7 @@ def _make_everything(world: World, services: Services) -> tuple[Actor, set[str],
         "/v1/things",
         {
             "circle_id": circle,
-            "kind": "solar_inverter",
+            "kind": "fridge",
             "name": NAME,
             "place": HOME,
             "visibility": "public",
@@ -108,7 +108,7 @@ def _make_everything(world: World, services: Services) -> tuple[Actor, set[str],
     inverter = issue(zed, "thing", thing["id"])
     readings = [
         inverter.created(
-            "/v1/events", {"kind": "energy/solar", "place": HOME, "attributes": {"owner": NAME}}
+            "/v1/events", {"kind": "food/fridge", "place": HOME, "attributes": {"item": NAME}}
         )
         for _ in range(3)
     ]

@@ -65,7 +65,12 @@ def test_a_things_events_are_capped_and_the_cut_is_named(
         {"circle_id": world.circle["id"], "kind": "fridge", "name": "F", "place": HOME},
     )
     device = issue(world.ann, "thing", thing["id"])
-    made = [device.created("/v1/events", {"kind": "door", "place": HOME})["id"] for _ in range(3)]
+    made = [
+        device.created("/v1/events", {"kind": "door", "place": HOME, "attributes": {"level": 50}})[
+            "id"
+        ]
+        for _ in range(3)
+    ]
     data = world.ann.get("/v1/me/export").json()
     (exported,) = data["things"]
     assert [e["id"] for e in exported["events"]] == made[:2]

@@ -11,13 +11,20 @@ import threading
 from sqlalchemy import Table
 from sqlalchemy.orm import composite, registry
 
-from buurt.adapters.store import tables, tables_access, tables_charter, tables_webhooks
+from buurt.adapters.store import (
+    tables,
+    tables_access,
+    tables_charter,
+    tables_ingest,
+    tables_webhooks,
+)
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
@@ -44,6 +51,8 @@ TABLE_OF: dict[type, Table] = {
     AccessEntry: tables_access.access_log,
     WebhookEndpoint: tables_webhooks.webhook_endpoints,
     WebhookDelivery: tables_webhooks.webhook_deliveries,
+    RejectedEvent: tables_ingest.rejected_events,
+    MqttCredential: tables_ingest.mqtt_credentials,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -129,7 +129,9 @@ events = Table(
     Column("occurred_at", UTCDateTime, nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
     Column("attributes", JSON, nullable=False),
+    Column("message_id", String(100)),
     Index("ix_events_source", "source_kind", "source_id"),
+    Index("ix_events_message", "source_id", "message_id", unique=True),
 )
 
 intents = Table(

@@ -17,6 +17,7 @@ from buurt.web.api import (
     moments,
     offers,
     subscriptions,
+    thing_ingest,
     things,
     webhooks,
 )
@@ -27,6 +28,7 @@ ROUTERS: list[APIRouter] = [
     members.router,
     businesses.router,
     things.router,
+    thing_ingest.router,
     events.router,
     intents.router,
     offers.router,

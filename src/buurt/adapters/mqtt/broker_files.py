@@ -1,0 +1,105 @@
+"""The broker's password file and ACL, generated from the store, and the broker's reload.
+
+The password file holds the gateway's login and every thing's (``<thing id>:<$7$ hash>``, the
+format ``mosquitto_passwd`` writes); the ACL comes from ``topics.acl``. Both are replaced
+atomically, then the broker re-reads them on SIGHUP: its pid is read from ``mosquitto.pid`` in
+the same directory (set ``pid_file`` to it in the broker's configuration).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from buurt.adapters.mqtt.topics import acl
+from buurt.domain.ids import PREFIXES
+from buurt.domain.ingestion import MqttCredential
+from buurt.services.context import Services
+from buurt.services.thing_link import broker_password_hash
+
+log = logging.getLogger("buurt.mqtt")
+PASSWORD_FILE = "passwd"  # noqa: S105 - a file name
+ACL_FILE = "acl"
+PID_FILE = "mosquitto.pid"
+_TOPICS = {"thing.mqtt_credentials", "thing.deleted"}
+THING_PREFIX = PREFIXES["thing"] + "_"
+
+
+class BrokerFiles:
+    """Keeps ``directory/passwd`` and ``directory/acl`` in step with the store.
+
+    Buurt owns the things' lines of the password file (usernames starting ``thg_``) and, when
+    given the gateway's login, the gateway's line and the ACL. Other users' lines are kept, so
+    a broker's own users (and the gateway's, for ``buurt simulate``) survive a rewrite.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        directory: Path,
+        gateway_user: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.services = services
+        self.directory = directory
+        self.gateway_user = gateway_user
+        self._gateway_hash = broker_password_hash(password) if password is not None else None
+
+    @property
+    def password_file(self) -> Path:
+        return self.directory / PASSWORD_FILE
+
+    @property
+    def acl_file(self) -> Path:
+        return self.directory / ACL_FILE
+
+    def write(self) -> None:
+        """Write both files from the store (atomically: the broker never reads half a file)."""
+        with self.services.uow() as uow:
+            credentials = uow.repo(MqttCredential).find()
+        lines = [line for line in self._existing() if not self._ours(line)]
+        if self._gateway_hash is not None:
+            lines.append(f"{self.gateway_user}:{self._gateway_hash}")
+        lines += [f"{c.id}:{c.password_hash}" for c in credentials]
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _replace(self.password_file, "\n".join(lines) + "\n", 0o600)
+        if self.gateway_user is not None:
+            _replace(self.acl_file, acl(self.gateway_user), 0o644)
+
+    def _existing(self) -> list[str]:
+        try:
+            text = self.password_file.read_text()
+        except FileNotFoundError:
+            return []
+        return [line for line in text.splitlines() if line.strip()]
+
+    def _ours(self, line: str) -> bool:
+        user = line.split(":", 1)[0]
+        mine = self._gateway_hash is not None and user == self.gateway_user
+        return mine or user.startswith(THING_PREFIX)
+
+    def reload(self) -> bool:
+        """Send SIGHUP to the broker whose pid is in ``mosquitto.pid``; False when none runs."""
+        try:
+            pid = int((self.directory / PID_FILE).read_text().strip())
+            os.kill(pid, signal.SIGHUP)
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError) as error:
+            log.warning("could not reload the MQTT broker (%s); reload it yourself", error)
+            return False
+        return True
+
+    def listen(self, topic: str, payload: Any) -> None:
+        """A ``Services`` listener: credentials changed, so rewrite the files and reload."""
+        if topic in _TOPICS:
+            self.write()
+            self.reload()
+
+
+def _replace(path: Path, text: str, mode: int) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text)
+    temporary.chmod(mode)
+    temporary.replace(path)

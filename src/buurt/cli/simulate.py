@@ -1,0 +1,133 @@
+"""``buurt simulate``: drive a simulated fleet of things over MQTT."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine, func, select
+
+from buurt.cli.options import DatabaseOption, settings_with
+
+if TYPE_CHECKING:
+    from buurt.simulator.devices import Counts
+
+console = Console()
+
+
+def simulate(
+    mqtt: Annotated[str, typer.Option("--mqtt", help="The broker: mqtt://host:port.")],
+    things: Annotated[int, typer.Option("--things", min=1, max=2000, help="Fleet size.")] = 20,
+    rate: Annotated[float, typer.Option("--rate", min=0.1, help="Events per second.")] = 50.0,
+    duration: Annotated[
+        float | None, typer.Option("--duration", min=0.1, help="Seconds (default: until Ctrl-C).")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=1, help="Simulated seconds per real second.")
+    ] = 60.0,
+    faulty: Annotated[
+        float, typer.Option("--faulty", min=0, max=1, help="Share of out-of-range readings.")
+    ] = 0.0,
+    mqtt_config_dir: Annotated[
+        Path | None,
+        typer.Option("--mqtt-config-dir", help="The broker's files, to add the things' logins."),
+    ] = None,
+    db: DatabaseOption = None,
+) -> None:
+    """Provision a fleet (or reuse the simulator's things) and publish its readings."""
+    from buurt.adapters.mqtt.broker_files import BrokerFiles
+    from buurt.adapters.mqtt.url import BrokerUrl
+    from buurt.bootstrap import build
+    from buurt.simulator import devices, fleet
+
+    url = BrokerUrl.parse(mqtt, login=False)
+    instance = build(settings_with(db))
+    try:
+        with console.status(f"Provisioning {things} things…"):
+            sims = fleet.provision(instance.services, things)
+            if mqtt_config_dir is not None:
+                files = BrokerFiles(instance.services, mqtt_config_dir)
+                files.write()
+                files.reload()
+        counts = devices.Counts()
+        connections = devices.connect_fleet(sims, url.host, url.port, counts)
+        since = datetime.now(UTC)
+        with Progress(
+            TextColumn("[bold]simulating[/bold]"),
+            BarColumn(),
+            TextColumn("{task.fields[line]}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("fleet", total=duration, line="")
+
+            def tick() -> None:
+                elapsed = time.monotonic() - counts.started
+                line = f"sent {counts.sent} · acknowledged {counts.acknowledged}"
+                progress.update(
+                    task,
+                    completed=elapsed,
+                    line=f"{line} · {counts.sent / max(elapsed, 1e-9):.0f}/s",
+                )
+
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the run, with a summary
+                devices.drive(
+                    connections, counts, rate=rate, duration=duration, speed=speed,
+                    faulty=faulty, tick=tick,
+                )  # fmt: skip
+            tick()
+        elapsed = time.monotonic() - counts.started
+        _settle(counts)
+        for connection in connections:
+            connection.close()
+        ids = [s.thing.id for s in sims]
+        stored, rejected = _outcome(instance.engine, ids, since)
+        table = Table(title=f"{things} things over {elapsed:.1f} s")
+        for name in ("sent", "acknowledged", "stored", "rejected", "events/s"):
+            table.add_column(name, justify="right")
+        table.add_row(
+            str(counts.sent), str(counts.acknowledged), str(stored), str(rejected),
+            f"{counts.sent / elapsed:.0f}",
+        )  # fmt: skip
+        console.print(table)
+        console.print(
+            "[dim]acknowledged: by the broker (QoS 1). stored/rejected: what a gateway on this "
+            "database has stored or dead-lettered so far.[/dim]"
+        )
+    finally:
+        instance.close()
+
+
+def _settle(counts: Counts, within: float = 5) -> None:
+    """Give the broker a moment to acknowledge what is in flight."""
+    deadline = time.monotonic() + within
+    while counts.acknowledged < counts.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # and the gateway a moment to commit the last batch
+
+
+def _outcome(engine: Engine, thing_ids: list[str], since: datetime) -> tuple[int, int]:
+    from buurt.adapters.store.tables import events
+    from buurt.adapters.store.tables_ingest import rejected_events
+
+    with engine.connect() as connection:
+        stored = connection.scalar(
+            select(func.count())
+            .select_from(events)
+            .where(events.c.source_id.in_(thing_ids), events.c.received_at >= since)
+        )
+        rejected = connection.scalar(
+            select(func.count())
+            .select_from(rejected_events)
+            .where(
+                rejected_events.c.thing_id.in_(thing_ids), rejected_events.c.received_at >= since
+            )
+        )
+    return int(stored or 0), int(rejected or 0)
