@@ -54,8 +54,8 @@ class CharterVersion:
     event_retention_days: int = 365
     intent_retention_days: int = 90
     aggregate_kinds: list[str] = field(default_factory=lambda: [k.value for k in AggregateKind])
-    quiet_from_hour: int | None = 22
-    quiet_until_hour: int | None = 7
+    quiet_from_hour: int | None = None
+    quiet_until_hour: int | None = None
     quorum: float = 0.3
     majority: float = 0.5
     voting_days: int = 7
@@ -163,7 +163,7 @@ class CharterProposal:
 
     id: str
     circle_id: str
-    member_id: str
+    member_id: str | None  # None once the proposer is erased
     changes: dict[str, Any]
     rationale: str
     base_version: int

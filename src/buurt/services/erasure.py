@@ -30,11 +30,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from buurt.domain.access import ERASED, AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, SourceKind, Subscription
+from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.charter import CharterProposal, CharterVote
 from buurt.domain.community import Business, Member, Membership, OwnerKind, Role, Site, Thing
 from buurt.domain.consent import ConsentGrant, RecipientKind
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.ingestion import RejectedEvent
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.tokens import AccessToken
+from buurt.domain.webhooks import WebhookEndpoint
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services.context import Services
@@ -135,6 +139,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
         erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id), "")
     _moments(uow, member.id, biz, erased)
     _access_log(uow, member.id, biz, erased)
+    _around(uow, member.id, biz, thing_ids, erased)
     _memberships(uow, member.id, erased)
     uow.flush()
     erased.remove(uow, Business, businesses, "business.deleted")
@@ -184,6 +189,24 @@ def _access_log(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased)
         entry.principal_id = ERASED
         if entry.grant_id in erased.ids:
             entry.grant_id = ERASED
+
+
+def _around(
+    uow: UnitOfWork, member_id: str, biz: list[str], thing_ids: list[str], erased: Erased
+) -> None:
+    """What other capabilities keep about the member: votes go (a closed proposal keeps its
+    tally), proposals stay on record without their proposer, and the dead letters of their
+    things, their businesses' aggregate queries and their webhooks are removed."""
+    erased.remove(uow, CharterVote, uow.repo(CharterVote).find(member_id=member_id), "")
+    for proposal in uow.repo(CharterProposal).find(member_id=member_id):
+        proposal.member_id = None
+    erased.remove(uow, RejectedEvent, everything(uow, RejectedEvent, [{"thing_id": thing_ids}]), "")
+    erased.remove(uow, AggregateQuery, everything(uow, AggregateQuery, [{"business_id": biz}]), "")
+    hooks: list[Filter] = [
+        {"owner_kind": "member", "owner_id": member_id},
+        {"owner_kind": "business", "owner_id": biz},
+    ]
+    erased.remove(uow, WebhookEndpoint, everything(uow, WebhookEndpoint, hooks), "")
 
 
 def _memberships(uow: UnitOfWork, member_id: str, erased: Erased) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -34,13 +34,14 @@ from buurt.domain.activity import (
     SourceKind,
     Subscription,
 )
+from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle, Member, Thing, Visibility
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.engine import MatchIndex, Publication, RelevanceGate
 from buurt.ports import UnitOfWork
-from buurt.services import standings
+from buurt.services import access_log, charter, standings
 from buurt.services.consent_check import ConsentBook, Recipient
 from buurt.services.webhook_deliveries import enqueue_webhooks
 
@@ -71,6 +72,7 @@ class Registry:
 class _Circle:
     """One circle's indexes and gate (in the circle's timezone)."""
 
+    id: str
     subscriptions: MatchIndex
     offers: MatchIndex
     intents: MatchIndex
@@ -91,6 +93,7 @@ class _Pair:
     reason: str
     consent: DataCategory | None
     thing_id: str | None = None
+    grant_id: str | None = None  # the grant that lets the recipient use the subject's data
 
 
 class Matcher:
@@ -126,6 +129,10 @@ class Matcher:
         if isinstance(payload, Member):
             self.forget_recipient_settings(payload.id)
             return
+        if isinstance(payload, CharterProposal):  # a passed proposal may change quiet hours
+            with self._lock:
+                self._circle(payload.circle_id).configured.clear()
+            return
         if not isinstance(payload, Subscription | Offer | Intent):
             return
         with self._lock:
@@ -138,7 +145,7 @@ class Matcher:
         if found is None:
             zone = self._timezones.get(circle_id, "UTC")
             found = self._circles[circle_id] = _Circle(
-                MatchIndex(zone), MatchIndex(zone), MatchIndex(zone), RelevanceGate(zone)
+                circle_id, MatchIndex(zone), MatchIndex(zone), MatchIndex(zone), RelevanceGate(zone)
             )
         return found
 
@@ -186,10 +193,25 @@ class Matcher:
             pairs = self._need_pairs(record, at)
         with self._lock:
             admitted = self._admit(uow, record, pairs, at)
-        moments = [self._moment(record, pair, at) for pair in admitted]
-        for moment in moments:
+        moments = []
+        for pair in admitted:
+            moment = self._moment(record, pair, at)
             uow.repo(Moment).add(moment)
             enqueue_webhooks(uow, moment, "moment.created", at)  # committed with the moment
+            if pair.grant_id is not None and pair.subject is not None and pair.consent:
+                # Delivering a member's data to someone else is a use: it goes in their log.
+                kind, ident = pair.recipient
+                access_log.record(
+                    uow,
+                    pair.subject,
+                    Recipient(RecipientKind(kind), ident),
+                    pair.consent,
+                    Purpose.MATCHING,
+                    f"moment {moment.id}",
+                    pair.grant_id,
+                    at=at,
+                )
+            moments.append(moment)
         return moments
 
     def _event_pairs(self, uow: UnitOfWork, event: Event) -> list[_Pair]:
@@ -254,7 +276,7 @@ class Matcher:
         circle = self._circle(record.circle_id)
         keys = np.array([self._keys.key(p.standing.id) for p in kept], dtype=np.int64)
         recipients = np.array(
-            [self._recipient(uow, circle, p.recipient) for p in kept], dtype=np.int64
+            [self._recipient(uow, circle, p.recipient, at) for p in kept], dtype=np.int64
         )
         if isinstance(record, Event):  # one moment per recipient and event ...
             groups = {record.id: list(range(len(kept)))}
@@ -281,7 +303,7 @@ class Matcher:
             recipient, pair.subject, category, Purpose.MATCHING, at, pair.thing_id
         )
         if granted is not None:
-            return pair
+            return replace(pair, consent=category, grant_id=granted)
         if pair.consent is None:  # a need: without consent the member alone pulls the offer
             return _Pair(
                 pair.standing_kind,
@@ -293,21 +315,21 @@ class Matcher:
             )
         return None
 
-    def _recipient(self, uow: UnitOfWork, circle: _Circle, recipient: tuple[str, str]) -> int:
+    def _recipient(
+        self, uow: UnitOfWork, circle: _Circle, recipient: tuple[str, str], at: datetime
+    ) -> int:
         number = self._recipients.key(":".join(recipient))
         if number not in circle.configured:
             kind, ident = recipient
             member = uow.repo(Member).get(ident) if kind == "member" else None
             cap = member.max_moments_per_hour if member else BUSINESS_CAP
             circle.gate.set_cap(number, cap)
-            if (
-                member
-                and member.quiet_from_hour is not None
-                and member.quiet_until_hour is not None
-            ):
-                circle.gate.set_quiet_hours(
-                    number, quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
-                )
+            hours: set[int] = set()
+            if member is not None:  # quiet hours are for people: the member's and the circle's
+                hours |= quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
+                rules = charter.in_force(uow, circle.id, at)
+                hours |= quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
+            circle.gate.set_quiet_hours(number, sorted(hours))
             circle.configured.add(number)
         return number
 
@@ -348,9 +370,11 @@ def _is_personal(thing: Thing | None) -> bool:
     )
 
 
-def quiet_hours(start: int, end: int) -> list[int]:
+def quiet_hours(start: int | None, end: int | None) -> set[int]:
     """Hours of the day from ``start`` up to (not including) ``end``, across midnight."""
-    return [(start + i) % 24 for i in range((end - start) % 24)]
+    if start is None or end is None:
+        return set()
+    return {(start + i) % 24 for i in range((end - start) % 24)}
 
 
 def _related(index: MatchIndex, publication: Publication, known: Counter[str]) -> list[int]:

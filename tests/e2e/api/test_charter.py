@@ -24,7 +24,7 @@ def test_a_new_circle_starts_at_version_1_with_the_defaults(world: World) -> Non
     assert body["k"] == 10
     assert (body["event_retention_days"], body["intent_retention_days"]) == (365, 90)
     assert body["aggregate_kinds"] == ["intents", "moments"]
-    assert body["quiet_hours"] == {"from_hour": 22, "until_hour": 7}
+    assert body["quiet_hours"] is None  # no quiet hours until the circle votes some in
     assert (body["quorum"], body["majority"], body["voting_days"]) == (0.3, 0.5, 7)
     assert body["dp_epsilon"] is None
     outsider = register(world.admin.client, "Olga Outsider")

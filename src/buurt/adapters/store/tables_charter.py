@@ -50,7 +50,8 @@ charter_proposals = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     _circle(),
-    Column("member_id", String(32), ForeignKey("members.id"), nullable=False, index=True),
+    # Who proposed it; emptied when that member is erased (the proposal stays on record).
+    Column("member_id", String(32), ForeignKey("members.id"), nullable=True, index=True),
     Column("changes", JSON, nullable=False),
     Column("rationale", Text, nullable=False),
     Column("base_version", Integer, nullable=False),

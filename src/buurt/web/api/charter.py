@@ -147,7 +147,7 @@ class Tally(BaseModel):
 class ProposalOut(BaseModel):
     id: str
     circle_id: str
-    member_id: str
+    member_id: str | None = Field(description="The proposer; null once they have been erased.")
     changes: dict[str, Any]
     rationale: str
     base_version: int
