@@ -35,14 +35,14 @@ from typing import Any
 import httpx
 import uvicorn
 
-from buurt.adapters.mqtt.broker_files import BrokerFiles
-from buurt.adapters.mqtt.gateway import Gateway
-from buurt.adapters.mqtt.mosquitto import Mosquitto
-from buurt.adapters.mqtt.topics import EVENTS_FILTER, events_topic
-from buurt.adapters.mqtt.url import BrokerUrl
 from buurt.bootstrap import build
 from buurt.config import Settings
 from buurt.domain.community import PrincipalKind
+from buurt.mqtt.broker_files import BrokerFiles
+from buurt.mqtt.gateway import Gateway
+from buurt.mqtt.mosquitto import Mosquitto
+from buurt.mqtt.topics import EVENTS_FILTER, events_topic
+from buurt.mqtt.url import BrokerUrl
 from buurt.services import auth
 from buurt.services.context import Services
 from buurt.simulator import fleet

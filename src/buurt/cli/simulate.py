@@ -42,9 +42,9 @@ def simulate(
     db: DatabaseOption = None,
 ) -> None:
     """Provision a fleet (or reuse the simulator's things) and publish its readings."""
-    from buurt.adapters.mqtt.broker_files import BrokerFiles
-    from buurt.adapters.mqtt.url import BrokerUrl
     from buurt.bootstrap import build
+    from buurt.mqtt.broker_files import BrokerFiles
+    from buurt.mqtt.url import BrokerUrl
     from buurt.simulator import devices, fleet
 
     url = BrokerUrl.parse(mqtt, login=False)

@@ -20,7 +20,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from buurt.adapters.mqtt.topics import events_topic
+from buurt.mqtt.topics import events_topic
 from buurt.simulator.fleet import SimulatedThing
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from buurt.adapters.mqtt.broker_files import BrokerFiles
-from buurt.adapters.mqtt.gateway import Gateway
-from buurt.adapters.mqtt.mosquitto import Mosquitto
-from buurt.adapters.mqtt.topics import acl
-from buurt.adapters.mqtt.url import BrokerUrl
+from buurt.mqtt.broker_files import BrokerFiles
+from buurt.mqtt.gateway import Gateway
+from buurt.mqtt.mosquitto import Mosquitto
+from buurt.mqtt.topics import acl
+from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
 from buurt.services.thing_link import broker_password_hash
 from tests.servers import free_port

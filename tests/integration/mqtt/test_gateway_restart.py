@@ -19,8 +19,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from buurt.adapters.mqtt.mosquitto import Mosquitto
-from buurt.adapters.mqtt.topics import events_topic
+from buurt.mqtt.mosquitto import Mosquitto
+from buurt.mqtt.topics import events_topic
 from tests.actors import BOUNDARY, HOME, PASSWORD
 from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
 from tests.integration.mqtt.devices import connect, eventually

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from buurt.adapters.mqtt.broker_files import BrokerFiles
-from buurt.adapters.mqtt.gateway import Gateway
-from buurt.adapters.mqtt.mosquitto import Mosquitto
-from buurt.adapters.mqtt.topics import commands_topic, events_topic
+from buurt.mqtt.broker_files import BrokerFiles
+from buurt.mqtt.gateway import Gateway
+from buurt.mqtt.mosquitto import Mosquitto
+from buurt.mqtt.topics import commands_topic, events_topic
 from tests.actors import HOME, World
 from tests.integration.mqtt.devices import Device, connect, eventually
 

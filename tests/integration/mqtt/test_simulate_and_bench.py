@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from buurt.adapters.mqtt.gateway import Gateway
-from buurt.adapters.mqtt.mosquitto import Mosquitto
 from buurt.adapters.store.tables import events, things
 from buurt.bootstrap import Buurt
 from buurt.cli.main import app
+from buurt.mqtt.gateway import Gateway
+from buurt.mqtt.mosquitto import Mosquitto
 
 
 def test_the_simulator_drives_a_fleet_through_the_gateway(

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from buurt.adapters.mqtt.topics import acl, events_topic, parse_events_topic
-from buurt.adapters.mqtt.url import BrokerUrl
 from buurt.domain.community import ThingKind
 from buurt.domain.errors import InvalidInput
 from buurt.domain.ingestion import excerpt
+from buurt.mqtt.topics import acl, events_topic, parse_events_topic
+from buurt.mqtt.url import BrokerUrl
 from buurt.services.thing_ingest import ThingMessage, read_message
 from buurt.services.thing_kinds import problem_with
 from buurt.services.thing_link import broker_password_hash, password_matches

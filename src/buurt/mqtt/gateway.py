@@ -28,9 +28,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from buurt.adapters.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
-from buurt.adapters.mqtt.url import BrokerUrl
 from buurt.domain.ingestion import IngestSource
+from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
+from buurt.mqtt.url import BrokerUrl
 from buurt.ports.things import ThingLinkDown
 from buurt.services import thing_ingest
 from buurt.services.context import Services

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from buurt.adapters.mqtt.broker_files import ACL_FILE, PASSWORD_FILE, PID_FILE
+from buurt.mqtt.broker_files import ACL_FILE, PASSWORD_FILE, PID_FILE
 
 QUEUED_MESSAGES = 1_000_000
 

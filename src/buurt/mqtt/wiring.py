@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from buurt.adapters.mqtt.broker_files import BrokerFiles
-from buurt.adapters.mqtt.gateway import Gateway
-from buurt.adapters.mqtt.url import BrokerUrl
 from buurt.config import Settings
+from buurt.mqtt.broker_files import BrokerFiles
+from buurt.mqtt.gateway import Gateway
+from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
 
 log = logging.getLogger("buurt.mqtt")

@@ -7,5 +7,6 @@
 - ``gateway``: the subscriber that stores every event message through ``publish_events`` and
   acknowledges it to the broker only after the store committed; it also sends commands.
 
-Imported by the CLI only; the services know it through the ``ThingLink`` port.
+An edge beside ``web``: it drives the use cases and is imported by the CLI (and the bench
+and simulator) only; the services know it through the ``ThingLink`` port.
 """

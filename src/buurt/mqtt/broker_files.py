@@ -14,9 +14,9 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from buurt.adapters.mqtt.topics import acl
 from buurt.domain.ids import PREFIXES
 from buurt.domain.ingestion import MqttCredential
+from buurt.mqtt.topics import acl
 from buurt.services.context import Services
 from buurt.services.thing_link import broker_password_hash
 
