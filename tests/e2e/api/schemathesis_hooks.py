@@ -7,15 +7,9 @@ exercises ``DELETE /v1/auth/tokens/{id}`` too) is replaced by logging in again.
 from __future__ import annotations
 
 import os
-import sys
 
 import httpx
 import schemathesis
-
-# Hypothesis parses large module sources to describe lambdas; near Python's default recursion
-# limit CPython 3.11 can then fail with "SystemError: AST constructor recursion depth
-# mismatch" inside the tool. A higher limit keeps that parse away from the edge.
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 
 
 @schemathesis.auth(refresh_interval=60, retry_on=[401])
