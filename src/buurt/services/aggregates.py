@@ -31,13 +31,15 @@ from buurt.domain.aggregates import (
 )
 from buurt.domain.charter import AggregateKind, CharterVersion
 from buurt.domain.community import Business, Circle, PrincipalKind
+from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment
 from buurt.domain.places import Area, Place
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Between
-from buurt.services import charter, privacy
+from buurt.services import access_log, charter, privacy
+from buurt.services.consent_check import Recipient
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -52,11 +54,18 @@ class Answer:
     budget_left: float | None = None
 
 
+# What an aggregate of each kind counts of a member, for their access log.
+_CATEGORY_OF = {
+    AggregateKind.INTENTS: DataCategory.INTENTS,
+    AggregateKind.MOMENTS: DataCategory.PREFERENCES,
+}
+
+
 @dataclass(frozen=True)
 class Inclusion:
     """Announced as ``aggregate.included`` after an answer is committed: the members whose
-    records a released bucket counted, for their access log (members only in suppressed
-    buckets are not included). This is the one place aggregates report inclusion."""
+    records a released bucket counted (members only in suppressed buckets are not). Each of
+    them also gets an access-log entry, written in the answer's own transaction."""
 
     circle_id: str
     business_id: str
@@ -125,9 +134,19 @@ def answer(
                 )
         query, included = _answer(uow, rules, circle_id, business, kind, new, records, now)
         uow.repo(AggregateQuery).add(query)
+        for member_id in sorted(included):  # inclusion in an aggregate is a use of their data
+            access_log.record(
+                uow,
+                member_id,
+                Recipient(RecipientKind.BUSINESS, business),
+                _CATEGORY_OF[kind],
+                Purpose.ANALYTICS,
+                f"aggregate {query.id}",
+                role=f"the charter of {circle_id} (counts of at least {rules.k} members)",
+                at=now,
+            )
         uow.commit()
         left = _left(uow, rules, circle_id, business, now)
-    # The one place aggregates report whose data they counted (for each member's access log).
     services.announce(
         "aggregate.included", Inclusion(circle_id, business, query.id, kind.value, included)
     )

@@ -68,6 +68,15 @@ def test_a_bucket_needs_k_distinct_members(world: World, services: Services) -> 
     assert heard[0].business_id == world.bakery["id"]
     _ask(world.bakery_actor, world, MONDAY, MONDAY + WEEK)  # a repeat counts nobody again
     assert len(heard) == 1
+    # ... and each counted member's access log says so; Bob, alone in his bucket, was not used.
+    (entry,) = [
+        e for e in people[0].get("/v1/me/access-log").json()["items"] if "aggregate" in e["what"]
+    ]
+    assert (entry["principal_id"], entry["purpose"]) == (world.bakery["id"], "analytics")
+    assert "charter" in entry["role"]
+    assert not any(
+        "aggregate" in e["what"] for e in world.bob.get("/v1/me/access-log").json()["items"]
+    )
 
 
 def test_only_businesses_of_the_circle_ask(world: World, services: Services) -> None:
