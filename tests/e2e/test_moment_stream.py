@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,30 +11,17 @@ import httpx
 import pytest
 
 from tests.actors import HOME, Actor, World, issue, make_world
-from tests.servers import free_port, wait_for_http
+from tests.servers import running_buurt
 
 NEAR = {"lat": 52.3625, "lon": 4.9385}
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST"}
     database = f"sqlite:///{tmp_path}/buurt.db"
-    with (tmp_path / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "buurt", "serve", "--db", database, "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(f"{base}/healthz", process)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    env = {"BUURT_PASSWORD_PROFILE": "CHEAPEST"}
+    with running_buurt(database, tmp_path / "server.log", env=env) as buurt:
+        yield buurt.base_url
 
 
 class Stream:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.actors import BOUNDARY, HOME, PASSWORD
-from tests.servers import free_port, wait_for_http
+from tests.servers import running_buurt
 
 HERE = Path(__file__).parent
 EMAIL = "conformance@example.org"
@@ -27,26 +27,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    database = tmp_path_factory.mktemp("st") / "buurt.db"
-    env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST"}
-    command = [sys.executable, "-m", "buurt", "serve", "--db", f"sqlite:///{database}"]
-    log = (database.parent / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*command, "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", process)
-        _populate(base)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    scratch = tmp_path_factory.mktemp("st")
+    env = {"BUURT_PASSWORD_PROFILE": "CHEAPEST"}
+    with running_buurt(f"sqlite:///{scratch}/buurt.db", scratch / "server.log", env=env) as buurt:
+        _populate(buurt.base_url)
+        yield buurt.base_url
 
 
 def _populate(base: str) -> None:

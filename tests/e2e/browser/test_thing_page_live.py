@@ -7,9 +7,6 @@ state, in the latest events and as one more point of the server-drawn chart.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, async_playwright, expect
 
 from tests.actors import BOUNDARY, HOME, PASSWORD
-from tests.servers import free_port, wait_for_http
+from tests.servers import running_buurt
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,24 +35,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``buurt serve`` as a subprocess on a free port, on a SQLite file of its own."""
-    port = free_port()
     root = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST", "BUURT_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-m", "buurt", "serve", "--db", f"sqlite:///{root}/buurt.db"]
-    with (root / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(f"{base}/healthz", process)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    env = {"BUURT_PASSWORD_PROFILE": "CHEAPEST", "BUURT_LOG_LEVEL": "warning"}
+    with running_buurt(f"sqlite:///{root}/buurt.db", root / "server.log", env=env) as buurt:
+        yield buurt.base_url
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
