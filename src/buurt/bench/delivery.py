@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 import numpy as np
 
+from buurt.bench.network import free_port
+
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account of the benchmark
 HOME = {"lat": 52.362, "lon": 4.938}
@@ -34,7 +36,7 @@ BOUNDARY = {"polygon": [[52.355, 4.925], [52.370, 4.925], [52.370, 4.950], [52.3
 @contextmanager
 def _server() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as scratch:
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST", "BUURT_LOG_LEVEL": "warning"}
         command = [sys.executable, "-m", "buurt", "serve", "--port", str(port)]
         command += ["--db", f"sqlite:///{Path(scratch) / 'bench.db'}"]
@@ -48,15 +50,6 @@ def _server() -> Iterator[str]:
             finally:
                 process.terminate()
                 process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait(base: str, process: subprocess.Popen[bytes]) -> None:

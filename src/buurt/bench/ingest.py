@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -35,6 +34,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from buurt.bench.network import free_port
 from buurt.bootstrap import build
 from buurt.config import Settings
 from buurt.domain.community import PrincipalKind
@@ -81,7 +81,7 @@ def run(events: int, things: int = 8) -> list[Figures]:
             sims = fleet.provision(services, things)
             password = os.urandom(16).hex()
             BrokerFiles(services, root, GATEWAY, password).write()
-            broker = Mosquitto(root, _free_port())
+            broker = Mosquitto(root, free_port())
             broker.start()
             try:
                 url = BrokerUrl("127.0.0.1", broker.port, GATEWAY, password, tls=False)
@@ -161,7 +161,7 @@ def _http(services: Services, sims: list[fleet.SimulatedThing], events: int) -> 
     _, token = auth.issue_principal_token(
         services, owner, PrincipalKind.THING, sim.thing.id, "bench", None
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services), port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -288,13 +288,6 @@ def _binary(name: str) -> str:
     if found is None:
         raise RuntimeError(f"{name} is needed (Debian: apt-get install mosquitto-clients)")
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +16,27 @@ app = typer.Typer(
     help="Measure Buurt's speed on reproducible workloads, next to its peers.",
     no_args_is_help=True,
 )
+
+
+Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+def _progress(as_json: bool) -> tuple[Console, Progress, Step]:
+    """The console, a progress display, and the ``step(description, total)`` the benchmarks
+    report through. With --json the progress goes to stderr, so stdout holds the JSON alone."""
+    console = Console(stderr=as_json)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=console, transient=as_json,
+    )  # fmt: skip
+
+    @contextmanager
+    def step(description: str, total: int) -> Iterator[Callable[[int], None]]:
+        task = progress.add_task(description, total=total)
+        yield lambda advance: progress.advance(task, advance)
+        progress.update(task, completed=total)
+
+    return console, progress, step
 
 
 @app.callback()
@@ -45,19 +66,7 @@ def engine(
     while subscriptions change; then SQLite R*Tree, shapely STRtree and PostGIS."""
     from buurt.bench.engine_bench import run
 
-    # With --json the progress goes to stderr, so stdout holds the JSON object alone.
-    console = Console(stderr=as_json)
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=console, transient=as_json,
-    )  # fmt: skip
-
-    @contextmanager
-    def step(description: str, total: int) -> Iterator[Callable[[int], None]]:
-        task = progress.add_task(description, total=total)
-        yield lambda advance: progress.advance(task, advance)
-        progress.update(task, completed=total)
-
+    console, progress, step = _progress(as_json)
     with progress:
         figures = run(subscriptions, events, seed, postgis, step, cpu_clock=cpu_clock)
     if as_json:
@@ -97,17 +106,7 @@ def delivery(
     next to a plain publish round trip on the same server."""
     from buurt.bench.delivery import run
 
-    console = Console(stderr=as_json)
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-        console=console, transient=as_json,
-    )  # fmt: skip
-
-    @contextmanager
-    def step(description: str, total: int) -> Iterator[Callable[[int], None]]:
-        task = progress.add_task(description, total=total)
-        yield lambda advance: progress.advance(task, advance)
-
+    console, progress, step = _progress(as_json)
     with progress:
         figures = run(events, step)
     if as_json:
