@@ -191,6 +191,8 @@ class Matcher:
             pairs = self._event_pairs(uow, record)
         else:
             pairs = self._need_pairs(record, at)
+        if not pairs:  # most events of things match nobody: no rules to run, nothing to record
+            return []
         with self._lock:
             admitted = self._admit(uow, record, pairs, at)
         moments = []
@@ -215,6 +217,13 @@ class Matcher:
         return moments
 
     def _event_pairs(self, uow: UnitOfWork, event: Event) -> list[_Pair]:
+        with self._lock:
+            keys = self._circle(event.circle_id).subscriptions.match(
+                standings.event_publication(event)
+            )
+            found = [self._records[self._keys.ident(int(k))] for k in keys]
+        if not found:
+            return []
         subject, category, thing_id = None, None, None
         if event.source_kind is SourceKind.MEMBER:
             subject, category = event.source_id, DataCategory.LOCATION
@@ -223,11 +232,6 @@ class Matcher:
             if _is_personal(thing):
                 assert thing is not None
                 subject, category, thing_id = thing.owner_id, DataCategory.THING_DATA, thing.id
-        with self._lock:
-            keys = self._circle(event.circle_id).subscriptions.match(
-                standings.event_publication(event)
-            )
-            found = [self._records[self._keys.ident(int(k))] for k in keys]
         pairs = []
         for subscription in found:
             assert isinstance(subscription, Subscription)
