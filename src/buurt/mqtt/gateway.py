@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gmqtt
+from gmqtt.storage import PersistentStorage
 
 from buurt.domain.ingestion import IngestSource
 from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
@@ -44,6 +45,7 @@ SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps the gateway's messages for 
 RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send us (MQTT 5)
 RECONNECT_DELAY_S = 1
 PUBACK_SUCCESS = 0
+COMMAND_TIMEOUT_S = 5
 _Waiting = tuple[thing_ingest.ThingMessage, "asyncio.Future[int]"]
 
 
@@ -86,8 +88,10 @@ class Gateway:
         )
         self._writer = threading.Thread(target=self._write_loop, name="mqtt-gateway", daemon=True)
         self._subscribed: asyncio.Event | None = None
+        self._receipts = _Receipts()
         self.client = gmqtt.Client(
             client_id,
+            persistent_storage=self._receipts,
             clean_session=False,
             optimistic_acknowledgement=False,  # PUBACK when on_message returns: after the commit
             session_expiry_interval=SESSION_EXPIRY_S,
@@ -139,14 +143,18 @@ class Gateway:
     # -- commands (the ThingLink port) ---------------------------------------------------------
 
     def send_command(self, circle_id: str, thing_id: str, payload: bytes) -> str:
-        """Publish with QoS 1: the client keeps the command until the broker acknowledges it,
-        and sends it again after a reconnect."""
+        """Publish with QoS 1 and return once the broker acknowledged the command."""
         topic = commands_topic(circle_id, thing_id)
         if not self._connected():
             raise ThingLinkDown(f"the MQTT broker at {self.url} is not connected")
+        published = self._in_loop(self._publish(topic, payload))
         try:
-            self._in_loop(self._publish(topic, payload)).result(5)
-        except (OSError, TimeoutError, RuntimeError) as error:
+            published.result(COMMAND_TIMEOUT_S)
+        except TimeoutError as error:
+            published.cancel()
+            problem = f"the MQTT broker did not acknowledge the command in {COMMAND_TIMEOUT_S} s"
+            raise ThingLinkDown(problem) from error
+        except (OSError, RuntimeError) as error:
             raise ThingLinkDown(f"the MQTT broker did not take the command: {error}") from error
         return topic
 
@@ -168,7 +176,9 @@ class Gateway:
     async def _publish(self, topic: str, payload: bytes) -> None:
         if not self.client.is_connected:
             raise OSError("not connected")
-        self.client.publish(topic, payload, qos=1)
+        self.client.publish(topic, payload, qos=1)  # keeps it in the receipts until the PUBACK
+        assert self._receipts.last_mid is not None
+        await self._receipts.acknowledged(self._receipts.last_mid)
 
     def _connected(self) -> bool:
         try:
@@ -262,6 +272,33 @@ class Gateway:
             )
             thing_ingest.keep_dead_letters(self.services, [dead])
             self.stats.rejected += 1
+
+
+class _Receipts(PersistentStorage):  # type: ignore[misc]  # gmqtt has no type hints
+    """gmqtt's store of our QoS 1 publications the broker has not acknowledged yet (it sends
+    them again after a reconnect), telling a waiting command when its PUBACK arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_mid: int | None = None
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+
+    def push_message(self, mid: int, raw_package: bytes) -> None:
+        super().push_message(mid, raw_package)
+        self.last_mid = mid
+
+    def remove_message_by_mid(self, mid: int) -> None:
+        super().remove_message_by_mid(mid)
+        waiting = self._waiting.pop(mid, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
+    def acknowledged(self, mid: int) -> asyncio.Future[None]:
+        """Resolved when the broker acknowledges the publication ``mid`` (call in the loop,
+        right after publishing: packet ids are reused once acknowledged)."""
+        receipt: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[mid] = receipt
+        return receipt
 
 
 def _acknowledge(stored: list[asyncio.Future[int]]) -> None:

@@ -169,3 +169,14 @@ def test_commands_reach_the_thing_and_no_other(
     assert world.bob.post(f"/v1/things/{bike['id']}/commands", body).status_code == 404
     rider.close()
     snoop.close()
+
+
+def test_a_command_without_a_connected_broker_is_refused(world: World, gateway: Gateway) -> None:
+    bike = _thing(world, "cargo_bike", "Bakfiets")
+    assert (
+        world.ann.post(f"/v1/things/{bike['id']}/commands", {"command": "ping"}).status_code == 202
+    )
+    gateway.stop()
+    refused = world.ann.post(f"/v1/things/{bike['id']}/commands", {"command": "ping"})
+    assert refused.status_code == 503, refused.text
+    assert "not connected" in refused.json()["detail"]
