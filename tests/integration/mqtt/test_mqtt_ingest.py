@@ -3,15 +3,21 @@ redelivery, and commands."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
+
+import pytest
 
 from buurt.mqtt.broker_files import BrokerFiles
 from buurt.mqtt.gateway import Gateway
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import commands_topic, events_topic
+from buurt.mqtt.url import BrokerUrl
+from buurt.services.context import Services
 from tests.actors import HOME, World
 from tests.integration.mqtt.devices import Device, connect, eventually
+from tests.servers import free_port
 
 
 def _thing(world: World, kind: str = "solar_inverter", name: str = "Roof") -> dict[str, Any]:
@@ -180,3 +186,19 @@ def test_a_command_without_a_connected_broker_is_refused(world: World, gateway: 
     refused = world.ann.post(f"/v1/things/{bike['id']}/commands", {"command": "ping"})
     assert refused.status_code == 503, refused.text
     assert "not connected" in refused.json()["detail"]
+
+
+def test_a_gateway_with_a_wrong_password_does_not_start(
+    services: Services, broker_url: BrokerUrl, broker_files: BrokerFiles
+) -> None:
+    wrong = dataclasses.replace(broker_url, password="not the gateway's password")
+    gateway = Gateway(services, wrong, client_id="gateway-wrong-password")
+    with pytest.raises(ConnectionError, match="refused the gateway"):
+        gateway.start(timeout=5)
+
+
+def test_a_gateway_without_a_broker_does_not_start(services: Services) -> None:
+    away = BrokerUrl("127.0.0.1", free_port(), "buurt-gateway", "secret", tls=False)
+    gateway = Gateway(services, away, client_id="gateway-no-broker")
+    with pytest.raises(ConnectionError, match="no subscription"):
+        gateway.start(timeout=5)
