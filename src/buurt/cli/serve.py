@@ -33,7 +33,7 @@ MqttDirOption = Annotated[
 
 
 def _run(settings: Settings) -> None:
-    from buurt.mqtt.wiring import start_mqtt  # paho is only loaded when asked for
+    from buurt.mqtt.wiring import start_mqtt  # the MQTT client is only loaded when asked for
 
     instance = build(settings)
     app = create_app(
