@@ -4,6 +4,10 @@ The password file holds the gateway's login and every thing's (``<thing id>:<$7$
 format ``mosquitto_passwd`` writes); the ACL comes from ``topics.acl``. Both are replaced
 atomically, then the broker re-reads them on SIGHUP: its pid is read from ``mosquitto.pid`` in
 the same directory (set ``pid_file`` to it in the broker's configuration).
+
+Mosquitto forgets a SIGHUP that arrives while it is still reloading, and that reload may have
+read the files before the last write: so reloads are sent from one thread, at most one per
+``RELOAD_SPACING_S``, and a write during the pause is followed by one more reload after it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ ACL_FILE = "acl"
 PID_FILE = "mosquitto.pid"
 _TOPICS = {"thing.mqtt_credentials", "thing.deleted"}
 THING_PREFIX = PREFIXES["thing"] + "_"
+RELOAD_SPACING_S = 1.0  # far longer than Mosquitto takes to re-read its files, even when busy
 
 
 class BrokerFiles:
@@ -47,6 +55,7 @@ class BrokerFiles:
         self.directory = directory
         self.gateway_user = gateway_user
         self._gateway_hash = broker_password_hash(password) if password is not None else None
+        self._reloads = _SpacedReloads(self._signal)
 
     @property
     def password_file(self) -> Path:
@@ -81,15 +90,18 @@ class BrokerFiles:
         mine = self._gateway_hash is not None and user == self.gateway_user
         return mine or user.startswith(THING_PREFIX)
 
-    def reload(self) -> bool:
-        """Send SIGHUP to the broker whose pid is in ``mosquitto.pid``; False when none runs."""
+    def reload(self) -> None:
+        """Have the broker re-read the files: at once, or right after the pause that follows
+        the previous reload (from another thread; returns at once)."""
+        self._reloads.request()
+
+    def _signal(self) -> None:
+        """Send SIGHUP to the broker whose pid is in ``mosquitto.pid``."""
         try:
             pid = int((self.directory / PID_FILE).read_text().strip())
             os.kill(pid, signal.SIGHUP)
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError) as error:
             log.warning("could not reload the MQTT broker (%s); reload it yourself", error)
-            return False
-        return True
 
     def listen(self, topic: str, payload: Any) -> None:
         """A ``Services`` listener: credentials changed, so rewrite the files and reload."""
@@ -103,3 +115,33 @@ def _replace(path: Path, text: str, mode: int) -> None:
     temporary.write_text(text)
     temporary.chmod(mode)
     temporary.replace(path)
+
+
+class _SpacedReloads:
+    """Calls ``send`` from a worker thread, at most once per ``RELOAD_SPACING_S``; requests
+    made meanwhile are served by one call after the pause. The worker ends when idle."""
+
+    def __init__(self, send: Callable[[], None]) -> None:
+        self._send = send
+        self._lock = threading.Lock()
+        self._wanted = False
+        self._worker: threading.Thread | None = None
+
+    def request(self) -> None:
+        with self._lock:
+            self._wanted = True
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._run, name="mqtt-broker-reload", daemon=True
+                )
+                self._worker.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._wanted:
+                    self._worker = None
+                    return
+                self._wanted = False
+            self._send()
+            time.sleep(RELOAD_SPACING_S)
