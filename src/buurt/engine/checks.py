@@ -23,6 +23,14 @@ from buurt.engine.reference import hour_of_week, standing_matches
 
 Test = Callable[[npt.NDArray[Any]], npt.NDArray[np.bool_]]
 
+# The comparisons as ufuncs: called with a Python number first, they skip operator dispatch.
+_UFUNCS: dict[str, np.ufunc] = {
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
 
 class Check:
     """Keys of a posting list's rows that match the publication."""
@@ -48,7 +56,8 @@ class Check:
         cx, cy, cz = postings.center
         ux, uy, uz = self.unit
         px, py, pz = ux - cx, uy - cy, uz - cz
-        inside = postings.geo[:n] @ np.array((px + px, py + py, pz + pz, 1.0))
+        # ``dot`` sums exactly as ``@`` does, with less overhead per call.
+        inside = postings.geo[:n].dot(np.array((px + px, py + py, pz + pz, 1.0)))
         mask = inside >= px * px + py * py + pz * pz
         tests = self.tests
         for column, array in postings.cols.items():
@@ -64,12 +73,13 @@ class Check:
     def _prepare(self, column: Column) -> Test:
         kind = column[0]
         if kind == "week":
-            allowed = self.patterns[:, hour_of_week(self.publication.at, self.zone)]
-            return allowed.__getitem__
+            hour = hour_of_week(self.publication.at, self.zone)
+            # ``take`` on a contiguous copy is faster than indexing the table's column view.
+            return np.ascontiguousarray(self.patterns[:, hour]).take
         if kind == "start":
-            return partial(operator.ge, to_microseconds(self.publication.at))
+            return partial(np.greater_equal, to_microseconds(self.publication.at))
         if kind == "end":
-            return partial(operator.lt, to_microseconds(self.publication.at))
+            return partial(np.less, to_microseconds(self.publication.at))
         return _numeric_test(column, self.publication.attributes.get(column[1]))
 
     def _slow_rows(self, postings: Postings) -> npt.NDArray[np.int64]:
@@ -91,7 +101,7 @@ def _numeric_test(column: Column, actual: object) -> Test:
     number = float(actual)
     compare = COMPARE[column[2]]
     if number == actual and abs(number) < EXACT_LIMIT:
-        return partial(compare, number)
+        return partial(_UFUNCS[column[2]], number)
 
     # NaN, infinities and huge integers: compare exactly in Python, rows without a bound pass.
     def exact(array: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
