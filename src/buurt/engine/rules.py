@@ -55,16 +55,17 @@ class RelevanceGate:
         self._zone = ZoneInfo(timezone)
         self._default_cap = default_cap
         self._window_us = dedup_window // timedelta(microseconds=1)
-        # Rate limit: each recipient owns a block of ``cap`` slots in one flat ring, chained
-        # into a cycle by ``_next``. A slot holds when its admission stops counting (admitted
-        # + 1 hour), and ``_oldest`` points at the slot to be reused next, so "has the
-        # recipient had ``cap`` moments in the last hour?" is one read and one comparison.
-        self._until = np.empty(0, dtype=np.int64)
-        self._next = np.empty(0, dtype=np.int64)
-        self._used = 0  # slots of the flat ring handed out to blocks
+        # Rate limit: each recipient owns a block of ``cap`` slots, chained into a cycle, in
+        # one flat ring. A slot is two entries: when its admission stops counting (admitted +
+        # 1 hour), then the ring index of the next slot. ``_oldest`` holds the ring index of
+        # the slot to be reused next, so "has the recipient had ``cap`` moments in the last
+        # hour?" is one read and one comparison, and a slot's successor shares its cache line.
+        self._ring = np.empty(0, dtype=np.int64)
+        self._after = self._ring[1:]  # the ring shifted by one entry: slot -> its successor
+        self._used = 0  # slots handed out to blocks
         self._oldest = np.zeros(0, dtype=np.int64)  # per recipient
-        self._start = np.zeros(0, dtype=np.int64)  # per recipient: its block
-        self._size = np.zeros(0, dtype=np.int64)  # per recipient: its block's length
+        self._start = np.zeros(0, dtype=np.int64)  # per recipient: its block's first slot
+        self._size = np.zeros(0, dtype=np.int64)  # per recipient: its block's slots
         self._quiet = np.zeros(0, dtype=np.int32)  # bit h set: quiet in hour h
         self._any_quiet = False
         self._admitted: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
@@ -82,12 +83,11 @@ class RelevanceGate:
         if length > self._size[recipient]:
             # Blocks only grow (at least doubling), so abandoned slots stay fewer than live.
             size = max(length, 2 * int(self._size[recipient]))
-            self._start[recipient] = self._allocate(np.array([size], dtype=np.int64))[0]
+            self._start[recipient] = self._allocate(size)
             self._size[recipient] = size
         start = int(self._start[recipient])
-        self._until[start : start + length] = _NEVER if cap > 0 else _FOREVER
-        self._next[start : start + length] = np.roll(np.arange(start, start + length), -1)
-        self._oldest[recipient] = start
+        self._cycle(start, 1, length, _NEVER if cap > 0 else _FOREVER)
+        self._oldest[recipient] = 2 * start
 
     def set_quiet_hours(self, recipient: int, hours: Iterable[int]) -> None:
         """Hours of the day (0..23, index timezone) in which this recipient gets no moments."""
@@ -109,30 +109,32 @@ class RelevanceGate:
             return
         new = max(high + 1, size * 2, 1024) - size
         length = max(1, self._default_cap)
-        starts = self._allocate(np.full(new, length, dtype=np.int64))
-        slots = np.arange(self._used - new * length, self._used)
-        self._until[slots] = _NEVER if self._default_cap > 0 else _FOREVER
-        self._next[slots] = np.where(slots + 1 == np.repeat(starts + length, length),
-                                     np.repeat(starts, length), slots + 1)  # fmt: skip
-        self._oldest = np.concatenate([self._oldest, starts])
+        first = self._allocate(new * length)
+        self._cycle(first, new, length, _NEVER if self._default_cap > 0 else _FOREVER)
+        starts = np.arange(first, first + new * length, length)
+        self._oldest = np.concatenate([self._oldest, 2 * starts])
         self._start = np.concatenate([self._start, starts])
         self._size = np.concatenate([self._size, np.full(new, length, dtype=np.int64)])
         self._quiet = np.concatenate([self._quiet, np.zeros(new, dtype=np.int32)])
 
-    def _allocate(self, sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Hand out consecutive blocks of the flat ring; their starts."""
-        total = int(sizes.sum())
-        end = self._used + total
-        if end > self._until.shape[0]:
-            capacity = max(end, 2 * self._until.shape[0])
-            until = np.full(capacity, _NEVER, dtype=np.int64)
-            until[: self._used] = self._until[: self._used]
-            following = np.zeros(capacity, dtype=np.int64)
-            following[: self._used] = self._next[: self._used]
-            self._until, self._next = until, following
-        starts = self._used + np.cumsum(sizes) - sizes
-        self._used = end
-        return starts
+    def _allocate(self, slots: int) -> int:
+        """Hand out ``slots`` consecutive slots of the ring; the first one."""
+        first = self._used
+        self._used += slots
+        if 2 * self._used > self._ring.shape[0]:
+            ring = np.empty(max(2 * self._used, 2 * self._ring.shape[0]), dtype=np.int64)
+            ring[: 2 * first] = self._ring[: 2 * first]
+            self._ring, self._after = ring, ring[1:]
+        return first
+
+    def _cycle(self, first: int, blocks: int, length: int, until: int) -> None:
+        """Make ``blocks`` blocks of ``length`` slots from slot ``first`` each a cycle of
+        slots holding ``until``."""
+        entries = self._ring[2 * first : 2 * (first + blocks * length)]
+        entries[0::2] = until
+        following = entries[1::2]
+        following[:] = np.arange(2 * first + 2, 2 * (first + blocks * length) + 2, 2)
+        following[length - 1 :: length] -= 2 * length
 
     # -- the gate --------------------------------------------------------------------------
 
@@ -175,7 +177,7 @@ class RelevanceGate:
         slots = recipients[rows]
         # Rate limit: the recipient's oldest of its last ``cap`` admissions must have expired.
         oldest = self._oldest[slots]
-        blocked = self._until[oldest] > at_us
+        blocked = self._ring[oldest] > at_us
         if self._any_quiet:
             bit = 1 << at.astimezone(self._zone).hour
             blocked |= (self._quiet[slots] & bit) != 0
@@ -183,8 +185,8 @@ class RelevanceGate:
             passing = ~blocked
             rows, slots, oldest = rows[passing], slots[passing], oldest[passing]
         # Slots are unique here (one pair per recipient), so these writes never collide.
-        self._until[oldest] = at_us + HOUR_US
-        self._oldest[slots] = self._next[oldest]
+        self._ring[oldest] = at_us + HOUR_US
+        self._oldest[slots] = self._after[oldest]
         self._record(publication_id, at_us, keys[rows], slots)
         mask[rows] = True
         return mask
