@@ -35,7 +35,7 @@ _UFUNCS: dict[str, np.ufunc] = {
 class Check:
     """Keys of a posting list's rows that match the publication."""
 
-    __slots__ = ("patterns", "publication", "slow", "tests", "unit", "zone")
+    __slots__ = ("patterns", "publication", "slow", "tests", "unit", "weeks", "zone")
 
     def __init__(
         self,
@@ -43,11 +43,15 @@ class Check:
         zone: ZoneInfo,
         patterns: npt.NDArray[np.bool_],
         slow: Mapping[int, Standing],
+        weeks: dict[int, Test],
     ) -> None:
+        """``weeks`` caches the weekly-hours test by hour of the week, for as long as the
+        caller keeps ``patterns`` unchanged."""
         self.publication = publication
         self.zone = zone
         self.patterns = patterns
         self.slow = slow
+        self.weeks = weeks
         self.unit = unit_vector(publication.lat, publication.lon)
         self.tests: dict[Column, Test] = {}
 
@@ -74,8 +78,11 @@ class Check:
         kind = column[0]
         if kind == "week":
             hour = hour_of_week(self.publication.at, self.zone)
-            # ``take`` on a contiguous copy is faster than indexing the table's column view.
-            return np.ascontiguousarray(self.patterns[:, hour]).take
+            test = self.weeks.get(hour)
+            if test is None:
+                # ``take`` on a contiguous copy is faster than indexing the table's column.
+                test = self.weeks[hour] = np.ascontiguousarray(self.patterns[:, hour]).take
+            return test
         if kind == "start":
             return partial(np.greater_equal, to_microseconds(self.publication.at))
         if kind == "end":
@@ -94,6 +101,8 @@ class Check:
 
 def _numeric_test(column: Column, actual: object) -> Test:
     """Rows whose threshold in ``column`` admits the attribute value ``actual``."""
+    if type(actual) is float and abs(actual) < EXACT_LIMIT:  # the usual case (not NaN)
+        return partial(_UFUNCS[column[2]], actual)
     free = sentinel(column)
     if kind_of(actual) != "number":
         return partial(operator.eq, free)

@@ -11,7 +11,7 @@ clears, so every change is visible to the very next ``match``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from buurt.engine.bulk import load_circles
-from buurt.engine.checks import Check
+from buurt.engine.checks import Check, Test
 from buurt.engine.geometry import (
     chord_squared,
     circle_resolution,
@@ -76,6 +76,7 @@ class MatchIndex:
         self._resolutions: list[int] = []
         self._patterns: dict[frozenset[int], int] = {frozenset(range(HOURS_PER_WEEK)): 0}
         self._pattern_table = np.ones((1, HOURS_PER_WEEK), dtype=np.bool_)
+        self._week_tests: dict[int, Test] = {}  # by hour of the week, for this table
         self._ancestors: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
@@ -196,6 +197,7 @@ class MatchIndex:
             row = np.zeros((1, HOURS_PER_WEEK), dtype=np.bool_)
             row[0, sorted(hours)] = True
             self._pattern_table = np.concatenate([self._pattern_table, row])
+            self._week_tests = {}
         return found
 
     # -- matching --------------------------------------------------------------------------
@@ -207,12 +209,16 @@ class MatchIndex:
             ancestors = category_ancestors(publication.category)
             if len(self._ancestors) < 100_000:
                 self._ancestors[publication.category] = ancestors
-        lat, lon = publication.lat, publication.lon
-        cells = [h3i.latlng_to_cell(lat, lon, r) for r in self._resolutions]
+        lat, lon, resolutions = publication.lat, publication.lon, self._resolutions
+        if len(resolutions) == 1:  # the usual case, without a comprehension's frame
+            cells: Sequence[int] = (h3i.latlng_to_cell(lat, lon, resolutions[0]),)
+        else:
+            cells = [h3i.latlng_to_cell(lat, lon, r) for r in resolutions]
+        by_category = self._by_category
         found: list[npt.NDArray[np.int64]] = []
         check: Check | None = None
         for category in ancestors:
-            by_cell = self._by_category.get(category)
+            by_cell = by_category.get(category)
             if by_cell is None:
                 continue
             for cell in cells:
@@ -220,7 +226,9 @@ class MatchIndex:
                 if postings is None or postings.n == postings.n_dead:
                     continue
                 if check is None:
-                    check = Check(publication, self._zone, self._pattern_table, self._slow)
+                    check = Check(
+                        publication, self._zone, self._pattern_table, self._slow, self._week_tests
+                    )
                 keys = check(postings)
                 if keys.shape[0]:
                     found.append(keys)
