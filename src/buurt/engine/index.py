@@ -47,6 +47,7 @@ from buurt.engine.postings import (
 )
 
 _EMPTY = np.empty(0, dtype=np.int64)
+_ROW_MASK = (1 << 32) - 1
 
 
 @dataclass(slots=True)
@@ -70,7 +71,8 @@ class MatchIndex:
         self._zone = ZoneInfo(timezone)
         self._resolution = resolution
         self._by_category: dict[str, dict[int, Postings]] = {}
-        self._where: dict[int, npt.NDArray[np.int32]] = {}  # key -> posting list idents
+        # key -> where its rows were put: posting list ident << 32 | row (see ``remove``)
+        self._where: dict[int, npt.NDArray[np.int64]] = {}
         self._registry: list[Postings] = []
         self._slow: dict[int, Standing] = {}
         self._resolutions: list[int] = []
@@ -91,14 +93,14 @@ class MatchIndex:
         """Post a standing; a standing with the same key is replaced."""
         plan = self._plan(standing)
         self.remove(standing.key)
-        idents: list[int] = []
+        places: list[int] = []
         key, rows, values, slow = standing.key, plan.rows, plan.values, plan.slow
         for category in plan.categories:
             for j, cell in enumerate(plan.cells):
                 postings = self._postings(category, cell)
-                postings.append(key, rows[j], values, slow)
-                idents.append(postings.ident)
-        self._where[key] = np.array(idents, dtype=np.int32)
+                row = postings.append(key, rows[j], values, slow)
+                places.append(postings.ident << 32 | row)
+        self._where[key] = np.array(places, dtype=np.int64)
         if slow:
             self._slow[key] = standing
 
@@ -122,13 +124,17 @@ class MatchIndex:
         load_circles(self, circles)
 
     def remove(self, key: int) -> None:
-        """Withdraw a standing; an unknown key is ignored."""
-        idents = self._where.pop(key, None)
-        if idents is None:
+        """Withdraw a standing; an unknown key is ignored.
+
+        The row each list got is remembered, so a remove needs no search of the list unless
+        a compaction has moved the row since.
+        """
+        places = self._where.pop(key, None)
+        if places is None:
             return
         registry = self._registry
-        for ident in idents.tolist():
-            registry[ident].kill(key)
+        for place in places.tolist():
+            registry[place >> 32].kill(key, place & _ROW_MASK)
         self._slow.pop(key, None)
 
     def _postings(self, category: str, cell: int) -> Postings:
@@ -166,7 +172,8 @@ class MatchIndex:
                 rows[:, 3] = chord2 - np.einsum("ij,ij->i", rows[:, :3], rows[:, :3])
         else:
             if isinstance(area, CellsArea):
-                cells = sorted(_cell_int(c) for c in area.cells)
+                # One row per list and key: differently written cells may be the same cell.
+                cells = sorted({_cell_int(c) for c in area.cells})
             else:
                 cells = cover_ring(area.ring, self._resolution)[1]
             rows = np.zeros((len(cells), 4), dtype=np.float64)
