@@ -128,8 +128,8 @@ class RelevanceGate:
         return first
 
     def _cycle(self, first: int, blocks: int, length: int, until: int) -> None:
-        """Make ``blocks`` blocks of ``length`` slots from slot ``first`` each a cycle of
-        slots holding ``until``."""
+        """Turn ``blocks`` runs of ``length`` slots, from slot ``first`` on, into cycles whose
+        slots all hold ``until``."""
         entries = self._ring[2 * first : 2 * (first + blocks * length)]
         entries[0::2] = until
         following = entries[1::2]
