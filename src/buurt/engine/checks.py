@@ -33,7 +33,7 @@ _UFUNCS: dict[str, np.ufunc] = {
 
 
 class Check:
-    """Keys of a posting list's rows that match the publication."""
+    """Keys of a posting list's rows that match the publication, as a new array."""
 
     __slots__ = ("patterns", "publication", "slow", "tests", "unit", "weeks", "zone")
 
