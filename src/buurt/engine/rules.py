@@ -161,8 +161,10 @@ class RelevanceGate:
         if n == 0:
             self._record(publication_id, at_us, keys, recipients)
             return mask
-        # Sorting the recipients gives their range and their duplicates in one numpy call.
-        ordered = np.sort(recipients)
+        # Sorting the recipients gives their range and their duplicates in one numpy call
+        # (a copy sorted in place: ``np.sort``'s wrapper costs as much again).
+        ordered = recipients.copy()
+        ordered.sort()
         if ordered[0] < 0:
             raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
         self._grow(int(ordered[-1]))
