@@ -193,6 +193,11 @@ def _write(
         constrained = (values[circ][order] != sentinel(column)).astype(np.int64)
         present[column] = (np.add.reduceat(constrained, starts) > 0).tolist()
     registry = index._registry
+    # Where each row lands in its list: after the live rows the list already holds.
+    held = np.array([registry[i].n - registry[i].n_dead for i in idents.tolist()], dtype=np.int64)
+    row_in_list = np.empty(order.shape[0], dtype=np.int64)
+    row_in_list[order] = np.arange(order.shape[0]) - starts[segment] + held[sorted_lists]
+    places = (ident_of_row.astype(np.int64) << 32) | row_in_list
     spans = zip(offsets.tolist(), capacity.tolist(), lengths.tolist(), starts.tolist(),
                 strict=True)  # fmt: skip
     for j, (o, c, n, s) in enumerate(spans):
@@ -203,7 +208,7 @@ def _write(
     by_circle = np.argsort(circ, kind="stable")
     counts = np.bincount(circ, minlength=keys.shape[0])
     where = index._where
-    pieces = np.split(ident_of_row[by_circle], np.cumsum(counts)[:-1])
+    pieces = np.split(places[by_circle], np.cumsum(counts)[:-1])
     for key, piece in zip(keys.tolist(), pieces, strict=True):
         if piece.shape[0]:
             old = where.get(key)

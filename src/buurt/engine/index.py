@@ -11,7 +11,7 @@ clears, so every change is visible to the very next ``match``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from buurt.engine.bulk import load_circles
-from buurt.engine.checks import Check
+from buurt.engine.checks import Check, Test
 from buurt.engine.geometry import (
     chord_squared,
     circle_resolution,
@@ -47,6 +47,7 @@ from buurt.engine.postings import (
 )
 
 _EMPTY = np.empty(0, dtype=np.int64)
+_ROW_MASK = (1 << 32) - 1
 
 
 @dataclass(slots=True)
@@ -70,12 +71,14 @@ class MatchIndex:
         self._zone = ZoneInfo(timezone)
         self._resolution = resolution
         self._by_category: dict[str, dict[int, Postings]] = {}
-        self._where: dict[int, npt.NDArray[np.int32]] = {}  # key -> posting list idents
+        # key -> where its rows were put: posting list ident << 32 | row (see ``remove``)
+        self._where: dict[int, npt.NDArray[np.int64]] = {}
         self._registry: list[Postings] = []
         self._slow: dict[int, Standing] = {}
         self._resolutions: list[int] = []
         self._patterns: dict[frozenset[int], int] = {frozenset(range(HOURS_PER_WEEK)): 0}
         self._pattern_table = np.ones((1, HOURS_PER_WEEK), dtype=np.bool_)
+        self._week_tests: dict[int, Test] = {}  # by hour of the week, for this table
         self._ancestors: dict[str, tuple[str, ...]] = {}
 
     def __len__(self) -> int:
@@ -90,14 +93,14 @@ class MatchIndex:
         """Post a standing; a standing with the same key is replaced."""
         plan = self._plan(standing)
         self.remove(standing.key)
-        idents: list[int] = []
+        places: list[int] = []
         key, rows, values, slow = standing.key, plan.rows, plan.values, plan.slow
         for category in plan.categories:
             for j, cell in enumerate(plan.cells):
                 postings = self._postings(category, cell)
-                postings.append(key, rows[j], values, slow)
-                idents.append(postings.ident)
-        self._where[key] = np.array(idents, dtype=np.int32)
+                row = postings.append(key, rows[j], values, slow)
+                places.append(postings.ident << 32 | row)
+        self._where[key] = np.array(places, dtype=np.int64)
         if slow:
             self._slow[key] = standing
 
@@ -121,13 +124,17 @@ class MatchIndex:
         load_circles(self, circles)
 
     def remove(self, key: int) -> None:
-        """Withdraw a standing; an unknown key is ignored."""
-        idents = self._where.pop(key, None)
-        if idents is None:
+        """Withdraw a standing; an unknown key is ignored.
+
+        The row each list got is remembered, so a remove needs no search of the list unless
+        a compaction has moved the row since.
+        """
+        places = self._where.pop(key, None)
+        if places is None:
             return
         registry = self._registry
-        for ident in idents.tolist():
-            registry[ident].kill(key)
+        for place in places.tolist():
+            registry[place >> 32].kill(key, place & _ROW_MASK)
         self._slow.pop(key, None)
 
     def _postings(self, category: str, cell: int) -> Postings:
@@ -165,7 +172,8 @@ class MatchIndex:
                 rows[:, 3] = chord2 - np.einsum("ij,ij->i", rows[:, :3], rows[:, :3])
         else:
             if isinstance(area, CellsArea):
-                cells = sorted(_cell_int(c) for c in area.cells)
+                # One row per list and key: differently written cells may be the same cell.
+                cells = sorted({_cell_int(c) for c in area.cells})
             else:
                 cells = cover_ring(area.ring, self._resolution)[1]
             rows = np.zeros((len(cells), 4), dtype=np.float64)
@@ -196,6 +204,7 @@ class MatchIndex:
             row = np.zeros((1, HOURS_PER_WEEK), dtype=np.bool_)
             row[0, sorted(hours)] = True
             self._pattern_table = np.concatenate([self._pattern_table, row])
+            self._week_tests = {}
         return found
 
     # -- matching --------------------------------------------------------------------------
@@ -207,12 +216,16 @@ class MatchIndex:
             ancestors = category_ancestors(publication.category)
             if len(self._ancestors) < 100_000:
                 self._ancestors[publication.category] = ancestors
-        lat, lon = publication.lat, publication.lon
-        cells = [h3i.latlng_to_cell(lat, lon, r) for r in self._resolutions]
+        lat, lon, resolutions = publication.lat, publication.lon, self._resolutions
+        if len(resolutions) == 1:  # the usual case, without a comprehension's frame
+            cells: Sequence[int] = (h3i.latlng_to_cell(lat, lon, resolutions[0]),)
+        else:
+            cells = [h3i.latlng_to_cell(lat, lon, r) for r in resolutions]
+        by_category = self._by_category
         found: list[npt.NDArray[np.int64]] = []
         check: Check | None = None
         for category in ancestors:
-            by_cell = self._by_category.get(category)
+            by_cell = by_category.get(category)
             if by_cell is None:
                 continue
             for cell in cells:
@@ -220,18 +233,22 @@ class MatchIndex:
                 if postings is None or postings.n == postings.n_dead:
                     continue
                 if check is None:
-                    check = Check(publication, self._zone, self._pattern_table, self._slow)
+                    check = Check(
+                        publication, self._zone, self._pattern_table, self._slow, self._week_tests
+                    )
                 keys = check(postings)
                 if keys.shape[0]:
                     found.append(keys)
         if not found:
             return _EMPTY
-        if len(found) == 1:
-            return np.sort(found[0])
-        merged = np.concatenate(found)
-        # A standing posts under one category of any ancestor chain and, for circles and
-        # polygons, at one resolution; only cells areas can span resolutions.
-        return np.sort(merged) if len(cells) == 1 else np.unique(merged)
+        # The checks return new arrays, so they are sorted in place: ``ndarray.sort`` skips
+        # the copy and the wrapper of ``np.sort``, a good part of its cost at these sizes.
+        merged = found[0] if len(found) == 1 else np.concatenate(found)
+        if len(cells) > 1:  # only cells areas can span resolutions and so repeat a key
+            return np.unique(merged)
+        # A standing posts under one category of any ancestor chain.
+        merged.sort()
+        return merged
 
     # -- accounting ------------------------------------------------------------------------
 

@@ -91,7 +91,8 @@ class Postings:
 
     def append(
         self, key: int, geo: npt.NDArray[np.float64], values: dict[Column, Value], slow: bool
-    ) -> None:
+    ) -> int:
+        """Add a row; its index."""
         if self.n >= self.keys.shape[0]:
             self._grow(self.n + 1)
         i = self.n
@@ -106,6 +107,7 @@ class Postings:
         if slow:
             self.n_slow += 1
         self.n = i + 1
+        return i
 
     def load(
         self,
@@ -140,10 +142,15 @@ class Postings:
         self.n_dead = 0
         self.n_slow = int(np.count_nonzero(np.isnan(geo[:n, 3])))
 
-    def kill(self, key: int) -> None:
-        """Tombstone the live rows of ``key``; compact once half the rows are dead."""
+    def kill(self, key: int, hint: int) -> None:
+        """Tombstone the row of ``key`` (a list holds at most one per key), found at ``hint``
+        unless a compaction moved it; compact once half the rows are dead."""
         keys, geo = self.keys, self.geo
-        for i in (keys[: self.n] == key).nonzero()[0].tolist():
+        if hint < self.n and keys[hint] == key:
+            rows = [hint]
+        else:
+            rows = (keys[: self.n] == key).nonzero()[0].tolist()
+        for i in rows:
             if self.n_slow and geo[i, 3] != geo[i, 3]:  # NaN marks a row checked one by one
                 self.n_slow -= 1
             keys[i] = DEAD_KEY

@@ -14,6 +14,10 @@ Rules run in this order on the (standing key, recipient) pairs a publication mat
 Only admitted pairs count toward later deduplication and rate limits. Time is passed in and
 must not run backwards; nothing here reads a clock. Recipient ids are small non-negative
 integers (database ids): per-recipient state lives in arrays indexed by them.
+
+A publication's pairs number a few dozen, where each numpy call costs about as much as
+handling a whole pair in Python, so the gate keeps its numpy calls per publication few and
+fixed: the common case (fresh publication, no duplicate pairs) takes no per-pair Python loop.
 """
 
 from __future__ import annotations
@@ -51,10 +55,17 @@ class RelevanceGate:
         self._zone = ZoneInfo(timezone)
         self._default_cap = default_cap
         self._window_us = dedup_window // timedelta(microseconds=1)
-        width = max(1, default_cap)
-        self._ring = np.full((0, width), _NEVER, dtype=np.int64)  # last admissions per slot
-        self._head = np.zeros(0, dtype=np.int32)
-        self._cap = np.zeros(0, dtype=np.int32)
+        # Rate limit: each recipient owns a block of ``cap`` slots, chained into a cycle, in
+        # one flat ring. A slot is two entries: when its admission stops counting (admitted +
+        # 1 hour), then the ring index of the next slot. ``_oldest`` holds the ring index of
+        # the slot to be reused next, so "has the recipient had ``cap`` moments in the last
+        # hour?" is one read and one comparison, and a slot's successor shares its cache line.
+        self._ring = np.empty(0, dtype=np.int64)
+        self._after = self._ring[1:]  # the ring shifted by one entry: slot -> its successor
+        self._used = 0  # slots handed out to blocks
+        self._oldest = np.zeros(0, dtype=np.int64)  # per recipient
+        self._start = np.zeros(0, dtype=np.int64)  # per recipient: its block's first slot
+        self._size = np.zeros(0, dtype=np.int64)  # per recipient: its block's slots
         self._quiet = np.zeros(0, dtype=np.int32)  # bit h set: quiet in hour h
         self._any_quiet = False
         self._admitted: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
@@ -66,14 +77,17 @@ class RelevanceGate:
         """At most ``cap`` moments per rolling hour for this recipient."""
         if cap < 0:
             raise ValueError(f"cap must be >= 0, got {cap}")
-        self._grow(np.array([recipient], dtype=np.int64))
-        if cap > self._ring.shape[1]:
-            extra = np.full((self._ring.shape[0], cap - self._ring.shape[1]), _NEVER, np.int64)
-            self._ring = np.concatenate([self._ring, extra], axis=1)
-        self._cap[recipient] = cap
-        self._head[recipient] = 0
-        # A cap of 0 looks like a full hour that never ends, so the hot path needs no branch.
-        self._ring[recipient, :] = _NEVER if cap > 0 else _FOREVER
+        self._grow(recipient)
+        # A cap of 0 is one slot whose hour never ends, so the hot path needs no branch.
+        length = max(1, cap)
+        if length > self._size[recipient]:
+            # Blocks only grow (at least doubling), so abandoned slots stay fewer than live.
+            size = max(length, 2 * int(self._size[recipient]))
+            self._start[recipient] = self._allocate(size)
+            self._size[recipient] = size
+        start = int(self._start[recipient])
+        self._cycle(start, 1, length, _NEVER if cap > 0 else _FOREVER)
+        self._oldest[recipient] = 2 * start
 
     def set_quiet_hours(self, recipient: int, hours: Iterable[int]) -> None:
         """Hours of the day (0..23, index timezone) in which this recipient gets no moments."""
@@ -82,27 +96,45 @@ class RelevanceGate:
             if not 0 <= hour <= 23:
                 raise ValueError(f"quiet hours are 0..23, got {hour}")
             mask |= 1 << hour
-        self._grow(np.array([recipient], dtype=np.int64))
+        self._grow(recipient)
         self._quiet[recipient] = mask
         self._any_quiet = self._any_quiet or mask != 0
 
-    def _grow(self, recipients: npt.NDArray[np.int64]) -> None:
-        if recipients.shape[0] == 0:
-            return
-        low, high = recipients.min(), recipients.max()
-        if low < 0 or high > MAX_RECIPIENT:
+    def _grow(self, high: int) -> None:
+        """Make room for recipients up to ``high``; new ones get a block of the default cap."""
+        if not 0 <= high <= MAX_RECIPIENT:
             raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
-        size = self._cap.shape[0]
+        size = self._oldest.shape[0]
         if high < size:
             return
         new = max(high + 1, size * 2, 1024) - size
-        fill = _NEVER if self._default_cap > 0 else _FOREVER
-        self._ring = np.concatenate(
-            [self._ring, np.full((new, self._ring.shape[1]), fill, dtype=np.int64)]
-        )
-        self._head = np.concatenate([self._head, np.zeros(new, dtype=np.int32)])
-        self._cap = np.concatenate([self._cap, np.full(new, self._default_cap, dtype=np.int32)])
+        length = max(1, self._default_cap)
+        first = self._allocate(new * length)
+        self._cycle(first, new, length, _NEVER if self._default_cap > 0 else _FOREVER)
+        starts = np.arange(first, first + new * length, length)
+        self._oldest = np.concatenate([self._oldest, 2 * starts])
+        self._start = np.concatenate([self._start, starts])
+        self._size = np.concatenate([self._size, np.full(new, length, dtype=np.int64)])
         self._quiet = np.concatenate([self._quiet, np.zeros(new, dtype=np.int32)])
+
+    def _allocate(self, slots: int) -> int:
+        """Hand out ``slots`` consecutive slots of the ring; the first one."""
+        first = self._used
+        self._used += slots
+        if 2 * self._used > self._ring.shape[0]:
+            ring = np.empty(max(2 * self._used, 2 * self._ring.shape[0]), dtype=np.int64)
+            ring[: 2 * first] = self._ring[: 2 * first]
+            self._ring, self._after = ring, ring[1:]
+        return first
+
+    def _cycle(self, first: int, blocks: int, length: int, until: int) -> None:
+        """Turn ``blocks`` runs of ``length`` slots, from slot ``first`` on, into cycles whose
+        slots all hold ``until``."""
+        entries = self._ring[2 * first : 2 * (first + blocks * length)]
+        entries[0::2] = until
+        following = entries[1::2]
+        following[:] = np.arange(2 * first + 2, 2 * (first + blocks * length) + 2, 2)
+        following[length - 1 :: length] -= 2 * length
 
     # -- the gate --------------------------------------------------------------------------
 
@@ -122,45 +154,44 @@ class RelevanceGate:
             allowed = allowed.astype(np.bool_)
         if allowed.shape != keys.shape or allowed.dtype != np.bool_:
             raise ValueError("consent must give one bool per (key, recipient) pair")
-        self._grow(recipients)
+        n = keys.shape[0]
+        mask = np.zeros(n, dtype=np.bool_)
         at_us = to_microseconds(at)
         self._forget(at_us)
+        if n == 0:
+            self._record(publication_id, at_us, keys, recipients)
+            return mask
+        # Sorting the recipients gives their range and their duplicates in one numpy call
+        # (a copy sorted in place: ``np.sort``'s wrapper costs as much again).
+        ordered = recipients.copy()
+        ordered.sort()
+        if ordered[0] < 0:
+            raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
+        self._grow(int(ordered[-1]))
         rows = allowed.nonzero()[0]
-        rows = self._deduplicate(publication_id, keys, recipients, rows)
+        before = self._admitted.get(publication_id)
+        if (
+            before is not None
+            or np.count_nonzero(ordered[1:] == ordered[:-1])
+            or np.count_nonzero(keys[1:] <= keys[:-1])  # keys come sorted from the index
+        ):
+            rows = _deduplicate(rows.tolist(), keys.tolist(), recipients.tolist(), before)
         slots = recipients[rows]
-        # Rate limit: the oldest of the recipient's last N admissions must be an hour old.
-        head = self._head[slots]
-        passing = self._ring[slots, head] <= at_us - HOUR_US
+        # Rate limit: the recipient's oldest of its last ``cap`` admissions must have expired.
+        oldest = self._oldest[slots]
+        blocked = self._ring[oldest] > at_us
         if self._any_quiet:
-            hour = at.astimezone(self._zone).hour
-            passing &= (self._quiet[slots] >> hour) & 1 == 0
-        rows, slots, head = rows[passing], slots[passing], head[passing]
-        self._record(publication_id, at_us, keys[rows], slots, head)
-        mask = np.zeros(keys.shape[0], dtype=np.bool_)
+            bit = 1 << at.astimezone(self._zone).hour
+            blocked |= (self._quiet[slots] & bit) != 0
+        if np.count_nonzero(blocked):
+            passing = ~blocked
+            rows, slots, oldest = rows[passing], slots[passing], oldest[passing]
+        # Slots are unique here (one pair per recipient), so these writes never collide.
+        self._ring[oldest] = at_us + HOUR_US
+        self._oldest[slots] = self._after[oldest]
+        self._record(publication_id, at_us, keys[rows], slots)
         mask[rows] = True
         return mask
-
-    def _deduplicate(
-        self,
-        publication_id: int,
-        keys: npt.NDArray[np.int64],
-        recipients: npt.NDArray[np.int64],
-        rows: npt.NDArray[np.intp],
-    ) -> npt.NDArray[np.intp]:
-        before = self._admitted.get(publication_id)
-        if before is not None:
-            fresh = ~np.isin(keys[rows], before[0]) & ~np.isin(recipients[rows], before[1])
-            rows = rows[fresh]
-        # Within the call the first pair (in the given order) of a key or recipient wins.
-        n = keys.shape[0]
-        if len(set(keys.tolist())) == n and len(set(recipients.tolist())) == n:
-            return rows
-        for column in (keys, recipients):
-            values = column[rows]
-            if len(set(values.tolist())) < values.shape[0]:
-                _, first = np.unique(values, return_index=True)
-                rows = rows[np.sort(first)]
-        return rows
 
     def _record(
         self,
@@ -168,11 +199,7 @@ class RelevanceGate:
         at_us: int,
         keys: npt.NDArray[np.int64],
         slots: npt.NDArray[np.int64],
-        head: npt.NDArray[np.int32],
     ) -> None:
-        if slots.shape[0]:
-            self._ring[slots, head] = at_us
-            self._head[slots] = (head + 1) % self._cap[slots]
         before = self._admitted.get(publication_id)
         if before is None:
             self._admitted[publication_id] = (keys, slots)
@@ -189,3 +216,29 @@ class RelevanceGate:
         while expiry and expiry[0][0] < now_us - self._window_us:
             _, publication_id = expiry.popleft()
             self._admitted.pop(publication_id, None)
+
+
+def _deduplicate(
+    rows: list[int],
+    keys: list[int],
+    recipients: list[int],
+    before: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None,
+) -> npt.NDArray[np.intp]:
+    """The consenting rows left once a key or recipient already admitted for the publication
+    is dropped and, within the call, the first pair (in the given order) of a key and then of
+    a recipient wins. A key's first pair counts as seen even if its recipient then drops it."""
+    old_keys: set[int] = set() if before is None else set(before[0].tolist())
+    old_recipients: set[int] = set() if before is None else set(before[1].tolist())
+    seen_keys: set[int] = set()
+    seen_recipients: set[int] = set()
+    kept: list[int] = []
+    for row in rows:
+        key, recipient = keys[row], recipients[row]
+        if key in old_keys or recipient in old_recipients or key in seen_keys:
+            continue
+        seen_keys.add(key)
+        if recipient in seen_recipients:
+            continue
+        seen_recipients.add(recipient)
+        kept.append(row)
+    return np.array(kept, dtype=np.intp)

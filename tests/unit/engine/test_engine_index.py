@@ -148,6 +148,28 @@ def test_changes_are_visible_at_once() -> None:
     assert index.memory_bytes() > 0
 
 
+def test_removes_find_rows_that_compaction_moved() -> None:
+    index = MatchIndex()
+    index.extend(circle(k, "food") for k in range(40))
+    for key in range(0, 40, 2):
+        index.add(circle(key, "food"))  # a re-add kills the loaded row: lists compact
+    for key in range(1, 40, 4):
+        index.remove(key)
+    for key in range(0, 40, 4):
+        index.remove(key)
+    expected = sorted(set(range(40)) - set(range(1, 40, 4)) - set(range(0, 40, 4)))
+    assert index.match(publication("food")).tolist() == expected
+
+
+def test_one_cell_written_two_ways_is_one_cell() -> None:
+    cell = h3.latlng_to_cell(HERE[0], HERE[1], 9)
+    index = MatchIndex()
+    index.add(Standing(1, CellsArea(frozenset({cell, cell.upper()})), ("food",)))
+    assert index.match(publication("food")).tolist() == [1]
+    index.remove(1)
+    assert index.match(publication("food")).tolist() == []
+
+
 @pytest.mark.parametrize(
     ("build", "message"),
     [

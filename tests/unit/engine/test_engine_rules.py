@@ -104,3 +104,11 @@ def test_a_default_cap_of_zero_blocks_all_but_raised_recipients() -> None:
     gate = RelevanceGate(default_cap=0)
     gate.set_cap(6, 1)
     assert gate.admit(1, AT, arr(1, 2), arr(5, 6), everyone).tolist() == [False, True]
+
+
+def test_a_key_dropped_for_its_recipient_still_counts_as_seen() -> None:
+    gate = RelevanceGate()
+    # Key 2's first pair loses to recipient 10's earlier moment; its second pair is still a
+    # repeat of key 2 within the publication.
+    mask = gate.admit(1, AT, arr(1, 2, 2), arr(10, 10, 30), everyone)
+    assert mask.tolist() == [True, False, False]
