@@ -233,7 +233,11 @@ class Gateway:
             self._store(messages)
             if self.on_stored is not None:
                 self.on_stored(messages)
-            self._loop.call_soon_threadsafe(_acknowledge, [stored for _, stored in batch])
+            try:
+                self._loop.call_soon_threadsafe(_acknowledge, [stored for _, stored in batch])
+            except RuntimeError:  # the loop closed (stop gave up waiting): the broker resends
+                log.warning("MQTT gateway stopped before acknowledging %d messages", len(batch))
+                return
             self.stats.acknowledged += len(batch)
 
     def _store(self, messages: list[thing_ingest.ThingMessage]) -> None:
