@@ -120,9 +120,12 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
-def instance(database_url: str) -> Iterator[Buurt]:
+def instance(request: pytest.FixtureRequest, database_url: str) -> Iterator[Buurt]:
+    """The instance under test; a module changes its settings with ``pytest.mark.settings``."""
+    marker = request.node.get_closest_marker("settings")
+    options = marker.kwargs if marker is not None else {}
     # argon2's cheapest profile: the default one spends most of a test hashing passwords.
-    app = build(Settings(database_url=database_url, password_profile="CHEAPEST"))
+    app = build(Settings(database_url=database_url, password_profile="CHEAPEST", **options))
     try:
         yield app
     finally:

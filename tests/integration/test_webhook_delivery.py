@@ -6,9 +6,6 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt
@@ -20,15 +17,11 @@ from tests.integration.webhook_world import (
     register,
     running,
     store_moment,
+    webhook_instance,
 )
 from tests.receivers import Receiver, eventually
 
-
-@pytest.fixture
-def instance(database_url: str) -> Iterator[Buurt]:
-    built = build_instance(database_url)
-    yield built
-    built.close()
+pytestmark = webhook_instance
 
 
 def partner_verifies(secret: str, header: str, body: bytes) -> bool:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-
-import pytest
 
 from buurt.bootstrap import Buurt
 from buurt.domain.moments import Moment
@@ -13,20 +10,15 @@ from buurt.domain.webhooks import WebhookDelivery
 from buurt.services.webhook_deliveries import enqueue_webhooks
 from tests.actors import Actor, World
 from tests.integration.webhook_world import (
-    build_instance,
     deliveries,
     register,
     running,
     store_moment,
+    webhook_instance,
 )
 from tests.receivers import Receiver, eventually
 
-
-@pytest.fixture
-def instance(database_url: str) -> Iterator[Buurt]:
-    built = build_instance(database_url)
-    yield built
-    built.close()
+pytestmark = webhook_instance
 
 
 def test_a_moment_enqueued_in_its_transaction_is_owed_once(instance: Buurt, world: World) -> None:

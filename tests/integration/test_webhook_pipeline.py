@@ -4,24 +4,22 @@ subscription, the moment and its delivery commit together, and the member's rece
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from buurt.bootstrap import Buurt
 from tests.actors import HOME, Actor, World, issue
-from tests.integration.webhook_world import build_instance, deliveries, register, running
+from tests.integration.webhook_world import (
+    deliveries,
+    register,
+    running,
+    webhook_instance,
+)
 from tests.receivers import Receiver, eventually
 
 NEAR = {"lat": 52.3625, "lon": 4.9385}
 
 
-@pytest.fixture
-def instance(database_url: str) -> Iterator[Buurt]:
-    built = build_instance(database_url)
-    yield built
-    built.close()
+pytestmark = webhook_instance
 
 
 def _surplus(world: World) -> Actor:

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
@@ -19,17 +21,22 @@ from tests.actors import Actor
 TOPICS = ["moment.created", "moment.changed"]
 
 
-def build_instance(database_url: str, **webhooks: Any) -> Buurt:
-    """An instance whose worker may post to loopback receivers and retries within moments."""
-    options: dict[str, Any] = {
-        "webhooks_allow_private": True,
-        "webhooks_retry_base_seconds": 0.02,
-        "webhooks_retry_cap_seconds": 0.2,
-        "webhooks_max_attempts": 4,
-        "webhooks_timeout_seconds": 30,
-        **webhooks,
-    }
-    return build(Settings(database_url=database_url, password_profile="CHEAPEST", **options))
+# A worker that may post to loopback receivers and retries within moments.
+WEBHOOK_SETTINGS: dict[str, Any] = {
+    "webhooks_allow_private": True,
+    "webhooks_retry_base_seconds": 0.02,
+    "webhooks_retry_cap_seconds": 0.2,
+    "webhooks_max_attempts": 4,
+    "webhooks_timeout_seconds": 30,
+}
+webhook_instance = pytest.mark.settings(**WEBHOOK_SETTINGS)  # for a module's ``pytestmark``
+
+
+def build_instance(database_url: str) -> Buurt:
+    """Another instance like the test's own, on the same store (a second process)."""
+    return build(
+        Settings(database_url=database_url, password_profile="CHEAPEST", **WEBHOOK_SETTINGS)
+    )
 
 
 def register(owner: Actor, url: str, topics: list[str] | None = None, **extra: Any) -> Any:

@@ -7,24 +7,16 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
 from tests.actors import World
-from tests.integration.webhook_world import build_instance, register, store_moment
+from tests.integration.webhook_world import register, store_moment, webhook_instance
 from tests.receivers import Receiver
 from tests.servers import free_port, wait_for_http
 
-
-@pytest.fixture
-def instance(database_url: str) -> Iterator[Buurt]:
-    built = build_instance(database_url)
-    yield built
-    built.close()
+pytestmark = webhook_instance
 
 
 def test_the_server_sends_what_was_pending_when_it_starts(
