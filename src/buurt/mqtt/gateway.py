@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gmqtt
@@ -56,7 +56,6 @@ class GatewayStats:
     rejected: int = 0
     acknowledged: int = 0
     batches: int = 0
-    store_seconds: list[float] = field(default_factory=list)
 
 
 class Gateway:
@@ -243,7 +242,6 @@ class Gateway:
     def _store(self, messages: list[thing_ingest.ThingMessage]) -> None:
         """Commit the batch; on failure store message by message, and a message that cannot
         be stored becomes a dead letter. Retries while the store is unreachable."""
-        started = time.perf_counter()
         while True:
             try:
                 self._ingest(messages)
@@ -258,7 +256,6 @@ class Gateway:
                 log.exception("the store is unreachable; retrying in 1 s")
                 time.sleep(1)
         self.stats.batches += 1
-        self.stats.store_seconds.append(time.perf_counter() - started)
 
     def _ingest(self, messages: list[thing_ingest.ThingMessage]) -> None:
         before = len(messages)
