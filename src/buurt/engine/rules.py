@@ -35,6 +35,9 @@ from buurt.engine.postings import to_microseconds
 ConsentCheck = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64]], npt.ArrayLike]
 """``(keys, recipients) -> bool per pair``: may the recipient use the member's data now?"""
 
+PublicationId = int | str
+"""Any id of a publication; the gate forgets it with the publication, after the window."""
+
 HOUR_US = 3_600_000_000
 MAX_RECIPIENT = 2**31 - 1
 _NEVER = np.iinfo(np.int64).min
@@ -68,8 +71,10 @@ class RelevanceGate:
         self._size = np.zeros(0, dtype=np.int64)  # per recipient: its block's slots
         self._quiet = np.zeros(0, dtype=np.int32)  # bit h set: quiet in hour h
         self._any_quiet = False
-        self._admitted: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
-        self._expiry: deque[tuple[int, int]] = deque()
+        self._admitted: dict[
+            PublicationId, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+        ] = {}
+        self._expiry: deque[tuple[int, PublicationId]] = deque()
 
     # -- per-recipient settings ------------------------------------------------------------
 
@@ -140,7 +145,7 @@ class RelevanceGate:
 
     def admit(
         self,
-        publication_id: int,
+        publication_id: PublicationId,
         at: datetime,
         keys: npt.NDArray[np.int64],
         recipients: npt.NDArray[np.int64],
@@ -195,7 +200,7 @@ class RelevanceGate:
 
     def _record(
         self,
-        publication_id: int,
+        publication_id: PublicationId,
         at_us: int,
         keys: npt.NDArray[np.int64],
         slots: npt.NDArray[np.int64],

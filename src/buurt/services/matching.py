@@ -104,7 +104,6 @@ class Matcher:
         self._timezones: dict[str, str] = {}
         self._keys = Registry()
         self._recipients = Registry()
-        self._publications = Registry()
         self._records: dict[str, Subscription | Offer | Intent] = {}
 
     # -- keeping the indexes current -------------------------------------------------------
@@ -290,9 +289,7 @@ class Matcher:
         for publication, rows in groups.items():
             index = np.array(rows, dtype=np.intp)
             allowed = np.ones(len(rows), dtype=np.bool_)  # consent was decided in _route
-            mask = circle.gate.admit(
-                self._publications.key(publication), at, keys[index], recipients[index], allowed
-            )
+            mask = circle.gate.admit(publication, at, keys[index], recipients[index], allowed)
             admitted += [kept[i] for i, ok in zip(rows, mask, strict=True) if ok]
         return admitted
 
