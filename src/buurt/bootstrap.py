@@ -11,8 +11,8 @@ from buurt.adapters.webhooks import DeliveryWorker
 from buurt.config import Settings
 from buurt.ports import Clock, SystemClock
 from buurt.services.context import Passwords, Services
-from buurt.services.matching import Matcher
-from buurt.services.webhook_deliveries import webhook_listener
+from buurt.services.matching.matcher import Matcher
+from buurt.services.webhooks.deliveries import webhook_listener
 
 
 @dataclass

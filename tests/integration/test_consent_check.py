@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.services import consents
-from buurt.services.consent_check import Recipient, may_use
+from buurt.services.consent import grants
+from buurt.services.consent.decision import Recipient, may_use
 from buurt.services.context import Services
 from tests.actors import World
 
@@ -71,4 +71,4 @@ def test_an_expired_grant_allows_nothing(world: World, services: Services) -> No
         )
         is None
     )
-    assert consents.POLICY.name == "consent"
+    assert grants.POLICY.name == "consent"

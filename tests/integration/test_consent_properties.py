@@ -34,7 +34,7 @@ from hypothesis.stateful import (
 from buurt.bootstrap import build
 from buurt.config import Settings
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.services.consent_check import Recipient, may_use
+from buurt.services.consent.decision import Recipient, may_use
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import BOUNDARY, HOME, Actor, issue, register

@@ -219,7 +219,7 @@ def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) ->
 def test_unanswered_moments_expire(world: World, services: Services) -> None:
     from datetime import timedelta
 
-    from buurt.services.moments import expire_due
+    from buurt.services.publishing.moments import expire_due
 
     _subscribe(world.bob, world)
     _, inverter = _thing(world.ann, world, "public")

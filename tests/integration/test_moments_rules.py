@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from buurt.services.charter import close_due_proposals
+from buurt.services.charter.proposals import close_due_proposals
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World, issue
 

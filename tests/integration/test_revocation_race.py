@@ -11,7 +11,7 @@ import threading
 import time
 
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.services.consent_check import Recipient, may_use
+from buurt.services.consent.decision import Recipient, may_use
 from buurt.services.context import Services
 from tests.actors import World
 

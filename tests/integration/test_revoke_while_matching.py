@@ -10,9 +10,11 @@ from buurt.domain.community import OwnerKind, PrincipalKind, ThingKind, Visibili
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.domain.moments import Moment
 from buurt.domain.places import Place
-from buurt.services import consents, events, things
-from buurt.services.auth import authenticate, issue_token
+from buurt.services.community.auth import authenticate, issue_token
+from buurt.services.consent import grants
 from buurt.services.context import Services
+from buurt.services.publishing import events
+from buurt.services.things import registry
 from tests.actors import HOME, World
 
 NEAR = Place(52.3625, 4.9385)
@@ -21,7 +23,7 @@ NEAR = Place(52.3625, 4.9385)
 def test_no_moment_after_the_revoke_is_acknowledged(world: World, services: Services) -> None:
     ann = authenticate(services, world.ann.token)
     bob = authenticate(services, world.bob.token)
-    thing = things.register_thing(
+    thing = registry.register_thing(
         services,
         ann,
         circle_id=world.circle["id"],
@@ -45,7 +47,7 @@ def test_no_moment_after_the_revoke_is_acknowledged(world: World, services: Serv
         },
     )
     world.bob.patch(f"/v1/members/{bob.id}", {"max_moments_per_hour": 1000})
-    grant = consents.grant(
+    grant = grants.grant(
         services,
         ann,
         recipient_kind=RecipientKind.MEMBER,
@@ -70,7 +72,7 @@ def test_no_moment_after_the_revoke_is_acknowledged(world: World, services: Serv
     try:
         while len(started) < 20:  # let matching run with the grant live
             time.sleep(0.01)
-        consents.revoke(services, ann, grant.id)
+        grants.revoke(services, ann, grant.id)
         acknowledged = time.monotonic()
         while sum(1 for begun, _ in started if begun > acknowledged) < 20:
             time.sleep(0.01)

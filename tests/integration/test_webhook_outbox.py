@@ -7,7 +7,7 @@ import json
 from buurt.bootstrap import Buurt
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookDelivery
-from buurt.services.webhook_deliveries import enqueue_webhooks
+from buurt.services.webhooks.deliveries import enqueue_webhooks
 from tests.actors import Actor, World
 from tests.integration.webhook_world import (
     deliveries,

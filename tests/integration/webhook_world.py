@@ -15,7 +15,7 @@ from buurt.config import Settings
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services.context import Services
-from buurt.services.webhook_deliveries import enqueue_webhooks
+from buurt.services.webhooks.deliveries import enqueue_webhooks
 from tests.actors import Actor
 
 TOPICS = ["moment.created", "moment.changed"]

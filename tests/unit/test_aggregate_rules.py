@@ -16,7 +16,7 @@ from buurt.domain.aggregates import (
     released,
 )
 from buurt.domain.errors import InvalidInput
-from buurt.services import privacy
+from buurt.services.aggregates import privacy
 
 DAY = timedelta(days=1)
 MON = datetime(2026, 3, 1, 23, tzinfo=UTC)  # Monday 2 March, 00:00 in Amsterdam

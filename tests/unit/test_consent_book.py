@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from buurt.domain.community import Member
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
-from buurt.services.consent_check import ConsentBook, Recipient
+from buurt.services.consent.decision import ConsentBook, Recipient
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SHOP = Recipient(RecipientKind.BUSINESS, "biz_1")

@@ -43,7 +43,7 @@ from buurt.mqtt.gateway import Gateway
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import EVENTS_FILTER, events_topic
 from buurt.mqtt.url import BrokerUrl
-from buurt.services import auth
+from buurt.services.community import auth
 from buurt.services.context import Services
 from buurt.simulator import fleet
 from buurt.web.app import create_app

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from buurt.bootstrap import build
 from buurt.cli.options import DatabaseOption, settings_with
-from buurt.services.retention import Upkeep, run_upkeep
+from buurt.services.charter.retention import Upkeep, run_upkeep
 
 console = Console()
 NowOption = Annotated[

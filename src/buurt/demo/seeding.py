@@ -32,20 +32,12 @@ from buurt.domain.community import (
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import Conflict
 from buurt.domain.places import Area, Place
-from buurt.services import (
-    auth,
-    businesses,
-    circles,
-    consents,
-    events,
-    intents,
-    members,
-    offers,
-    subscriptions,
-    things,
-)
+from buurt.services.community import auth, businesses, circles, members
+from buurt.services.consent import grants
 from buurt.services.context import Passwords, Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import events, intents, offers, subscriptions
+from buurt.services.things import registry
 
 SEED = 20_261_123
 CIRCLE_NAME = "Indische Buurt"
@@ -218,7 +210,7 @@ class _Seeder:
     def _thing(self, spec: catalogue.ThingSpec) -> None:
         acting, owner_kind, owner_id = self._owner(spec.owner)
         place = address(spec.street, spec.number).place
-        thing = things.register_thing(
+        thing = registry.register_thing(
             self.services,
             acting,
             circle_id=self.circle_id,
@@ -276,7 +268,7 @@ class _Seeder:
             self._grant(spec.who, business, DataCategory.INTENTS, None)
 
     def _grant(self, who: str, business: str, category: DataCategory, days: int | None) -> None:
-        consents.grant(
+        grants.grant(
             self.services,
             self.principal(who),
             recipient_kind=RecipientKind.BUSINESS,

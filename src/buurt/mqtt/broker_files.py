@@ -25,7 +25,7 @@ from buurt.domain.ids import PREFIXES
 from buurt.domain.ingestion import MqttCredential
 from buurt.mqtt.topics import acl
 from buurt.services.context import Services
-from buurt.services.thing_link import broker_password_hash
+from buurt.services.things.link import broker_password_hash
 
 log = logging.getLogger("buurt.mqtt")
 PASSWORD_FILE = "passwd"  # noqa: S105 - a file name

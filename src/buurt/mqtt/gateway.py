@@ -36,9 +36,9 @@ from buurt.domain.ingestion import IngestSource
 from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
 from buurt.ports.things import ThingLinkDown
-from buurt.services import thing_ingest
 from buurt.services.context import Services
-from buurt.services.thing_events import rejection
+from buurt.services.things import ingest
+from buurt.services.things.batches import rejection
 
 log = logging.getLogger("buurt.mqtt")
 SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps the gateway's messages for a week away
@@ -46,7 +46,7 @@ RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send us (MQTT
 RECONNECT_DELAY_S = 1
 PUBACK_SUCCESS = 0
 COMMAND_TIMEOUT_S = 5
-_Waiting = tuple[thing_ingest.ThingMessage, "asyncio.Future[int]"]
+_Waiting = tuple[ingest.ThingMessage, "asyncio.Future[int]"]
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Gateway:
         client_id: str = "buurt-gateway",
         batch_size: int = 2000,
         ca_file: str | None = None,
-        on_stored: Callable[[list[thing_ingest.ThingMessage]], None] | None = None,
+        on_stored: Callable[[list[ingest.ThingMessage]], None] | None = None,
     ) -> None:
         """``on_stored`` is called with each batch after its commit, before its PUBACKs."""
         self.services = services
@@ -239,7 +239,7 @@ class Gateway:
                 return
             self.stats.acknowledged += len(batch)
 
-    def _store(self, messages: list[thing_ingest.ThingMessage]) -> None:
+    def _store(self, messages: list[ingest.ThingMessage]) -> None:
         """Commit the batch; on failure store message by message, and a message that cannot
         be stored becomes a dead letter. Retries while the store is unreachable."""
         while True:
@@ -257,13 +257,13 @@ class Gateway:
                 time.sleep(1)
         self.stats.batches += 1
 
-    def _ingest(self, messages: list[thing_ingest.ThingMessage]) -> None:
+    def _ingest(self, messages: list[ingest.ThingMessage]) -> None:
         before = len(messages)
-        events = thing_ingest.ingest_messages(self.services, messages)
+        events = ingest.ingest_messages(self.services, messages)
         self.stats.stored += len(events)
         self.stats.rejected += before - len(events)
 
-    def _ingest_alone(self, message: thing_ingest.ThingMessage) -> None:
+    def _ingest_alone(self, message: ingest.ThingMessage) -> None:
         try:
             self._ingest([message])
         except Exception as error:
@@ -271,7 +271,7 @@ class Gateway:
             dead = rejection(
                 message.thing_id, now, IngestSource.MQTT, message.payload, f"not stored: {error}"
             )
-            thing_ingest.keep_dead_letters(self.services, [dead])
+            ingest.keep_dead_letters(self.services, [dead])
             self.stats.rejected += 1
 
 
@@ -308,8 +308,8 @@ def _acknowledge(stored: list[asyncio.Future[int]]) -> None:
             future.set_result(PUBACK_SUCCESS)
 
 
-def _thing_message(topic: str, payload: bytes) -> thing_ingest.ThingMessage:
+def _thing_message(topic: str, payload: bytes) -> ingest.ThingMessage:
     # The subscription only matches events topics, and the ACL only lets a thing publish on
     # the topic with its own id: the thing id in the topic is the authenticated username.
     circle_id, thing_id = parse_events_topic(topic) or ("", topic)
-    return thing_ingest.ThingMessage(thing_id, circle_id, bytes(payload))
+    return ingest.ThingMessage(thing_id, circle_id, bytes(payload))

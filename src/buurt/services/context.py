@@ -15,7 +15,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
 from buurt.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from buurt.ports.things import ThingLink
-from buurt.services.consent_check import ConsentBook
+from buurt.services.consent.decision import ConsentBook
 
 Listener = Callable[[str, Any], None]
 

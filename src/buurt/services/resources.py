@@ -7,7 +7,7 @@ forbidden (403).
 
 A policy whose entities are a member's personal data also says, with ``personal``, which use
 of whose data a principal's read would be. ``get`` and ``list_page`` then ask the one consent
-decision (``consent_check.decide``) before answering, hide what it refuses, and write every
+decision (``decision.decide``) before answering, hide what it refuses, and write every
 allowed use by another principal to that member's access log in the same transaction.
 """
 
@@ -21,7 +21,7 @@ from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import access_log, consent_check
+from buurt.services.consent import access_log, decision
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -71,7 +71,7 @@ def consented(
     use: Use | None = personal(uow, principal, entity) if personal else None
     if use is None:
         return True
-    basis = consent_check.decide(
+    basis = decision.decide(
         uow, principal, use.member_id, use.category, use.purpose, at, use.thing_id
     )
     if basis is None:

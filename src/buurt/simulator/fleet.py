@@ -20,9 +20,10 @@ from buurt.domain.community import (
     Visibility,
 )
 from buurt.domain.places import Boundary, Place
-from buurt.services import circles, members, thing_link, things
+from buurt.services.community import circles, members
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.things import link, registry
 
 OWNER_EMAIL = "fleet@simulator.buurt.example"
 CIRCLE_NAME = "Simulated neighbourhood"
@@ -63,7 +64,7 @@ def provision(services: Services, count: int, *, seed: int = 7) -> list[Simulate
             CENTRE.lat + rng.uniform(-0.006, 0.006), CENTRE.lon + rng.uniform(-0.01, 0.01)
         )
         fleet.append(
-            things.register_thing(
+            registry.register_thing(
                 services,
                 owner_,
                 circle_id=sorted(owner_.circles)[0],
@@ -75,7 +76,7 @@ def provision(services: Services, count: int, *, seed: int = 7) -> list[Simulate
         )
     result = []
     for thing in fleet:
-        _, secret = thing_link.issue_mqtt_credentials(services, owner_, thing.id)
+        _, secret = link.issue_mqtt_credentials(services, owner_, thing.id)
         rng = random.Random(f"{seed}:{thing.id}")  # noqa: S311
         result.append(SimulatedThing(thing, secret, rng))
     return result

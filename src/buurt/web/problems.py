@@ -24,7 +24,7 @@ from buurt.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from buurt.services.auth import AuthenticationFailed
+from buurt.services.community.auth import AuthenticationFailed
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("buurt.web")

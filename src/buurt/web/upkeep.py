@@ -12,8 +12,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
-from buurt.services.retention import run_upkeep
 
 log = logging.getLogger("buurt.upkeep")
 

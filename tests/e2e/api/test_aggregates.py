@@ -8,7 +8,7 @@ from typing import Any
 
 import h3
 
-from buurt.services.aggregates import Inclusion
+from buurt.services.aggregates.counts import Inclusion
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, crowd, moving_clock

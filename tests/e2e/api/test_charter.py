@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from buurt.domain.charter import CharterVersion
-from buurt.services.charter import close_due_proposals
+from buurt.services.charter.proposals import close_due_proposals
 from buurt.services.context import Services
 from tests.actors import World, register
 from tests.timeline import adopt, crowd, moving_clock

@@ -17,8 +17,8 @@ from buurt.domain.charter import AggregateKind, CharterProposal, ProposalStatus
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.places import Area, Place
-from buurt.services import aggregates
-from buurt.services.auth import authenticate
+from buurt.services.aggregates import counts
+from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import HOME, World
@@ -111,7 +111,7 @@ def test_moments_count_where_their_cause_or_match_was_for_their_member(
         uow.commit()
     clock.at = START + timedelta(days=9)
     principal = authenticate(services, world.bakery_actor.token)
-    answer = aggregates.answer(
+    answer = counts.answer(
         services,
         principal,
         world.circle["id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from buurt.services import export
+from buurt.services.consent import export
 from tests.actors import HOME, World, issue
 
 

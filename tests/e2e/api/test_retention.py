@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from buurt.cli.main import app
 from buurt.domain.activity import Event, Intent
 from buurt.domain.charter import CharterProposal, ProposalStatus
+from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
-from buurt.services.retention import run_upkeep
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, moving_clock
 

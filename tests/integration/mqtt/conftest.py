@@ -20,7 +20,7 @@ from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import acl
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
-from buurt.services.thing_link import broker_password_hash
+from buurt.services.things.link import broker_password_hash
 from tests.servers import free_port
 
 GATEWAY_USER = "buurt-gateway"

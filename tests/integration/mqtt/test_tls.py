@@ -18,7 +18,7 @@ from buurt.mqtt.mosquitto import Mosquitto, TlsFiles
 from buurt.mqtt.topics import acl, events_topic
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
-from buurt.services.thing_link import broker_password_hash
+from buurt.services.things.link import broker_password_hash
 from tests.actors import HOME, World
 from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
 from tests.integration.mqtt.devices import Device, eventually

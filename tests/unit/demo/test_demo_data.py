@@ -15,7 +15,7 @@ from buurt.demo.readings import EVENT_KIND, clear_sky_share, day_of_readings
 from buurt.demo.summary import api_url
 from buurt.domain.categories import check_category
 from buurt.domain.community import ThingKind
-from buurt.services.subscriptions import check_predicate
+from buurt.services.publishing.subscriptions import check_predicate
 
 ZONE = local_zone()
 NOW = datetime(2026, 11, 23, 16, 7, tzinfo=UTC)  # a Monday, 17:07 in Amsterdam

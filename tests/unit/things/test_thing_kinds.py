@@ -11,9 +11,9 @@ from buurt.domain.errors import InvalidInput
 from buurt.domain.ingestion import excerpt
 from buurt.mqtt.topics import acl, events_topic, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
-from buurt.services.thing_ingest import ThingMessage, read_message
-from buurt.services.thing_kinds import problem_with
-from buurt.services.thing_link import broker_password_hash, password_matches
+from buurt.services.things.ingest import ThingMessage, read_message
+from buurt.services.things.kinds import problem_with
+from buurt.services.things.link import broker_password_hash, password_matches
 
 
 @pytest.mark.parametrize(

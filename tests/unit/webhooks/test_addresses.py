@@ -6,7 +6,7 @@ import pytest
 
 from buurt.domain.errors import InvalidInput
 from buurt.domain.webhooks import WebhookRules, address_refusal, parse_url
-from buurt.services.webhooks import check_url
+from buurt.services.webhooks.endpoints import check_url
 
 STRICT = WebhookRules()
 LENIENT = WebhookRules(allow_private=True)

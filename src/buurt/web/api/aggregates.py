@@ -2,7 +2,7 @@
 
 Counts per H3 cell, category and local hour; a bucket of fewer than k distinct members (the
 charter's k) is left out, and a question that would single out fewer than k members against
-an earlier answer is refused. See docs/aggregates.md.
+an earlier answer is refused. See docs/counts.md.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.charter import AggregateKind
-from buurt.services import aggregates
+from buurt.services.aggregates import counts
 from buurt.web.api.deps import PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Instant
 from buurt.web.problems import responses
@@ -75,7 +75,7 @@ def get_aggregates(
     when the answer would single out fewer than k members against an earlier answer, or the
     privacy budget is spent.
     """
-    result = aggregates.answer(
+    result = counts.answer(
         services,
         principal,
         circle_id,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from buurt.domain.community import PrincipalKind
 from buurt.domain.tokens import AccessToken
-from buurt.services import auth
+from buurt.services.community import auth
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Instant, Name, Page, Strict, page_of
 from buurt.web.problems import responses

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.community import Business, Site
-from buurt.services import businesses
 from buurt.services import resources as res
+from buurt.services.community import businesses
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, Text, changes, page_of
 from buurt.web.problems import responses

@@ -20,7 +20,7 @@ from buurt.domain.charter import (
     ProposalStatus,
     VoteChoice,
 )
-from buurt.services import charter
+from buurt.services.charter import proposals
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import WHOLE, Page, Strict, Text
 from buurt.web.problems import responses
@@ -221,7 +221,7 @@ def proposal_out(p: CharterProposal) -> ProposalOut:
 @router.get("")
 def current(circle_id: CircleId, services: ServicesDep, principal: PrincipalDep) -> CharterOut:
     """The charter in force."""
-    return charter_out(charter.current(services, principal, circle_id))
+    return charter_out(proposals.current(services, principal, circle_id))
 
 
 @router.get("/versions")
@@ -233,7 +233,7 @@ def versions(
     cursor: Cursor = None,
 ) -> Page[CharterOut]:
     """Every version, oldest first, each with the proposal that made it."""
-    page = charter.versions(services, principal, circle_id, cursor, limit)
+    page = proposals.versions(services, principal, circle_id, cursor, limit)
     return Page[CharterOut](
         items=[charter_out(v) for v in page.items], next_cursor=page.next_cursor
     )
@@ -247,7 +247,7 @@ def propose(
 
     409 when every proposed value is already the charter's.
     """
-    proposal = charter.propose(
+    proposal = proposals.propose(
         services, principal, circle_id, body.changes.to_domain(), body.rationale
     )
     return proposal_out(proposal)
@@ -262,7 +262,7 @@ def list_proposals(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ProposalOut]:
-    page = charter.list_proposals(services, principal, circle_id, status, cursor, limit)
+    page = proposals.list_proposals(services, principal, circle_id, status, cursor, limit)
     return Page[ProposalOut](
         items=[proposal_out(p) for p in page.items], next_cursor=page.next_cursor
     )
@@ -273,7 +273,7 @@ def get_proposal(
     circle_id: CircleId, proposal_id: ProposalId, services: ServicesDep, principal: PrincipalDep
 ) -> ProposalOut:
     """A proposal; after its window it shows the result, even before the upkeep job ran."""
-    return proposal_out(charter.get_proposal(services, principal, circle_id, proposal_id))
+    return proposal_out(proposals.get_proposal(services, principal, circle_id, proposal_id))
 
 
 @router.post("/proposals/{proposal_id}/votes", responses=responses(403, 409))
@@ -285,5 +285,5 @@ def vote(
     principal: PrincipalDep,
 ) -> VoteOut:
     """Cast your vote, or change it while the window is open (members of the circle)."""
-    cast = charter.vote(services, principal, circle_id, proposal_id, body.choice)
+    cast = proposals.vote(services, principal, circle_id, proposal_id, body.choice)
     return VoteOut.model_validate(cast)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path
 from pydantic import AfterValidator, BaseModel, Field
 
 from buurt.domain.community import Circle, Role
-from buurt.services import circles
 from buurt.services import resources as res
+from buurt.services.community import circles
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import (
     BoundaryModel,

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
-from buurt.services import consents
 from buurt.services import resources as res
+from buurt.services.consent import grants
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Instant, Page, Strict, changes, page_of
 from buurt.web.problems import responses
@@ -54,7 +54,7 @@ class ConsentOut(BaseModel):
 @router.post("", status_code=201, responses=responses(403, 404))
 def grant(body: ConsentIn, services: ServicesDep, principal: PrincipalDep) -> ConsentOut:
     """Grant a recipient the use of one category of your data for one purpose."""
-    return ConsentOut.model_validate(consents.grant(services, principal, **body.model_dump()))
+    return ConsentOut.model_validate(grants.grant(services, principal, **body.model_dump()))
 
 
 @router.get("")
@@ -71,7 +71,7 @@ def list_consents(
         services,
         principal,
         ConsentGrant,
-        consents.POLICY,
+        grants.POLICY,
         where={"recipient_id": recipient_id, "category": category},
         after=cursor,
         limit=limit,
@@ -81,7 +81,7 @@ def list_consents(
 
 @router.get("/{consent_id}", responses=responses(404))
 def get(consent_id: ConsentId, services: ServicesDep, principal: PrincipalDep) -> ConsentOut:
-    consent = res.get(services, principal, ConsentGrant, consents.POLICY, consent_id)
+    consent = res.get(services, principal, ConsentGrant, grants.POLICY, consent_id)
     return ConsentOut.model_validate(consent)
 
 
@@ -91,10 +91,10 @@ def update(
 ) -> ConsentOut:
     """Change when a grant expires (`null`: never)."""
     update = changes(body, nullable={"expires_at"})
-    return ConsentOut.model_validate(consents.update_grant(services, principal, consent_id, update))
+    return ConsentOut.model_validate(grants.update_grant(services, principal, consent_id, update))
 
 
 @router.delete("/{consent_id}", responses=responses(403, 404))
 def revoke(consent_id: ConsentId, services: ServicesDep, principal: PrincipalDep) -> ConsentOut:
     """Revoke a grant, at once. The grant is kept, marked revoked, for your access log."""
-    return ConsentOut.model_validate(consents.revoke(services, principal, consent_id))
+    return ConsentOut.model_validate(grants.revoke(services, principal, consent_id))

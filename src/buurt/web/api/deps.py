@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from buurt.services.auth import AuthenticationFailed, authenticate
+from buurt.services.community.auth import AuthenticationFailed, authenticate
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 

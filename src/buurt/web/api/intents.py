@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field, StrictFloat
 
 from buurt.domain.activity import Intent, IntentStatus
-from buurt.services import intents
 from buurt.services import resources as res
+from buurt.services.publishing import intents
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import (
     AreaModel,

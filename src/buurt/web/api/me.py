@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from buurt.domain.consent import DataCategory, Purpose
-from buurt.services import access_log, erasure, export
+from buurt.services.consent import access_log, erasure, export
 from buurt.web.api.auth import TokenOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
 from buurt.web.api.circles import MembershipOut

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.community import Member
-from buurt.services import members
 from buurt.services import resources as res
+from buurt.services.community import members
 from buurt.web.api.circles import MembershipOut
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import WHOLE, Name, Page, Strict, changes, page_of

@@ -12,10 +12,10 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from buurt.domain.moments import Moment, MomentStatus
-from buurt.services import moments
 from buurt.services import resources as res
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import moments
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.problems import responses

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.activity import Offer, OfferStatus, SourceKind
-from buurt.services import offers
 from buurt.services import resources as res
+from buurt.services.publishing import offers
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.intents import Price
 from buurt.web.api.schemas import (

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from buurt.domain.activity import SourceKind, Subscription
 from buurt.services import resources as res
-from buurt.services import subscriptions
+from buurt.services.publishing import subscriptions
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import (
     WHOLE,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag
 
 from buurt.domain.ingestion import IngestSource
 from buurt.ports.things import ThingLinkDown
-from buurt.services import thing_ingest, thing_link
+from buurt.services.things import ingest, link
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.events import EventOut
 from buurt.web.api.schemas import Attributes, Category, Instant, Page, PlaceModel, Strict, page_of
@@ -123,9 +123,7 @@ def publish(
     thing (its token) or its owner. A batch is stored all or nothing. An event that does not
     fit the thing kind's schema is refused (422) and kept at `GET .../rejected`."""
     bodies = body.events if isinstance(body, ThingEventBatch) else [body]
-    published = thing_ingest.publish_for_thing(
-        services, principal, thing_id, [_draft(b) for b in bodies]
-    )
+    published = ingest.publish_for_thing(services, principal, thing_id, [_draft(b) for b in bodies])
     return PublishedEvents(items=[EventOut.model_validate(e) for e in published])
 
 
@@ -138,7 +136,7 @@ def rejected(
     cursor: Cursor = None,
 ) -> Page[RejectedEventOut]:
     """What the thing sent that was not stored (dead letters) and why; for its owner."""
-    page = thing_ingest.rejected_events(services, principal, thing_id, cursor, limit)
+    page = ingest.rejected_events(services, principal, thing_id, cursor, limit)
     return page_of(RejectedEventOut, page)
 
 
@@ -147,7 +145,7 @@ def issue_mqtt_credentials(
     thing_id: ThingId, services: ServicesDep, principal: PrincipalDep
 ) -> MqttCredentialsOut:
     """Issue the thing's MQTT login (replacing any earlier one); the password is shown once."""
-    credential, secret = thing_link.issue_mqtt_credentials(services, principal, thing_id)
+    credential, secret = link.issue_mqtt_credentials(services, principal, thing_id)
     base = f"buurt/+/things/{thing_id}"
     return MqttCredentialsOut(
         username=credential.id,
@@ -163,7 +161,7 @@ def revoke_mqtt_credentials(
     thing_id: ThingId, services: ServicesDep, principal: PrincipalDep
 ) -> None:
     """Revoke the thing's MQTT login; the broker refuses it from its next reload."""
-    thing_link.revoke_mqtt_credentials(services, principal, thing_id)
+    link.revoke_mqtt_credentials(services, principal, thing_id)
 
 
 @router.post("/commands", status_code=202, responses=responses(403, 404, 503))
@@ -173,7 +171,7 @@ def send_command(
     """Send a command to the thing's command topic (QoS 1); for its owner. 503 when no MQTT
     broker is configured or reachable."""
     try:
-        command = thing_link.send_command(services, principal, thing_id, body.command, body.args)
+        command = link.send_command(services, principal, thing_id, body.command, body.args)
     except ThingLinkDown as error:
         raise HTTPException(503, str(error)) from error
     return CommandOut.model_validate(command)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from buurt.domain.community import OwnerKind, Thing, ThingKind, Visibility
 from buurt.services import resources as res
-from buurt.services import things
+from buurt.services.things import registry
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, changes, page_of
 from buurt.web.problems import responses
@@ -56,7 +56,7 @@ class ThingOut(BaseModel):
 @router.post("", status_code=201, responses=responses(403))
 def register(body: ThingIn, services: ServicesDep, principal: PrincipalDep) -> ThingOut:
     """Register a thing; then issue it a token at `POST /v1/auth/tokens/issue`."""
-    thing = things.register_thing(
+    thing = registry.register_thing(
         services,
         principal,
         circle_id=body.circle_id,
@@ -84,7 +84,7 @@ def list_things(
         services,
         principal,
         Thing,
-        things.POLICY,
+        registry.POLICY,
         where={"circle_id": circle_id, "kind": kind},
         after=cursor,
         limit=limit,
@@ -94,7 +94,7 @@ def list_things(
 
 @router.get("/{thing_id}", responses=responses(404))
 def get(thing_id: ThingId, services: ServicesDep, principal: PrincipalDep) -> ThingOut:
-    return ThingOut.model_validate(res.get(services, principal, Thing, things.POLICY, thing_id))
+    return ThingOut.model_validate(res.get(services, principal, Thing, registry.POLICY, thing_id))
 
 
 @router.patch("/{thing_id}", responses=responses(403, 404))
@@ -102,10 +102,10 @@ def update(
     thing_id: ThingId, body: ThingUpdate, services: ServicesDep, principal: PrincipalDep
 ) -> ThingOut:
     update = changes(body, convert={"place": PlaceModel.to_domain})
-    return ThingOut.model_validate(things.update_thing(services, principal, thing_id, update))
+    return ThingOut.model_validate(registry.update_thing(services, principal, thing_id, update))
 
 
 @router.delete("/{thing_id}", status_code=204, responses=responses(403, 404, 409))
 def delete(thing_id: ThingId, services: ServicesDep, principal: PrincipalDep) -> None:
     """Delete a thing; its tokens are revoked, its past events kept."""
-    things.delete_thing(services, principal, thing_id)
+    registry.delete_thing(services, principal, thing_id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from buurt.domain.webhooks import MAX_URL_LENGTH, DeliveryStatus, WebhookEndpoint, WebhookTopic
 from buurt.services import resources as res
-from buurt.services import webhook_deliveries, webhooks
+from buurt.services.webhooks import deliveries, endpoints
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Page, Strict, Text, changes, page_of
 from buurt.web.problems import responses
@@ -98,7 +98,7 @@ def _with_secret(endpoint: WebhookEndpoint) -> WebhookWithSecret:
 @router.post("", status_code=201, responses=responses(403, 409))
 def register(body: WebhookIn, services: ServicesDep, principal: PrincipalDep) -> WebhookWithSecret:
     """Register an endpoint. The answer holds its signing secret, which is never shown again."""
-    endpoint = webhooks.register(services, principal, **body.model_dump())
+    endpoint = endpoints.register(services, principal, **body.model_dump())
     return _with_secret(endpoint)
 
 
@@ -108,14 +108,14 @@ def list_webhooks(
 ) -> Page[WebhookOut]:
     """Your endpoints and your businesses'."""
     page = res.list_page(
-        services, principal, WebhookEndpoint, webhooks.POLICY, after=cursor, limit=limit
+        services, principal, WebhookEndpoint, endpoints.POLICY, after=cursor, limit=limit
     )
     return page_of(WebhookOut, page)
 
 
 @router.get("/{webhook_id}", responses=responses(404))
 def get(webhook_id: WebhookId, services: ServicesDep, principal: PrincipalDep) -> WebhookOut:
-    endpoint = res.get(services, principal, WebhookEndpoint, webhooks.POLICY, webhook_id)
+    endpoint = res.get(services, principal, WebhookEndpoint, endpoints.POLICY, webhook_id)
     return WebhookOut.model_validate(endpoint)
 
 
@@ -124,14 +124,14 @@ def update(
     webhook_id: WebhookId, body: WebhookUpdate, services: ServicesDep, principal: PrincipalDep
 ) -> WebhookOut:
     """Change it; setting `active` to true again resumes its pending deliveries."""
-    endpoint = webhooks.update_endpoint(services, principal, webhook_id, changes(body))
+    endpoint = endpoints.update_endpoint(services, principal, webhook_id, changes(body))
     return WebhookOut.model_validate(endpoint)
 
 
 @router.delete("/{webhook_id}", status_code=204, responses=responses(403, 404))
 def delete(webhook_id: WebhookId, services: ServicesDep, principal: PrincipalDep) -> None:
     """Remove it, with its deliveries."""
-    res.delete(services, principal, WebhookEndpoint, webhooks.POLICY, webhook_id)
+    res.delete(services, principal, WebhookEndpoint, endpoints.POLICY, webhook_id)
 
 
 @router.post("/{webhook_id}/rotate-secret", responses=responses(403, 404))
@@ -139,7 +139,7 @@ def rotate_secret(
     webhook_id: WebhookId, services: ServicesDep, principal: PrincipalDep
 ) -> WebhookWithSecret:
     """A new signing secret, shown only now; the old one stops signing at once."""
-    return _with_secret(webhooks.rotate_secret(services, principal, webhook_id))
+    return _with_secret(endpoints.rotate_secret(services, principal, webhook_id))
 
 
 @router.get("/{webhook_id}/deliveries", responses=responses(404))
@@ -152,7 +152,7 @@ def list_deliveries(
     cursor: Cursor = None,
 ) -> Page[DeliveryOut]:
     """The endpoint's deliveries, oldest first: attempts made, last answer, what comes next."""
-    page = webhook_deliveries.list_deliveries(
+    page = deliveries.list_deliveries(
         services, principal, webhook_id, status=status, after=cursor, limit=limit
     )
     return page_of(DeliveryOut, page)
@@ -162,7 +162,7 @@ def list_deliveries(
 def get_delivery(
     webhook_id: WebhookId, delivery_id: DeliveryId, services: ServicesDep, principal: PrincipalDep
 ) -> DeliveryOut:
-    delivery = webhook_deliveries.get_delivery(services, principal, webhook_id, delivery_id)
+    delivery = deliveries.get_delivery(services, principal, webhook_id, delivery_id)
     return DeliveryOut.model_validate(delivery)
 
 
@@ -175,5 +175,5 @@ def redeliver(
     webhook_id: WebhookId, delivery_id: DeliveryId, services: ServicesDep, principal: PrincipalDep
 ) -> DeliveryOut:
     """Send it again now, with fresh attempts and the same idempotency key."""
-    delivery = webhook_deliveries.redeliver(services, principal, webhook_id, delivery_id)
+    delivery = deliveries.redeliver(services, principal, webhook_id, delivery_id)
     return DeliveryOut.model_validate(delivery)

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from starlette.concurrency import run_in_threadpool
 
 from buurt.domain.activity import Event, SourceKind
-from buurt.services import thing_views
-from buurt.services.auth import AuthenticationFailed, authenticate
+from buurt.services.community.auth import AuthenticationFailed, authenticate
 from buurt.services.context import Services
+from buurt.services.things import views
 from buurt.web.pages.fields import label_of, show, unit_of
 from buurt.web.streams import OVERFLOW, Broadcaster
 
@@ -78,7 +78,7 @@ async def thing_stream(
             principal = authenticate(services, token)
         except AuthenticationFailed:
             return False
-        return thing_views.may_see(services, principal, thing_id)
+        return views.may_see(services, principal, thing_id)
 
     with broadcaster.subscribe(_of_thing(thing_id)) as queue:
         yield f"retry: {RETRY_MS}\n: connected\n\n"
@@ -86,7 +86,7 @@ async def thing_stream(
         if last_event_id:
             principal = await run_in_threadpool(authenticate, services, token)
             backlog = await run_in_threadpool(
-                thing_views.events_since, services, principal, thing_id, last_event_id
+                views.events_since, services, principal, thing_id, last_event_id
             )
             for missed in backlog:
                 sent.add(missed.id)

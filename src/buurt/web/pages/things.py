@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 
 from buurt.domain.community import Circle, Thing
 from buurt.domain.errors import NotFound
-from buurt.services import resources, thing_views, things
+from buurt.services import resources
 from buurt.services.principals import Principal
-from buurt.services.thing_views import ThingView
+from buurt.services.things import registry, views
+from buurt.services.things.views import ThingView
 from buurt.web.pages import charts, fields
 from buurt.web.pages.live import thing_stream
 from buurt.web.pages.rendering import render
@@ -50,7 +51,7 @@ def index(request: Request, who: Viewer) -> HTMLResponse:
         services,
         who,
         Thing,
-        things.POLICY,
+        registry.POLICY,
         where={"circle_id": sorted(who.circles)},
         limit=500,
     )
@@ -76,7 +77,7 @@ def _chart_context(view: ThingView) -> dict[str, Any]:
 
 def _view(request: Request, who: Principal, thing_id: str) -> ThingView | None:
     try:
-        return thing_views.thing_view(services_of(request), who, thing_id)
+        return views.thing_view(services_of(request), who, thing_id)
     except NotFound:
         return None
 
@@ -119,7 +120,7 @@ async def stream(
     if who is None or token is None:
         return Response("log in first\n", status_code=401, media_type="text/plain")
     try:
-        zone = await run_in_threadpool(thing_views.zone_of, services, who, thing_id)
+        zone = await run_in_threadpool(views.zone_of, services, who, thing_id)
     except NotFound:
         return Response("no such thing\n", status_code=404, media_type="text/plain")
     broadcaster: Broadcaster = request.app.state.broadcaster

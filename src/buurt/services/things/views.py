@@ -19,10 +19,12 @@ from buurt.domain.errors import NotFound
 from buurt.domain.ids import cursor_at
 from buurt.domain.moments import Moment
 from buurt.ports import UnitOfWork
-from buurt.services import moments, resources, things
-from buurt.services.consent_check import Recipient, decide, may_use
+from buurt.services import resources
+from buurt.services.consent.decision import Recipient, decide, may_use
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import moments
+from buurt.services.things import registry
 
 WINDOW = timedelta(hours=24)
 # Ids carry the time an event was received; an event that occurred in the window was
@@ -56,7 +58,7 @@ def thing_view(services: Services, principal: Principal, thing_id: str) -> Thing
         thing = _read(uow, principal, thing_id, now, f"page of thing {thing_id}")
         circle = uow.repo(Circle).get(thing.circle_id)
         assert circle is not None  # a thing's circle outlives it (foreign key)
-        is_owner = things.owns(principal, thing)
+        is_owner = registry.owns(principal, thing)
         recent, truncated = _events_between(uow, thing.id, since, now)
         grant = None if is_owner else _grant_shown_to(uow, principal, thing, now)
         grants = _grants(uow, thing) if is_owner else []
@@ -80,7 +82,7 @@ def thing_view(services: Services, principal: Principal, thing_id: str) -> Thing
 def _grant_shown_to(
     uow: UnitOfWork, principal: Principal, thing: Thing, at: datetime
 ) -> ConsentGrant | None:
-    """The grant a business sees a member's thing under (see ``things.ThingPolicy``)."""
+    """The grant a business sees a member's thing under (see ``registry.ThingPolicy``)."""
     if thing.owner_kind is not OwnerKind.MEMBER or principal.kind is not PrincipalKind.BUSINESS:
         return None
     recipient = Recipient(RecipientKind.BUSINESS, principal.id)
@@ -114,7 +116,7 @@ def events_since(
 def zone_of(services: Services, principal: Principal, thing_id: str) -> str:
     """The timezone of the thing's circle (``NotFound`` if the principal may not see it)."""
     with services.uow() as uow:
-        thing = resources.fetch(uow, principal, Thing, things.POLICY, thing_id)
+        thing = resources.fetch(uow, principal, Thing, registry.POLICY, thing_id)
         circle = uow.repo(Circle).get(thing.circle_id)
         return circle.timezone if circle else "UTC"
 
@@ -125,9 +127,9 @@ def may_see(services: Services, principal: Principal, thing_id: str) -> bool:
     the reads the stream then makes are."""
     with services.uow() as uow:
         thing = uow.repo(Thing).get(thing_id)
-        if thing is None or not things.POLICY.visible(uow, principal, thing):
+        if thing is None or not registry.POLICY.visible(uow, principal, thing):
             return False
-        use = things.POLICY.personal(uow, principal, thing)
+        use = registry.POLICY.personal(uow, principal, thing)
         if use is None:
             return True
         at = services.clock.now()
@@ -137,8 +139,8 @@ def may_see(services: Services, principal: Principal, thing_id: str) -> bool:
 
 def _read(uow: UnitOfWork, principal: Principal, thing_id: str, at: datetime, what: str) -> Thing:
     """A thing the principal may see, its read logged when it uses a member's data."""
-    thing = resources.fetch(uow, principal, Thing, things.POLICY, thing_id)
-    if not resources.consented(uow, principal, things.POLICY, thing, at, what):
+    thing = resources.fetch(uow, principal, Thing, registry.POLICY, thing_id)
+    if not resources.consented(uow, principal, registry.POLICY, thing, at, what):
         raise NotFound("thing", thing_id)
     return thing
 

@@ -38,8 +38,10 @@ from buurt.domain.moments import Moment
 from buurt.domain.places import Area, Place
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Between
-from buurt.services import access_log, charter, privacy
-from buurt.services.consent_check import Recipient
+from buurt.services.aggregates import privacy
+from buurt.services.charter import proposals
+from buurt.services.consent import access_log
+from buurt.services.consent.decision import Recipient
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -108,7 +110,7 @@ def answer(
         if circle is None:
             raise NotFound("circle", circle_id)
         business = _business(uow, principal, circle_id, business_id)
-        rules = charter.in_force(uow, circle_id, now)
+        rules = proposals.in_force(uow, circle_id, now)
         if not rules.allows(kind):
             raise PermissionDenied(f"this circle's charter does not show {kind} to businesses")
         window = Window.snap(start, end, circle.timezone, now)

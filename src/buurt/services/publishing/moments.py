@@ -16,7 +16,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
-from buurt.services.webhook_deliveries import enqueue_webhooks
+from buurt.services.webhooks.deliveries import enqueue_webhooks
 
 
 def _is_recipient(principal: Principal, moment: Moment) -> bool:

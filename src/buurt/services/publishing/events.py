@@ -16,10 +16,11 @@ from buurt.domain.places import Place
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import resources, things
+from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
-from buurt.services.thing_events import ThingBatch, refusal, thing_of_draft
+from buurt.services.things import registry
+from buurt.services.things.batches import ThingBatch, refusal, thing_of_draft
 
 
 class EventPolicy:
@@ -32,7 +33,7 @@ class EventPolicy:
             return True
         if entity.source_kind is SourceKind.THING:
             thing = uow.repo(Thing).get(entity.source_id)
-            return thing is not None and things.POLICY.visible(uow, principal, thing)
+            return thing is not None and registry.POLICY.visible(uow, principal, thing)
         return False
 
     def changeable(self, uow: UnitOfWork, principal: Principal, entity: Event) -> bool:
@@ -45,10 +46,12 @@ class EventPolicy:
         if entity.source_kind is not SourceKind.THING:
             return None
         thing = uow.repo(Thing).get(entity.source_id)
-        return None if thing is None else things.POLICY.personal(uow, principal, thing)
+        return None if thing is None else registry.POLICY.personal(uow, principal, thing)
 
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
-        visible_things = uow.repo(Thing).page(any_of=things.POLICY.scope(uow, principal), limit=500)
+        visible_things = uow.repo(Thing).page(
+            any_of=registry.POLICY.scope(uow, principal), limit=500
+        )
         filters: list[Filter] = [
             {"source_kind": SourceKind.BUSINESS, "source_id": sorted(principal.businesses)},
             {"source_kind": SourceKind.THING, "source_id": [t.id for t in visible_things.items]},

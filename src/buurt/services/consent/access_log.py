@@ -21,7 +21,7 @@ from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.ports import Page, UnitOfWork
-from buurt.services.consent_check import Basis, Recipient
+from buurt.services.consent.decision import Basis, Recipient
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 

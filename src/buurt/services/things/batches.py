@@ -22,8 +22,8 @@ from buurt.domain.ids import new_id
 from buurt.domain.ingestion import IngestSource, RejectedEvent, excerpt
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
-from buurt.services import thing_kinds, things
 from buurt.services.principals import Principal
+from buurt.services.things import kinds, registry
 
 # The store's "one of" lists are paged; ask in chunks no larger than a page.
 _CHUNK = 500
@@ -45,7 +45,7 @@ def may_publish_for(principal: Principal, thing: Thing) -> bool:
     return (
         principal is BROKER
         or principal.acts_for("thing", thing.id)
-        or things.owns(principal, thing)
+        or registry.owns(principal, thing)
     )
 
 
@@ -95,7 +95,7 @@ class ThingBatch:
             if self.principal is BROKER:
                 self._reject(thing_id, draft, "no thing has this id (was it deleted?)")
                 return
-            if thing is not None and things.POLICY.visible(self.uow, self.principal, thing):
+            if thing is not None and registry.POLICY.visible(self.uow, self.principal, thing):
                 raise PermissionDenied("only a thing and its owner publish its events")
             raise NotFound("thing", thing_id)
         key = None
@@ -117,7 +117,7 @@ class ThingBatch:
             self._seen[key] = event
 
     def _event(self, thing: Thing, draft: dict[str, Any], attributes: dict[str, Any]) -> Event:
-        problem = thing_kinds.problem_with(thing.kind, attributes)
+        problem = kinds.problem_with(thing.kind, attributes)
         if problem is None:
             problem = _circle_problem(thing, draft.get("circle_id"))
         if problem is not None:
@@ -128,7 +128,7 @@ class ThingBatch:
             thing.circle_id,
             SourceKind.THING,
             thing.id,
-            check_category(draft.get("kind") or thing_kinds.EVENT_KINDS[thing.kind], "kind"),
+            check_category(draft.get("kind") or kinds.EVENT_KINDS[thing.kind], "kind"),
             draft.get("place") or thing.place,
             as_utc(occurred_at, "occurred_at") if occurred_at else self.received_at,
             self.received_at,

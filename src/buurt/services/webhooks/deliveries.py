@@ -26,7 +26,7 @@ from buurt.ports import Page, UnitOfWork
 from buurt.services import resources
 from buurt.services.context import Listener, Services
 from buurt.services.principals import Principal
-from buurt.services.webhooks import POLICY
+from buurt.services.webhooks.endpoints import POLICY
 
 log = logging.getLogger("buurt.webhooks")
 MOMENT_TOPICS = frozenset({WebhookTopic.MOMENT_CREATED.value, WebhookTopic.MOMENT_CHANGED.value})

@@ -41,9 +41,11 @@ from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.engine import MatchIndex, Publication, RelevanceGate
 from buurt.ports import UnitOfWork
-from buurt.services import access_log, charter, standings
-from buurt.services.consent_check import ConsentBook, Recipient
-from buurt.services.webhook_deliveries import enqueue_webhooks
+from buurt.services.charter import proposals
+from buurt.services.consent import access_log
+from buurt.services.consent.decision import ConsentBook, Recipient
+from buurt.services.matching import standings
+from buurt.services.webhooks.deliveries import enqueue_webhooks
 
 BUSINESS_CAP = 100
 EVENT_MOMENT_LIFETIME = timedelta(days=1)
@@ -328,7 +330,7 @@ class Matcher:
             hours: set[int] = set()
             if member is not None:  # quiet hours are for people: the member's and the circle's
                 hours |= quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
-                rules = charter.in_force(uow, circle.id, at)
+                rules = proposals.in_force(uow, circle.id, at)
                 hours |= quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
             circle.gate.set_quiet_hours(number, sorted(hours))
             circle.configured.add(number)

@@ -15,7 +15,7 @@ from buurt.domain.activity import Event, Intent
 from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle
 from buurt.ports.store import Between
-from buurt.services import charter
+from buurt.services.charter import proposals
 from buurt.services.context import Services
 
 T = TypeVar("T")
@@ -60,7 +60,7 @@ def _purge(services: Services, kind: type[T], where: dict[str, Any]) -> int:
 
 def purge_circle(services: Services, circle: Circle, now: datetime) -> Purged:
     with services.uow() as uow:
-        rules = charter.in_force(uow, circle.id, now)
+        rules = proposals.in_force(uow, circle.id, now)
         uow.commit()
     result = Purged(circle.id, circle.name)
     result.events_before = now - timedelta(days=rules.event_retention_days)
@@ -81,7 +81,7 @@ def purge_circle(services: Services, circle: Circle, now: datetime) -> Purged:
 def run_upkeep(services: Services, now: datetime | None = None) -> Upkeep:
     """Close due proposals first (a passed one may change retention), then purge each circle."""
     at = now or services.clock.now()
-    upkeep = Upkeep(at, closed=charter.close_due_proposals(services, at))
+    upkeep = Upkeep(at, closed=proposals.close_due_proposals(services, at))
     cursor = None
     while True:
         with services.uow() as uow:

@@ -22,9 +22,10 @@ from buurt.domain.community import Thing
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import MqttCredential
 from buurt.ports.things import ThingLinkDown
-from buurt.services import resources, things
+from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.things import registry
 
 # The secrets are 256 random bits, so the iteration count guards little; it is kept modest
 # because the broker runs it on every CONNECT.
@@ -54,7 +55,7 @@ def issue_mqtt_credentials(
     """New MQTT credentials for a thing (replacing any it had); the secret is shown only now."""
     secret = secrets.token_urlsafe(32)
     with services.uow() as uow:
-        resources.fetch_for_change(uow, principal, Thing, things.POLICY, thing_id)
+        resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
         credential = uow.repo(MqttCredential).get(thing_id)
         password_hash = broker_password_hash(secret)
         now = services.clock.now()
@@ -71,7 +72,7 @@ def issue_mqtt_credentials(
 def revoke_mqtt_credentials(services: Services, principal: Principal, thing_id: str) -> None:
     """Remove a thing's MQTT login; a thing without one has nothing to revoke (no error)."""
     with services.uow() as uow:
-        resources.fetch_for_change(uow, principal, Thing, things.POLICY, thing_id)
+        resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
         credential = uow.repo(MqttCredential).get(thing_id)
         if credential is None:
             return
@@ -108,7 +109,7 @@ def send_command(
 ) -> Command:
     """Send a command to a thing its owner manages; ``ThingLinkDown`` without a broker."""
     with services.uow() as uow:
-        thing = resources.fetch_for_change(uow, principal, Thing, things.POLICY, thing_id)
+        thing = resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
     link = services.thing_link
     if link is None:
         raise ThingLinkDown("no MQTT broker is configured (start with `buurt serve --mqtt`)")

@@ -11,7 +11,8 @@ from buurt.domain.ids import new_id
 from buurt.domain.places import Boundary
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import charter, resources
+from buurt.services import resources
+from buurt.services.charter import proposals
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -52,7 +53,7 @@ def create_circle(
         uow.repo(Membership).add(
             Membership(new_id("membership"), circle.id, principal.id, Role.ADMIN, now)
         )
-        charter.found(uow, circle.id, now)
+        proposals.found(uow, circle.id, now)
         uow.commit()
     services.announce("circle.created", circle)
     return circle
@@ -78,7 +79,7 @@ def delete_circle(services: Services, principal: Principal, ident: str) -> None:
             raise Conflict("the circle still has members")
         for membership in memberships:
             uow.repo(Membership).delete(membership)
-        charter.forget(uow, ident)
+        proposals.forget(uow, ident)
         uow.repo(Circle).delete(circle)
         uow.commit()
 

@@ -20,11 +20,13 @@ from buurt.domain.community import Thing
 from buurt.domain.ingestion import IngestSource, RejectedEvent
 from buurt.domain.places import Place
 from buurt.ports import Page
-from buurt.services import events, resources, things
+from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
-from buurt.services.thing_events import BROKER, rejection
-from buurt.services.thing_kinds import describe
+from buurt.services.publishing import events
+from buurt.services.things import registry
+from buurt.services.things.batches import BROKER, rejection
+from buurt.services.things.kinds import describe
 
 # A thing's reading is a few hundred bytes; anything far larger is a fault, kept as an excerpt.
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -44,7 +46,7 @@ def rejected_events(
 ) -> Page[RejectedEvent]:
     """A thing's dead letters, oldest first; for its owner only."""
     with services.uow() as uow:
-        resources.fetch_for_change(uow, principal, Thing, things.POLICY, thing_id)
+        resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
         return uow.repo(RejectedEvent).page(where={"thing_id": thing_id}, after=after, limit=limit)
 
 

@@ -19,7 +19,8 @@ from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services import consent_check, resources
+from buurt.services import resources
+from buurt.services.consent import decision
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -40,7 +41,7 @@ class ThingPolicy:
         if entity.owner_kind is OwnerKind.MEMBER and not principal.is_member:
             # Only the candidates; whether the grant is live now is `personal`'s decision.
             return principal.kind is PrincipalKind.BUSINESS and entity.id in (
-                consent_check.granted_things(uow, principal.id)
+                decision.granted_things(uow, principal.id)
             )
         if entity.visibility is Visibility.PUBLIC:
             return True
@@ -79,7 +80,7 @@ class ThingPolicy:
         else:
             filters.append({"id": principal.id})
         if principal.kind is PrincipalKind.BUSINESS:
-            granted = sorted(consent_check.granted_things(uow, principal.id))
+            granted = sorted(decision.granted_things(uow, principal.id))
             filters.append({"owner_kind": OwnerKind.MEMBER, "id": granted})
         return filters
 
