@@ -7,8 +7,9 @@ files are copies of templates made once per session; on PostgreSQL, ``database_u
 database per session whose rows are deleted after each test (milliseconds, where a new database
 costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
 
-The application: ``instance`` (a wired ``Buurt`` on ``database_url``), ``services`` and
-``client`` (a ``TestClient`` on the HTTP API).
+The application: ``instance`` (a wired ``Buurt`` on ``database_url``, on the ``clock``
+fixture's moving clock when the test asks for that), ``services`` and ``client`` (a
+``TestClient`` on the HTTP API, without the background workers).
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ from fastapi.testclient import TestClient
 from buurt.adapters.store import create_database_engine, upgrade
 from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
-from buurt.config import Settings
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import World, make_world
+from tests.instances import settings_for
 from tests.servers import (
     MISSING_SERVER_HINT,
     PostgresServer,
     postgres_missing,
     running_postgres,
 )
+from tests.timeline import MovingClock
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -124,12 +126,19 @@ def instance(request: pytest.FixtureRequest, database_url: str) -> Iterator[Buur
     """The instance under test; a module changes its settings with ``pytest.mark.settings``."""
     marker = request.node.get_closest_marker("settings")
     options = marker.kwargs if marker is not None else {}
-    # argon2's cheapest profile: the default one spends most of a test hashing passwords.
-    app = build(Settings(database_url=database_url, password_profile="CHEAPEST", **options))
+    clock = request.getfixturevalue("clock") if "clock" in request.fixturenames else None
+    app = build(settings_for(database_url, **options), clock=clock)
     try:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    """A clock the test moves, from ``timeline.START``: a test asking for it (or marked
+    ``usefixtures("clock")``) gets its ``instance`` built on it."""
+    return MovingClock()
 
 
 @pytest.fixture
@@ -138,8 +147,9 @@ def services(instance: Buurt) -> Services:
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as test_client:
+def client(instance: Buurt) -> Iterator[TestClient]:
+    """The HTTP API of ``instance``, without its background workers (tests drive those)."""
+    with TestClient(create_app(instance, workers=False)) as test_client:
         yield test_client
 
 

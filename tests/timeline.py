@@ -1,7 +1,8 @@
 """For tests of things that take time: a clock the test moves, charter votes, a crowd.
 
-The clock replaces the services' clock (the one the API and the services read), so a test can
-publish at one instant, and vote, ask or clean up days later, through the real API.
+A test that asks for the ``clock`` fixture (``tests/conftest.py``) gets an instance built on a
+``MovingClock`` (the one the API and the services read), so it can publish at one instant, and
+vote, ask or clean up days later, through the real API.
 """
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ class MovingClock:
         return self.at
 
 
-def moving_clock(services: Services, at: datetime = START) -> MovingClock:
-    clock = MovingClock(at)
-    services.clock = clock
+def moving_clock(services: Services) -> MovingClock:
+    """The services' clock, which the test moves (its module uses the ``clock`` fixture)."""
+    clock = services.clock
+    assert isinstance(clock, MovingClock), "use the `clock` fixture: pytest.mark.usefixtures"
     return clock
 
 

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from buurt.bootstrap import Buurt
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.services.consent import grants
 from buurt.services.consent.decision import Recipient, may_use
-from buurt.services.context import Services
 from tests.actors import World
 
 
 def _both(
-    services: Services, recipient: Recipient, member: str, category: DataCategory
+    instance: Buurt, recipient: Recipient, member: str, category: DataCategory
 ) -> tuple[bool, bool]:
+    services = instance.services
     now = services.clock.now()
     with services.uow() as uow:
         stored = may_use(uow, recipient, member, category, Purpose.MATCHING, now) is not None
-    mirrored = services.consent_book.may_use(recipient, member, category, Purpose.MATCHING, now)
+    mirrored = instance.consent_book.may_use(recipient, member, category, Purpose.MATCHING, now)
     return stored, mirrored is not None
 
 
-def test_default_is_no_then_grant_then_revoke(world: World, services: Services) -> None:
+def test_default_is_no_then_grant_then_revoke(world: World, instance: Buurt) -> None:
     bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
-    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
+    assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
 
     grant = world.bob.created(
         "/v1/consents",
@@ -34,18 +35,19 @@ def test_default_is_no_then_grant_then_revoke(world: World, services: Services) 
             "purpose": "matching",
         },
     )
-    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (True, True)
+    assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (True, True)
     # the grant is for one category, one purpose and one recipient only
-    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
+    assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
     other = Recipient(RecipientKind.BUSINESS, "biz_someone_else")
-    assert _both(services, other, world.bob.id, DataCategory.INTENTS) == (False, False)
-    assert _both(services, bakery, world.ann.id, DataCategory.INTENTS) == (False, False)
+    assert _both(instance, other, world.bob.id, DataCategory.INTENTS) == (False, False)
+    assert _both(instance, bakery, world.ann.id, DataCategory.INTENTS) == (False, False)
 
     assert world.bob.delete(f"/v1/consents/{grant['id']}").status_code == 200
-    assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
+    assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
 
 
-def test_an_expired_grant_allows_nothing(world: World, services: Services) -> None:
+def test_an_expired_grant_allows_nothing(world: World, instance: Buurt) -> None:
+    services = instance.services
     bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
     principal_id = world.bob.id
     soon = services.clock.now() + timedelta(hours=1)
@@ -66,7 +68,7 @@ def test_an_expired_grant_allows_nothing(world: World, services: Services) -> No
             is None
         )
     assert (
-        services.consent_book.may_use(
+        instance.consent_book.may_use(
             bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later
         )
         is None

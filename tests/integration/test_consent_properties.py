@@ -32,12 +32,12 @@ from hypothesis.stateful import (
 )
 
 from buurt.bootstrap import build
-from buurt.config import Settings
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.services.consent.decision import Recipient, may_use
+from buurt.services.consent.decision import ConsentBook, Recipient, may_use
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import BOUNDARY, HOME, Actor, issue, register
+from tests.instances import settings_for
 
 CATEGORIES = [DataCategory.INTENTS, DataCategory.LOCATION, DataCategory.THING_DATA]
 PURPOSES = [Purpose.MATCHING, Purpose.SERVICE_DELIVERY]
@@ -82,6 +82,7 @@ class Shared:
 
     clock: ManualClock
     services: Services
+    book: ConsentBook
     client: TestClient
     admin: Actor
     circle: str
@@ -96,6 +97,7 @@ class ConsentMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = shared.clock
         self.services = shared.services
+        self.book = shared.book
         self.client = shared.client
         self.admin = shared.admin
         self.circle = shared.circle
@@ -202,9 +204,7 @@ class ConsentMachine(RuleBasedStateMachine):
                 recipient = Recipient(RecipientKind.BUSINESS, shop)
                 with self.services.uow() as uow:
                     stored = may_use(uow, recipient, member, category, purpose, now, thing_id)
-                booked = self.services.consent_book.may_use(
-                    recipient, member, category, purpose, now, thing_id
-                )
+                booked = self.book.may_use(recipient, member, category, purpose, now, thing_id)
                 expected = {
                     g.id
                     for g in self.model.values()
@@ -252,12 +252,12 @@ class ConsentMachine(RuleBasedStateMachine):
 
 def test_no_principal_gets_data_without_a_live_grant(database_url: str) -> None:
     clock = ManualClock()
-    instance = build(Settings(database_url=database_url, password_profile="CHEAPEST"), clock=clock)
+    instance = build(settings_for(database_url), clock=clock)
     try:
-        with TestClient(create_app(instance.services)) as client:
+        with TestClient(create_app(instance, workers=False)) as client:
             admin = register(client, "Admin")
             circle = admin.created("/v1/circles", {"name": "C", "boundary": BOUNDARY})["id"]
-            shared = Shared(clock, instance.services, client, admin, circle)
+            shared = Shared(clock, instance.services, instance.consent_book, client, admin, circle)
             run_state_machine_as_test(
                 lambda: ConsentMachine(shared),
                 settings=settings(

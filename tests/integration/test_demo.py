@@ -13,9 +13,9 @@ from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
 from buurt.domain.activity import Event
 from buurt.domain.community import Business, Circle, PrincipalKind, Site, Thing, ThingKind
+from buurt.domain.errors import AuthenticationFailed
 from buurt.domain.places import Boundary, Place
 from buurt.services.community import auth, circles, members
-from buurt.services.community.auth import AuthenticationFailed
 
 pytestmark = pytest.mark.slow  # hashing 52 passwords with argon2 takes ~10 s
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from buurt.bootstrap import build
-from buurt.config import Settings
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World, issue
+from tests.instances import settings_for
 
 NEAR = {"lat": 52.3625, "lon": 4.9385}  # about 60 m from HOME
 AREA = {**HOME, "radius_m": 400}
@@ -198,15 +198,13 @@ def test_a_new_offer_finds_open_intents(world: World) -> None:
 def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) -> None:
     _subscribe(world.bob, world)
     _, inverter = _thing(world.ann, world, "public")
-    restarted = build(Settings(database_url=database_url, password_profile="CHEAPEST"))
+    restarted = build(settings_for(database_url))
     try:
-        fresh: Services = restarted.services
-        assert fresh.matching is not None
         from fastapi.testclient import TestClient
 
         from buurt.web.app import create_app
 
-        with TestClient(create_app(fresh)) as client:
+        with TestClient(create_app(restarted, workers=False)) as client:
             body = {"kind": "energy/solar", "attributes": {"power_w": 2500}, "place": NEAR}
             response = client.post("/v1/events", json=body, headers=inverter.headers)
             assert response.status_code == 201

@@ -10,15 +10,15 @@ from __future__ import annotations
 import threading
 import time
 
+from buurt.bootstrap import Buurt
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.services.consent.decision import Recipient, may_use
-from buurt.services.context import Services
 from tests.actors import World
 
 BOUND_S = 10.0  # a safety bound on the loops, never an assertion
 
 
-def test_no_check_answers_yes_after_the_revoke_returns(world: World, services: Services) -> None:
+def test_no_check_answers_yes_after_the_revoke_returns(world: World, instance: Buurt) -> None:
     grant = world.bob.created(
         "/v1/consents",
         {
@@ -29,7 +29,8 @@ def test_no_check_answers_yes_after_the_revoke_returns(world: World, services: S
         },
     )
     bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
-    book = services.consent_book
+    services = instance.services
+    book = instance.consent_book
     returned = threading.Event()
     stop = threading.Event()
     seen = {"yes_before": 0, "after": 0, "yes_after": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from buurt.bootstrap import Buurt
+from buurt.domain.events import MomentCreated
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookDelivery
 from buurt.services.webhooks.deliveries import enqueue_webhooks
@@ -22,13 +23,13 @@ pytestmark = webhook_instance
 
 
 def test_a_moment_enqueued_in_its_transaction_is_owed_once(instance: Buurt, world: World) -> None:
-    """The pipeline enqueues in the moment's transaction; the listener enqueues after commit
+    """The pipeline enqueues in the moment's transaction; the handler enqueues after commit
     too. Together they owe the endpoint one delivery, not two."""
     webhook = register(world.bakery_actor, "http://127.0.0.1:9/unused")
     moment = store_moment(
         instance.services, world.circle["id"], "business", world.bakery["id"], in_transaction=True
     )
-    instance.services.announce("moment.created", moment)  # announced twice, even
+    instance.services.publish(MomentCreated(moment))  # published twice, even
     [delivery] = deliveries(world.bakery_actor, webhook["id"])
     assert delivery["status"] == "pending"
     assert delivery["payload"]["moment"]["id"] == moment.id
@@ -82,7 +83,7 @@ def test_only_the_recipients_endpoints_for_that_topic_are_owed(
 
 
 async def test_a_moments_changes_reach_the_recipient(instance: Buurt, world: World) -> None:
-    """Accepting a moment through the API announces ``moment.changed``; it is delivered."""
+    """Accepting a moment through the API publishes ``MomentChanged``; it is delivered."""
     with Receiver() as receiver:
         webhook = register(world.bakery_actor, receiver.url, ["moment.changed"])
         async with running(instance.webhooks):

@@ -12,6 +12,7 @@ import pytest
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
+from buurt.domain.events import MomentCreated
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services.context import Services
@@ -51,7 +52,7 @@ def store_moment(
     *,
     in_transaction: bool = False,
 ) -> Moment:
-    """Store a moment and announce it after commit, as the moment pipeline does; with
+    """Store a moment and publish it after commit, as the moment pipeline does; with
     ``in_transaction`` its deliveries are enqueued in the moment's own transaction too."""
     now = services.clock.now()
     moment = Moment(
@@ -73,7 +74,7 @@ def store_moment(
         if in_transaction:
             enqueue_webhooks(uow, moment, "moment.created")
         uow.commit()
-    services.announce("moment.created", moment)
+    services.publish(MomentCreated(moment))
     return moment
 
 

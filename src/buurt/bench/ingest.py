@@ -35,7 +35,7 @@ import httpx
 import uvicorn
 
 from buurt.bench.network import free_port
-from buurt.bootstrap import build
+from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.domain.community import PrincipalKind
 from buurt.mqtt.broker_files import BrokerFiles
@@ -80,7 +80,7 @@ def run(events: int, things: int = 8) -> list[Figures]:
             services = instance.services
             sims = fleet.provision(services, things)
             password = os.urandom(16).hex()
-            BrokerFiles(services, root, GATEWAY, password).write()
+            BrokerFiles(services.uow_factory, root, GATEWAY, password).write()
             broker = Mosquitto(root, free_port())
             broker.start()
             try:
@@ -88,7 +88,7 @@ def run(events: int, things: int = 8) -> list[Figures]:
                 return [
                     _peer(root, url, sims, events),
                     _mqtt(services, url, sims, events),
-                    _http(services, sims, events),
+                    _http(instance, sims, events),
                 ]
             finally:
                 broker.stop()
@@ -155,14 +155,17 @@ def _mqtt(
     return _figures("MQTT → stored (gateway)", flood, paced, cpu)
 
 
-def _http(services: Services, sims: list[fleet.SimulatedThing], events: int) -> Figures:
+def _http(instance: Buurt, sims: list[fleet.SimulatedThing], events: int) -> Figures:
+    services = instance.services
     sim = sims[0]
     owner = fleet.owner(services)
     _, token = auth.issue_principal_token(
         services, owner, PrincipalKind.THING, sim.thing.id, "bench", None
     )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(instance, workers=False), port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

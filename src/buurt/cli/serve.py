@@ -10,9 +10,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from buurt.bootstrap import build
+from buurt.bootstrap import Buurt, build
 from buurt.cli.options import DatabaseOption, settings_with
-from buurt.config import Settings
 from buurt.web.app import create_app
 
 console = Console()
@@ -33,29 +32,21 @@ MqttDirOption = Annotated[
 ]
 
 
-def _run(settings: Settings) -> None:
-    from buurt.mqtt.wiring import start_mqtt  # the MQTT client is only loaded when asked for
-
-    instance = build(settings)
-    app = create_app(
-        instance.services,
-        max_body_bytes=settings.max_body_bytes,
-        upkeep_seconds=settings.maintenance_interval_seconds,
-        background=[instance.webhooks],
-    )
-    # The matching indexes and the consent book just loaded live as long as the process:
-    # spare the cyclic collector from walking them again on every full collection.
-    gc.collect()
-    gc.freeze()
+def _run(instance: Buurt) -> None:
+    """Serve a built instance until interrupted, then close it."""
+    settings = instance.settings
     try:
-        gateway = start_mqtt(instance.services, settings)
-    except OSError as error:  # refused, unreachable, no subscription: say so in one line
-        instance.close()
-        console.print(f"[red]MQTT broker:[/red] {error}")
-        raise typer.Exit(1) from error
-    try:
+        # The matching indexes and the consent book just loaded live as long as the process:
+        # spare the cyclic collector from walking them again on every full collection.
+        gc.collect()
+        gc.freeze()
+        try:
+            instance.start_mqtt()
+        except OSError as error:  # refused, unreachable, no subscription: say so in one line
+            console.print(f"[red]MQTT broker:[/red] {error}")
+            raise typer.Exit(1) from error
         uvicorn.run(
-            app,
+            create_app(instance),
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
@@ -64,8 +55,6 @@ def _run(settings: Settings) -> None:
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
     finally:
-        if gateway is not None:
-            gateway.stop()
         instance.close()
 
 
@@ -77,7 +66,10 @@ def serve(
     mqtt_config_dir: MqttDirOption = None,
 ) -> None:
     """Serve the HTTP API (migrating the database first), and the MQTT gateway with --mqtt."""
-    _run(settings_with(db, host=host, port=port, mqtt_url=mqtt, mqtt_config_dir=mqtt_config_dir))
+    settings = settings_with(
+        db, host=host, port=port, mqtt_url=mqtt, mqtt_config_dir=mqtt_config_dir
+    )
+    _run(build(settings))
 
 
 def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = None) -> None:
@@ -88,7 +80,8 @@ def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = 
     instance = build(settings)
     try:
         summary = seed(instance.services)
-    finally:
+    except BaseException:
         instance.close()
+        raise
     console.print(summary.render(settings))
-    _run(settings)
+    _run(instance)

@@ -53,7 +53,7 @@ def simulate(
         with console.status(f"Provisioning {things} things…"):
             sims = fleet.provision(instance.services, things)
             if mqtt_config_dir is not None:
-                files = BrokerFiles(instance.services, mqtt_config_dir)
+                files = BrokerFiles(instance.services.uow_factory, mqtt_config_dir)
                 files.write()
                 files.reload()
         counts = devices.Counts()
@@ -88,7 +88,7 @@ def simulate(
         for connection in connections:
             connection.close()
         ids = [s.thing.id for s in sims]
-        stored, rejected = _outcome(instance.engine, ids, since)
+        stored, rejected = _outcome(instance.database, ids, since)
         table = Table(title=f"{things} things over {elapsed:.1f} s")
         for name in ("sent", "acknowledged", "stored", "rejected", "events/s"):
             table.add_column(name, justify="right")

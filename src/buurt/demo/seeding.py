@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from buurt.adapters.passwords import Argon2Passwords
 from buurt.demo import catalogue, people, wishes
 from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, local_zone
 from buurt.demo.readings import EVENT_KIND, day_of_readings
@@ -34,7 +35,7 @@ from buurt.domain.errors import Conflict
 from buurt.domain.places import Area, Place
 from buurt.services.community import auth, businesses, circles, members
 from buurt.services.consent import grants
-from buurt.services.context import Passwords, Services
+from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.services.publishing import events, intents, offers, subscriptions
 from buurt.services.things import registry
@@ -84,7 +85,7 @@ class _Seeder:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.cheap = replace(services, passwords=Passwords.of_profile("CHEAPEST"))
+        self.cheap = replace(services, passwords=Argon2Passwords("CHEAPEST"))
         self.now = services.clock.now()
         self.zone = local_zone()
         self.members: dict[str, Member] = {}

@@ -6,16 +6,20 @@ thing, event, intent, offer, subscription, moment, consent grant.
 """
 
 from buurt.domain.errors import (
+    AuthenticationFailed,
     Conflict,
     DomainError,
     InvalidInput,
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    ThingLinkDown,
+    Unavailable,
 )
 from buurt.domain.places import Boundary, Place
 
 __all__ = [
+    "AuthenticationFailed",
     "Boundary",
     "Conflict",
     "DomainError",
@@ -24,4 +28,6 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "Place",
+    "ThingLinkDown",
+    "Unavailable",
 ]

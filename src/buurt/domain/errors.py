@@ -1,11 +1,14 @@
 """Domain errors, mapped once at the edge (HTTP problem+json, CLI messages).
 
 DomainError
-├── InvalidInput       a value breaks a domain rule (422)
-├── NotFound           no such entity, or not visible to the caller (404)
-├── PermissionDenied   visible, but the caller may not do this (403)
-├── Conflict           the request clashes with the current state (409)
-└── InvalidTransition  a lifecycle step that is not allowed from the current state (409)
+├── InvalidInput            a value breaks a domain rule (422)
+├── AuthenticationFailed    missing, unknown, expired or revoked credentials (401)
+├── NotFound                no such entity, or not visible to the caller (404)
+├── PermissionDenied        visible, but the caller may not do this (403)
+├── Conflict                the request clashes with the current state (409)
+│   └── InvalidTransition   a lifecycle step not allowed from the current state (409)
+└── Unavailable             a part Buurt depends on is not there now; try again (503)
+    └── ThingLinkDown       the link to things (the MQTT broker) is not configured or down
 """
 
 
@@ -27,6 +30,10 @@ class InvalidInput(DomainError, ValueError):
         self.field = field
 
 
+class AuthenticationFailed(DomainError):
+    title = "Unauthorized"
+
+
 class NotFound(DomainError):
     title = "Not found"
 
@@ -46,3 +53,11 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     title = "Invalid transition"
+
+
+class Unavailable(DomainError):
+    title = "Service unavailable"
+
+
+class ThingLinkDown(Unavailable):
+    """The link to things (the MQTT broker) is not configured or not reachable now."""

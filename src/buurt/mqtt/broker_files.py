@@ -19,19 +19,17 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from buurt.domain.ids import PREFIXES
 from buurt.domain.ingestion import MqttCredential
 from buurt.mqtt.topics import acl
-from buurt.services.context import Services
+from buurt.ports import UnitOfWorkFactory
 from buurt.services.things.link import broker_password_hash
 
 log = logging.getLogger("buurt.mqtt")
 PASSWORD_FILE = "passwd"  # noqa: S105 - a file name
 ACL_FILE = "acl"
 PID_FILE = "mosquitto.pid"
-_TOPICS = {"thing.mqtt_credentials", "thing.deleted"}
 THING_PREFIX = PREFIXES["thing"] + "_"
 RELOAD_SPACING_S = 1.0  # far longer than Mosquitto takes to re-read its files, even when busy
 
@@ -46,12 +44,12 @@ class BrokerFiles:
 
     def __init__(
         self,
-        services: Services,
+        uow_factory: UnitOfWorkFactory,
         directory: Path,
         gateway_user: str | None = None,
         password: str | None = None,
     ) -> None:
-        self.services = services
+        self._uow_factory = uow_factory
         self.directory = directory
         self.gateway_user = gateway_user
         self._gateway_hash = broker_password_hash(password) if password is not None else None
@@ -67,7 +65,7 @@ class BrokerFiles:
 
     def write(self) -> None:
         """Write both files from the store (atomically: the broker never reads half a file)."""
-        with self.services.uow() as uow:
+        with self._uow_factory() as uow:
             credentials = uow.repo(MqttCredential).find()
         lines = [line for line in self._existing() if not self._ours(line)]
         if self._gateway_hash is not None:
@@ -103,11 +101,10 @@ class BrokerFiles:
         except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError) as error:
             log.warning("could not reload the MQTT broker (%s); reload it yourself", error)
 
-    def listen(self, topic: str, payload: Any) -> None:
-        """A ``Services`` listener: credentials changed, so rewrite the files and reload."""
-        if topic in _TOPICS:
-            self.write()
-            self.reload()
+    def rewrite(self) -> None:
+        """A thing's credentials changed, or the thing went: rewrite the files and reload."""
+        self.write()
+        self.reload()
 
 
 def _replace(path: Path, text: str, mode: int) -> None:

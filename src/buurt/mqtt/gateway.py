@@ -32,10 +32,10 @@ from typing import Any
 import gmqtt
 from gmqtt.storage import PersistentStorage
 
+from buurt.domain.errors import ThingLinkDown
 from buurt.domain.ingestion import IngestSource
 from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
-from buurt.ports.things import ThingLinkDown
 from buurt.services.context import Services
 from buurt.services.things import ingest
 from buurt.services.things.batches import rejection

@@ -1,10 +1,22 @@
 """Ports: the small interfaces the core needs from the outside world.
 
-Services depend on these Protocols only; ``adapters`` implement them (SQLAlchemy store, buses)
-and ``buurt.testing`` offers in-memory fakes. Nothing here does I/O.
+Services depend on these Protocols only; ``adapters`` implement them (SQLAlchemy store, buses,
+argon2 passwords) and ``buurt.testing`` offers in-memory fakes. Nothing here does I/O.
 """
 
+from buurt.ports.bus import Bus, Handler
 from buurt.ports.clock import Clock, SystemClock
+from buurt.ports.passwords import Passwords
 from buurt.ports.store import Page, Repository, UnitOfWork, UnitOfWorkFactory
 
-__all__ = ["Clock", "Page", "Repository", "SystemClock", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = [
+    "Bus",
+    "Clock",
+    "Handler",
+    "Page",
+    "Passwords",
+    "Repository",
+    "SystemClock",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]

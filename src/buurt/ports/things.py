@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-
-class ThingLinkDown(Exception):
-    """The link to things (the MQTT broker) is not configured or not reachable now."""
+from buurt.domain.errors import ThingLinkDown
 
 
 class ThingLink(Protocol):
@@ -15,3 +13,10 @@ class ThingLink(Protocol):
         return where it went (the topic). Raise ``ThingLinkDown`` when it cannot be handed
         to the broker now."""
         ...
+
+
+class NoThingLink:
+    """The link of an instance without a broker: every command is refused as unavailable."""
+
+    def send_command(self, circle_id: str, thing_id: str, payload: bytes) -> str:
+        raise ThingLinkDown("no MQTT broker is configured (start with `buurt serve --mqtt`)")

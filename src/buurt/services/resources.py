@@ -13,12 +13,13 @@ allowed use by another principal to that member's access log in the same transac
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.events import DomainEvent
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services.consent import access_log, decision
@@ -155,10 +156,18 @@ def apply_changes(entity: object, changes: Mapping[str, Any]) -> None:
 
 
 def delete(
-    services: Services, principal: Principal, kind: type[T], policy: Policy[T], ident: str
+    services: Services,
+    principal: Principal,
+    kind: type[T],
+    policy: Policy[T],
+    ident: str,
+    removed: Callable[[T], DomainEvent] | None = None,
 ) -> None:
+    """Delete an entity its principal may change; ``removed`` makes the event that tells the
+    handlers (the engine drops a standing, the webhook worker an endpoint)."""
     with services.uow() as uow:
         entity = fetch_for_change(uow, principal, kind, policy, ident)
         uow.repo(kind).delete(entity)
         uow.commit()
-    services.announce(f"{policy.name}.deleted", entity)
+    if removed is not None:
+        services.publish(removed(entity))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 import buurt
-from buurt.services.context import Services
+from buurt.bootstrap import Background, Buurt
 from buurt.web import pages, problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
-from buurt.web.streams import Broadcaster
-from buurt.web.upkeep import periodic_upkeep
 
 DESCRIPTION = """
 Buurt matches the needs of a neighbourhood's people, the offers of its businesses and the
@@ -29,38 +27,26 @@ cursor-paged: pass a page's `next_cursor` as `cursor`. Every error is an RFC 945
 """
 
 
-class Background(Protocol):
-    """Work the app runs beside its requests (the webhook delivery worker)."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
 class Health(BaseModel):
     status: str
     version: str
 
 
-def create_app(
-    services: Services,
-    *,
-    max_body_bytes: int = 1024 * 1024,
-    upkeep_seconds: float = 0,
-    background: Sequence[Background] = (),
-) -> FastAPI:
-    """The app; it starts the ``background`` workers while it serves, and with
-    ``upkeep_seconds`` above 0 it runs the periodic upkeep too."""
+def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
+    """The app of a built instance. While it serves it runs the instance's background work
+    (webhook deliveries, periodic upkeep); an API replica that leaves those to other
+    processes, or a test that drives them itself, passes ``workers=False``."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        for worker in background:
-            await worker.start()
+        started: list[Background] = []
         try:
-            async with periodic_upkeep(services, upkeep_seconds):
-                yield
+            for worker in instance.background if workers else ():
+                await worker.start()
+                started.append(worker)
+            yield
         finally:
-            for worker in reversed(background):
+            for worker in reversed(started):
                 await worker.stop()
 
     app = FastAPI(
@@ -71,9 +57,8 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.services = services
-    app.state.broadcaster = Broadcaster()
-    services.listeners.append(app.state.broadcaster.listen)
+    app.state.instance = instance
+    app.state.services = instance.services
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -99,5 +84,5 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=instance.settings.max_body_bytes)
     return app

@@ -18,13 +18,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from buurt.domain.errors import (
+    AuthenticationFailed,
     Conflict,
     DomainError,
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Unavailable,
 )
-from buurt.services.community.auth import AuthenticationFailed
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("buurt.web")
@@ -34,6 +35,8 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (PermissionDenied, 403),
     (Conflict, 409),
     (InvalidInput, 422),
+    (AuthenticationFailed, 401),
+    (Unavailable, 503),
 ]
 _TITLES = {
     400: "Bad request",
@@ -115,11 +118,8 @@ def install(app: FastAPI) -> None:
         invalid = None
         if isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
-        return problem(status, error.detail, title=error.title, invalid=invalid)
-
-    @app.exception_handler(AuthenticationFailed)
-    async def _unauthenticated(request: Request, error: AuthenticationFailed) -> JSONResponse:
-        return problem(401, str(error), headers={"WWW-Authenticate": "Bearer"})
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

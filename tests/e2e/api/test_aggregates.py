@@ -7,14 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import h3
+import pytest
 
-from buurt.services.aggregates.counts import Inclusion
+from buurt.domain.events import AggregateIncluded
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, crowd, moving_clock
 
+# Every test here moves time: its instance runs on the `clock` fixture.
+pytestmark = pytest.mark.usefixtures("clock")
+
 WEEK = timedelta(days=7)
-TOPIC = "aggregate.included"
 MONDAY = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)  # local midnight starting START's day
 
 
@@ -53,8 +56,8 @@ def test_a_bucket_needs_k_distinct_members(world: World, services: Services) -> 
     _publish(world, people[0], clock, START + timedelta(days=2), "food/cheese")
     _publish(world, world.bob, clock, START + timedelta(days=2), "food/wine")  # alone: hidden
     clock.at = START + WEEK + timedelta(days=1)
-    heard: list[Inclusion] = []
-    services.listeners.append(lambda topic, body: heard.append(body) if topic == TOPIC else None)
+    heard: list[AggregateIncluded] = []
+    services.bus.subscribe(AggregateIncluded, heard.append)
 
     answer = _ask(world.bakery_actor, world, MONDAY, MONDAY + WEEK)
     # 9 members of bread are one short of k = 10; cheese has 10 members and 11 intents.

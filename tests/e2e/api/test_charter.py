@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from buurt.domain.charter import CharterVersion
 from buurt.services.charter.proposals import close_due_proposals
 from buurt.services.context import Services
 from tests.actors import World, register
 from tests.timeline import adopt, crowd, moving_clock
+
+# Every test here moves time: its instance runs on the `clock` fixture.
+pytestmark = pytest.mark.usefixtures("clock")
 
 RATIONALE = "Ten is too many for our street."
 

@@ -4,14 +4,18 @@ serving process closes due proposals by itself, and moments count where their so
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import h3
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from buurt.adapters.store import create_database_engine, upgrade
+from buurt.bootstrap import Buurt
+from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.domain.activity import Intent
 from buurt.domain.charter import AggregateKind, CharterProposal, ProposalStatus
 from buurt.domain.ids import new_id
@@ -23,6 +27,9 @@ from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import HOME, World
 from tests.timeline import START, crowd, moving_clock
+
+# Every test here moves time: its instance runs on the `clock` fixture.
+pytestmark = pytest.mark.usefixtures("clock")
 
 MONDAY = datetime(2026, 3, 1, 23, tzinfo=UTC)
 
@@ -49,7 +56,9 @@ def test_the_migration_gives_circles_that_exist_version_1(tmp_path: Path) -> Non
     assert [tuple(r) for r in rows] == [("cir_old", 1, 10, None)]
 
 
-def test_a_serving_app_closes_due_proposals_by_itself(world: World, services: Services) -> None:
+def test_a_serving_app_closes_due_proposals_by_itself(
+    world: World, instance: Buurt, services: Services
+) -> None:
     clock = moving_clock(services)
     proposal = world.ann.created(
         f"/v1/circles/{world.circle['id']}/charter/proposals",
@@ -70,7 +79,8 @@ def test_a_serving_app_closes_due_proposals_by_itself(world: World, services: Se
             return found.status
 
     assert status() is ProposalStatus.OPEN
-    with TestClient(create_app(services, upkeep_seconds=0.05)):
+    upkeep = replace(instance, background=(PeriodicUpkeep(services, 0.05),))
+    with TestClient(create_app(upkeep)):
         deadline = time.monotonic() + 30
         while status() is ProposalStatus.OPEN and time.monotonic() < deadline:
             time.sleep(0.05)

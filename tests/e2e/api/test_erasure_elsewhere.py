@@ -3,14 +3,13 @@ webhooks, dead letters of their things."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import pytest
 
-from buurt.services.context import Services
 from tests.actors import HOME, PASSWORD, World, issue
 
 
-def test_a_member_who_took_part_everywhere_can_be_erased(world: World, services: Services) -> None:
-    services.webhook_rules = replace(services.webhook_rules, allow_private=True)
+@pytest.mark.settings(webhooks_allow_private=True)
+def test_a_member_who_took_part_everywhere_can_be_erased(world: World) -> None:
     circle = world.circle["id"]
     path = f"/v1/circles/{circle}/charter/proposals"
     proposal = world.bob.created(path, {"changes": {"k": 5}, "rationale": "Smaller groups."})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from buurt.cli.main import app
@@ -14,6 +15,9 @@ from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, moving_clock
+
+# Every test here moves time: its instance runs on the `clock` fixture.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def _intent(world: World, actor: Actor, clock: MovingClock, days: int) -> str:

@@ -10,20 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from buurt.mqtt.broker_files import BrokerFiles
-from buurt.mqtt.gateway import Gateway
+from buurt.bootstrap import Buurt
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import events_topic
-from buurt.mqtt.url import BrokerUrl
-from buurt.services.context import Services
 from tests.actors import HOME, World
-from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
 from tests.integration.mqtt.devices import connect, eventually
 from tests.servers import free_port
 
 
 @pytest.fixture
-def own_broker() -> Iterator[Mosquitto]:
+def broker() -> Iterator[Mosquitto]:
     """A broker of this test alone, as it stops it (it keeps no state on disk)."""
     directory = Path(tempfile.mkdtemp(dir="/tmp", prefix="buurt-mqtt-restart-"))
     directory.chmod(0o755)
@@ -34,19 +30,14 @@ def own_broker() -> Iterator[Mosquitto]:
 
 
 def test_the_gateway_comes_back_after_the_broker_restarts(
-    world: World, services: Services, own_broker: Mosquitto
+    world: World, instance: Buurt, broker: Mosquitto
 ) -> None:
-    files = BrokerFiles(services, own_broker.directory, GATEWAY_USER, GATEWAY_PASSWORD)
-    services.listeners.append(files.listen)
+    own_broker = broker
     body = {"circle_id": world.circle["id"], "kind": "smart_meter", "name": "Meter", "place": HOME}
     meter = world.ann.created("/v1/things", body)
     secret = world.ann.created(f"/v1/things/{meter['id']}/mqtt-credentials", None)["password"]
-    files.write()
-    own_broker.start()
-    url = BrokerUrl("127.0.0.1", own_broker.port, GATEWAY_USER, GATEWAY_PASSWORD, tls=False)
-    gateway = Gateway(services, url, client_id="gateway-restart")
-    gateway.start()
-    services.thing_link = gateway
+    own_broker.start()  # the instance wrote its files when the credentials were issued
+    instance.start_mqtt()
     topic = events_topic(world.circle["id"], meter["id"])
     listed = lambda: world.ann.get("/v1/events", params={"source_id": meter["id"]}).json()  # noqa: E731
     try:
@@ -70,5 +61,4 @@ def test_the_gateway_comes_back_after_the_broker_restarts(
         assert sent.status_code == 202, sent.text
         device.close()
     finally:
-        services.thing_link = None
-        gateway.stop()
+        instance.close()

@@ -26,7 +26,7 @@ def test_the_simulator_drives_a_fleet_through_the_gateway(
     result = CliRunner().invoke(app, arguments, env={"BUURT_PASSWORD_PROFILE": "CHEAPEST"})
     assert result.exit_code == 0, result.output
     assert "acknowledged" in result.output
-    with instance.engine.connect() as connection:
+    with instance.database.connect() as connection:
         rows = connection.execute(
             select(things.c.kind, events.c.attributes).join(
                 events, events.c.source_id == things.c.id

@@ -6,18 +6,14 @@ import json
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from buurt.mqtt.broker_files import BrokerFiles
-from buurt.mqtt.gateway import Gateway
+from buurt.bootstrap import Buurt
 from buurt.mqtt.mosquitto import Mosquitto, TlsFiles
 from buurt.mqtt.topics import acl, events_topic
-from buurt.mqtt.url import BrokerUrl
-from buurt.services.context import Services
 from buurt.services.things.link import broker_password_hash
 from tests.actors import HOME, World
 from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
@@ -30,7 +26,7 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def tls_broker() -> Iterator[Mosquitto]:
+def broker() -> Iterator[Mosquitto]:
     """A broker whose certificate for 127.0.0.1 is signed by a CA made for this test."""
     root = Path(tempfile.mkdtemp(dir="/tmp", prefix="buurt-mqtts-"))
     root.chmod(0o755)
@@ -52,17 +48,14 @@ def tls_broker() -> Iterator[Mosquitto]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def test_events_flow_over_tls(world: World, services: Services, tls_broker: Mosquitto) -> None:
+def test_events_flow_over_tls(world: World, instance: Buurt, broker: Mosquitto) -> None:
+    tls_broker = broker
     assert tls_broker.tls is not None
-    files = BrokerFiles(services, tls_broker.directory, GATEWAY_USER, GATEWAY_PASSWORD)
-    files.write()
-    services.listeners.append(files.listen)
-    text = f"mqtts://{GATEWAY_USER}:{GATEWAY_PASSWORD}@127.0.0.1:{tls_broker.port}"
-    url = BrokerUrl.parse(text.replace(" ", "%20"))
-    gateway = Gateway(
-        services, url, client_id=f"tls-{uuid.uuid4().hex[:8]}", ca_file=str(tls_broker.tls.ca)
-    )
-    gateway.start()
+    assert instance.settings.mqtt_url is not None
+    assert instance.settings.mqtt_url.startswith("mqtts://")
+    instance.start_mqtt()
+    gateway = instance.gateway
+    assert gateway is not None
     try:
         body = {
             "circle_id": world.circle["id"],

@@ -11,7 +11,7 @@ paid from the business's privacy budget. See docs/aggregates.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -33,6 +33,7 @@ from buurt.domain.charter import AggregateKind, CharterVersion
 from buurt.domain.community import Business, Circle, PrincipalKind
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.events import AggregateIncluded
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment
 from buurt.domain.places import Area, Place
@@ -61,19 +62,6 @@ _CATEGORY_OF = {
     AggregateKind.INTENTS: DataCategory.INTENTS,
     AggregateKind.MOMENTS: DataCategory.PREFERENCES,
 }
-
-
-@dataclass(frozen=True)
-class Inclusion:
-    """Announced as ``aggregate.included`` after an answer is committed: the members whose
-    records a released bucket counted (members only in suppressed buckets are not). Each of
-    them also gets an access-log entry, written in the answer's own transaction."""
-
-    circle_id: str
-    business_id: str
-    query_id: str
-    kind: str
-    member_ids: frozenset[str] = field(default_factory=frozenset)
 
 
 def _business(
@@ -149,9 +137,7 @@ def answer(
             )
         uow.commit()
         left = _left(uow, rules, circle_id, business, now)
-    services.announce(
-        "aggregate.included", Inclusion(circle_id, business, query.id, kind.value, included)
-    )
+    services.publish(AggregateIncluded(circle_id, business, query.id, kind.value, included))
     return Answer(query, rules.k, False, left)
 
 

@@ -22,6 +22,7 @@ from buurt.domain.charter import (
 )
 from buurt.domain.community import Circle, Membership
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.events import CharterProposalClosed, CharterProposalOpened
 from buurt.domain.ids import new_id
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Between
@@ -110,7 +111,7 @@ def propose(
         )
         uow.repo(CharterProposal).add(proposal)
         uow.commit()
-    services.announce("charter_proposal.opened", proposal)
+    services.publish(CharterProposalOpened(proposal))
     return proposal
 
 
@@ -220,5 +221,5 @@ def close_due_proposals(
             except Conflict:
                 continue
         closed.append(proposal)
-        services.announce("charter_proposal.closed", proposal)
+        services.publish(CharterProposalClosed(proposal))
     return closed

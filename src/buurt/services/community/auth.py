@@ -1,4 +1,4 @@
-"""Authentication: member passwords (argon2) and bearer tokens for every principal.
+"""Authentication: member passwords (``Passwords`` port) and bearer tokens for every principal.
 
 A token is shown once when issued; only its SHA-256 digest is stored, so a stolen database
 holds no usable tokens. Revoking a token takes effect on the next request.
@@ -10,10 +10,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from buurt.domain.community import Business, Member, Membership, PrincipalKind, Role, Thing
-from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.tokens import AccessToken
 from buurt.ports import Page, UnitOfWork
@@ -21,10 +19,6 @@ from buurt.services.context import Services
 from buurt.services.principals import Principal
 
 TOKEN_PREFIX = "bu_"  # noqa: S105 - a marker, not a secret
-
-
-class AuthenticationFailed(Exception):
-    """Missing, unknown, expired or revoked credentials (401 at the edge)."""
 
 
 def _digest(secret: str) -> str:
@@ -69,13 +63,9 @@ def log_in(
         # Verifying against a throwaway hash when the email is unknown keeps the answer time
         # the same, so login timing does not reveal which emails have an account.
         stored = member.password_hash if member else services.passwords.unknown
-        try:
-            services.passwords.verify(stored, password)
-        except (VerificationError, InvalidHashError):
-            raise AuthenticationFailed("wrong email or password") from None
-        if member is None:
+        if not services.passwords.verify(stored, password) or member is None:
             raise AuthenticationFailed("wrong email or password")
-        if services.passwords.check_needs_rehash(stored):
+        if services.passwords.needs_rehash(stored):
             member.password_hash = services.passwords.hash(password)
         now = services.clock.now()
         expires_at = now + lifetime if lifetime else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from buurt.domain.community import Circle, Member, Membership, Role
 from buurt.domain.errors import Conflict, PermissionDenied
+from buurt.domain.events import CircleSaved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Boundary
 from buurt.ports import UnitOfWork
@@ -55,7 +56,7 @@ def create_circle(
         )
         proposals.found(uow, circle.id, now)
         uow.commit()
-    services.announce("circle.created", circle)
+    services.publish(CircleSaved(circle))
     return circle
 
 
@@ -66,7 +67,7 @@ def update_circle(
         circle = resources.fetch_for_change(uow, principal, Circle, POLICY, ident)
         resources.apply_changes(circle, changes)
         uow.commit()
-    services.announce("circle.changed", circle)
+    services.publish(CircleSaved(circle))
     return circle
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from buurt.domain.community import Circle, Member, Membership, Role
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import Conflict, NotFound
+from buurt.domain.events import MemberSettingsChanged
 from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -89,7 +90,7 @@ def update_member(
             raise Conflict("an account with this email already exists")
         resources.apply_changes(member, changes)
         uow.commit()
-    services.announce("member.changed", member)
+    services.publish(MemberSettingsChanged(member.id))
     return member
 
 

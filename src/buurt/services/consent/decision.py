@@ -5,7 +5,7 @@ ask here; the default is no. ``may_use`` asks the store (the source of truth) fo
 live grant; ``decide`` answers the same question for an acting API principal, adding the one
 role-based exception of the charter (a circle's admins read their members' profiles to run the
 circle). The ``ConsentBook`` is ``may_use``'s in-memory mirror for the engine's hot path, built
-from the store and kept current by the consent use cases' announcements, so a revocation is
+from the store and kept current by the consent use cases' domain events, so a revocation is
 seen by the very next match after the revoke is committed.
 """
 
@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from buurt.domain.community import Member, Membership, PrincipalKind
+from buurt.domain.community import Membership, PrincipalKind
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.ports import UnitOfWork
 from buurt.services.principals import Principal
@@ -132,7 +132,7 @@ class ConsentBook:
         """Record a new, changed or revoked grant (a snapshot, so later edits need a put).
 
         Revocation is final: a snapshot without ``revoked_at`` never replaces a revoked one, so
-        a change committed before a revoke but announced after it cannot revive the grant.
+        a change committed before a revoke but published after it cannot revive the grant.
         """
         key: _Key = (
             grant.recipient_kind,
@@ -170,15 +170,6 @@ class ConsentBook:
             key = self._key_of.pop(grant_id, None)
             if key is not None:
                 self._by_key[key].pop(grant_id, None)
-
-    def listen(self, topic: str, payload: object) -> None:
-        """A ``Services`` listener: mirror every grant the consent use cases announce."""
-        if topic == "consent.deleted" and isinstance(payload, ConsentGrant):
-            self.drop(payload.id)
-        elif topic.startswith("consent.") and isinstance(payload, ConsentGrant):
-            self.put(payload)
-        elif topic == "member.erased" and isinstance(payload, Member):
-            self.forget_member(payload.id)
 
     def forget_member(self, member_id: str) -> None:
         with self._lock:

@@ -22,11 +22,9 @@ One transaction, after the member proves it is them with their password:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import Protocol, TypeVar
 
 from buurt.domain.access import ERASED, AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, SourceKind, Subscription
@@ -35,6 +33,13 @@ from buurt.domain.charter import CharterProposal, CharterVote
 from buurt.domain.community import Business, Member, Membership, OwnerKind, Role, Site, Thing
 from buurt.domain.consent import ConsentGrant, RecipientKind
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.events import (
+    ConsentDeleted,
+    DomainEvent,
+    MemberErased,
+    StandingRemoved,
+    ThingRemoved,
+)
 from buurt.domain.ingestion import RejectedEvent
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.tokens import AccessToken
@@ -44,7 +49,12 @@ from buurt.ports.store import Filter
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
-T = TypeVar("T")
+T = TypeVar("T", bound="_Identified")
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
 
 
 @dataclass
@@ -53,14 +63,21 @@ class Erased:
 
     member_id: str
     ids: set[str] = field(default_factory=set)
-    deleted: list[tuple[str, Any]] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
 
-    def remove(self, uow: UnitOfWork, kind: type[T], entities: Iterable[T], topic: str) -> None:
+    def remove(
+        self,
+        uow: UnitOfWork,
+        kind: type[T],
+        entities: Iterable[T],
+        removed: Callable[[T], DomainEvent] | None = None,
+    ) -> None:
+        """Delete the entities; ``removed`` makes the event that tells handlers of each."""
         for entity in entities:
-            self.ids.add(str(getattr(entity, "id", "")))
+            self.ids.add(str(entity.id))
             uow.repo(kind).delete(entity)
-            if topic:
-                self.deleted.append((topic, entity))
+            if removed is not None:
+                self.events.append(removed(entity))
 
 
 def everything(uow: UnitOfWork, kind: type[T], any_of: list[Filter]) -> list[T]:
@@ -82,18 +99,15 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
         member = uow.repo(Member).get(principal.id)
         if member is None:
             raise NotFound("member", principal.id)
-        try:
-            services.passwords.verify(member.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise PermissionDenied("the password is not right") from None
+        if not services.passwords.verify(member.password_hash, password):
+            raise PermissionDenied("the password is not right")
         erased = Erased(member.id, {member.id})
         _erase(uow, member, erased)
         uow.commit()
-    for topic, entity in erased.deleted:
-        services.announce(topic, entity)
+    services.publish(*erased.events)
     # The erased profile itself, so listeners keyed by member (the consent book, the
     # engine's per-recipient settings) forget the member.
-    services.announce("member.erased", member)
+    services.publish(MemberErased(member.id))
     return erased
 
 
@@ -119,32 +133,34 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
         {"source_kind": SourceKind.BUSINESS, "source_id": biz},
         {"source_kind": SourceKind.THING, "source_id": thing_ids},
     ]
-    erased.remove(uow, Event, everything(uow, Event, sources), "")
+    erased.remove(uow, Event, everything(uow, Event, sources))
     principals: list[Filter] = [
         {"principal_kind": "member", "principal_id": member.id},
         {"principal_kind": "business", "principal_id": biz},
         {"principal_kind": "thing", "principal_id": thing_ids},
     ]
-    erased.remove(uow, AccessToken, everything(uow, AccessToken, principals), "")
-    erased.remove(uow, Thing, things, "thing.deleted")
-    erased.remove(uow, Offer, everything(uow, Offer, owners), "offer.deleted")
-    erased.remove(uow, Subscription, everything(uow, Subscription, owners), "subscription.deleted")
-    erased.remove(uow, Intent, uow.repo(Intent).find(member_id=member.id), "intent.deleted")
+    erased.remove(uow, AccessToken, everything(uow, AccessToken, principals))
+    erased.remove(uow, Thing, things, lambda t: ThingRemoved(t.id))
+    erased.remove(uow, Offer, everything(uow, Offer, owners), StandingRemoved)
+    erased.remove(uow, Subscription, everything(uow, Subscription, owners), StandingRemoved)
+    erased.remove(uow, Intent, uow.repo(Intent).find(member_id=member.id), StandingRemoved)
     grants: list[Filter] = [
         {"member_id": member.id},
         {"recipient_kind": RecipientKind.BUSINESS, "recipient_id": biz},
     ]
-    erased.remove(uow, ConsentGrant, everything(uow, ConsentGrant, grants), "consent.deleted")
+    erased.remove(
+        uow, ConsentGrant, everything(uow, ConsentGrant, grants), lambda g: ConsentDeleted(g.id)
+    )
     for business in businesses:
-        erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id), "")
+        erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id))
     _moments(uow, member.id, biz, erased)
     _access_log(uow, member.id, biz, erased)
     _around(uow, member.id, biz, thing_ids, erased)
     _memberships(uow, member.id, erased)
     uow.flush()
-    erased.remove(uow, Business, businesses, "business.deleted")
+    erased.remove(uow, Business, businesses)
     uow.flush()
-    erased.remove(uow, Member, [member], "")
+    erased.remove(uow, Member, [member])
 
 
 def _moments(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:
@@ -159,7 +175,7 @@ def _moments(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) ->
         if moment.status is MomentStatus.FULFILLED:
             _anonymise(moment, erased.ids)
         else:
-            erased.remove(uow, Moment, [moment], "moment.deleted")
+            erased.remove(uow, Moment, [moment])
     pointing: list[Filter] = [
         {"source_id": sorted(erased.ids)},
         {"standing_id": sorted(erased.ids)},
@@ -180,7 +196,7 @@ def _anonymise(moment: Moment, ids: set[str]) -> None:
 
 def _access_log(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:
     own = everything(uow, AccessEntry, [{"member_id": member_id}])
-    erased.remove(uow, AccessEntry, own, "")
+    erased.remove(uow, AccessEntry, own)
     by_them: list[Filter] = [
         {"principal_kind": "member", "principal_id": member_id},
         {"principal_kind": "business", "principal_id": biz},
@@ -197,16 +213,16 @@ def _around(
     """What other capabilities keep about the member: votes go (a closed proposal keeps its
     tally), proposals stay on record without their proposer, and the dead letters of their
     things, their businesses' aggregate queries and their webhooks are removed."""
-    erased.remove(uow, CharterVote, uow.repo(CharterVote).find(member_id=member_id), "")
+    erased.remove(uow, CharterVote, uow.repo(CharterVote).find(member_id=member_id))
     for proposal in uow.repo(CharterProposal).find(member_id=member_id):
         proposal.member_id = None
-    erased.remove(uow, RejectedEvent, everything(uow, RejectedEvent, [{"thing_id": thing_ids}]), "")
-    erased.remove(uow, AggregateQuery, everything(uow, AggregateQuery, [{"business_id": biz}]), "")
+    erased.remove(uow, RejectedEvent, everything(uow, RejectedEvent, [{"thing_id": thing_ids}]))
+    erased.remove(uow, AggregateQuery, everything(uow, AggregateQuery, [{"business_id": biz}]))
     hooks: list[Filter] = [
         {"owner_kind": "member", "owner_id": member_id},
         {"owner_kind": "business", "owner_id": biz},
     ]
-    erased.remove(uow, WebhookEndpoint, everything(uow, WebhookEndpoint, hooks), "")
+    erased.remove(uow, WebhookEndpoint, everything(uow, WebhookEndpoint, hooks))
 
 
 def _memberships(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
@@ -220,4 +236,4 @@ def _memberships(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
         if membership.role is Role.ADMIN and others and not admins:
             # A circle keeps an admin: the longest-standing member takes over.
             min(others, key=lambda m: (m.joined_at, m.id)).role = Role.ADMIN
-        erased.remove(uow, Membership, [membership], "")
+        erased.remove(uow, Membership, [membership])

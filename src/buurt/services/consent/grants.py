@@ -15,6 +15,7 @@ from typing import Any
 from buurt.domain.community import Business, Circle, Member, Thing
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.events import ConsentChanged, ConsentGranted, ConsentRevoked
 from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -82,7 +83,7 @@ def grant(
         )
         uow.repo(ConsentGrant).add(consent)
         uow.commit()
-    services.announce("consent.granted", consent)
+    services.publish(ConsentGranted(consent))
     return consent
 
 
@@ -101,7 +102,7 @@ def update_grant(
             raise Conflict("a revoked grant cannot be changed; grant anew")
         resources.apply_changes(consent, changes)
         uow.commit()
-    services.announce("consent.changed", consent)
+    services.publish(ConsentChanged(consent))
     return consent
 
 
@@ -112,5 +113,5 @@ def revoke(services: Services, principal: Principal, ident: str) -> ConsentGrant
         if consent.revoked_at is None:
             consent.revoked_at = services.clock.now()
         uow.commit()
-    services.announce("consent.revoked", consent)
+    services.publish(ConsentRevoked(consent))
     return consent

@@ -2,7 +2,7 @@
 
 The ``Matcher`` holds, per circle, three in-memory indexes (events find subscriptions, new
 intents find offers, new offers find open intents) and the circle's relevance gate. It is
-loaded from the store at start-up and kept current by the use cases' announcements, so a
+loaded from the store at start-up and kept current by the use cases' domain events, so a
 change is visible to the next publication. ``moments_for`` runs inside the publishing unit
 of work: the publication and its moments are committed together or not at all.
 
@@ -34,7 +34,6 @@ from buurt.domain.activity import (
     SourceKind,
     Subscription,
 )
-from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle, Member, Thing, Visibility
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
 from buurt.domain.ids import new_id
@@ -122,24 +121,24 @@ class Matcher:
             for intent in uow.repo(Intent).find(status=IntentStatus.OPEN):
                 self._put(intent)
 
-    def listen(self, topic: str, payload: object) -> None:
-        """A ``Services`` listener: standing records created, changed or deleted."""
-        if isinstance(payload, Circle):
-            self._timezones[payload.id] = payload.timezone
-            return
-        if isinstance(payload, Member):
-            self.forget_recipient_settings(payload.id)
-            return
-        if isinstance(payload, CharterProposal):  # a passed proposal may change quiet hours
-            with self._lock:
-                self._circle(payload.circle_id).configured.clear()
-            return
-        if not isinstance(payload, Subscription | Offer | Intent):
-            return
+    def circle_saved(self, circle: Circle) -> None:
+        """A circle was created or changed: its timezone sets the hours of new indexes."""
+        self._timezones[circle.id] = circle.timezone
+
+    def standing_saved(self, record: Subscription | Offer | Intent) -> None:
+        """A standing was created or changed: index it as it is now (if it still stands)."""
         with self._lock:
-            self._drop(payload.id)
-            if not topic.endswith(".deleted"):
-                self._put(payload)
+            self._drop(record.id)
+            self._put(record)
+
+    def standing_removed(self, record: Subscription | Offer | Intent) -> None:
+        with self._lock:
+            self._drop(record.id)
+
+    def charter_changed(self, circle_id: str) -> None:
+        """A closed proposal may have changed the circle's quiet hours: configure again."""
+        with self._lock:
+            self._circle(circle_id).configured.clear()
 
     def _circle(self, circle_id: str) -> _Circle:
         found = self._circles.get(circle_id)

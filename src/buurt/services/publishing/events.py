@@ -19,6 +19,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import pipeline
 from buurt.services.things import registry
 from buurt.services.things.batches import ThingBatch, refusal, thing_of_draft
 
@@ -111,7 +112,7 @@ def publish_events(
     partial: bool = False,
     dead_letters: Sequence[RejectedEvent] = (),
 ) -> list[Event]:
-    """Store a batch of events in one transaction, then announce them; the one way events
+    """Store a batch of events in one transaction, then publish them; the one way events
     are stored, whether they come over HTTP or MQTT.
 
     A thing's event (from a thing, or a draft naming ``thing_id``, which its owner or the
@@ -122,7 +123,9 @@ def publish_events(
     makes a redelivered event a no-op: the stored event is returned instead.
     """
     now = services.clock.now()
-    with services.uow() as uow:
+    duplicates: list[Event] = []
+
+    def write(uow: UnitOfWork) -> list[Event]:
         batch = ThingBatch(uow, principal, now, source)
         batch.prepare(drafts)
         events: list[Event] = []
@@ -145,10 +148,8 @@ def publish_events(
         for event in events:
             uow.repo(Event).add(event)
         batch.store()
-        stored = [*events, *batch.events]
-        moments = [m for event in stored for m in services.moments_for(uow, event, now)]
-        uow.commit()
-    for event in stored:
-        services.announce("event.created", event)
-    services.announce_moments(moments)
-    return [*stored, *batch.duplicates]
+        duplicates.extend(batch.duplicates)
+        return [*events, *batch.events]
+
+    published = pipeline.publish(services, write, now)
+    return [*published.records, *duplicates]

@@ -9,6 +9,7 @@ from typing import Any
 from buurt.domain.activity import Intent, IntentStatus
 from buurt.domain.categories import check_category
 from buurt.domain.errors import InvalidTransition, PermissionDenied
+from buurt.domain.events import StandingChanged
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -17,6 +18,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import pipeline
 
 
 class IntentPolicy:
@@ -66,13 +68,13 @@ def publish_intent(
         max_price,
         attributes or {},
     )
-    with services.uow() as uow:
-        uow.repo(Intent).add(intent)
-        moments = services.moments_for(uow, intent, intent.created_at)
-        uow.commit()
-    services.announce("intent.created", intent)
-    services.announce_moments(moments)
+    pipeline.publish(services, lambda uow: _add(uow, intent), intent.created_at)
     return intent
+
+
+def _add(uow: UnitOfWork, intent: Intent) -> list[Intent]:
+    uow.repo(Intent).add(intent)
+    return [intent]
 
 
 def update_intent(
@@ -89,5 +91,5 @@ def update_intent(
         resources.apply_changes(intent, changes)
         check_window(intent.window_start, intent.window_end)
         uow.commit()
-    services.announce("intent.changed", intent)
+    services.publish(StandingChanged(intent))
     return intent

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from buurt.domain.errors import PermissionDenied
+from buurt.domain.events import MomentChanged
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -67,7 +68,7 @@ def transition(
         moment.move_to(status, services.clock.now())
         enqueue_webhooks(uow, moment, "moment.changed")
         uow.commit()
-    services.announce("moment.changed", moment)
+    services.publish(MomentChanged(moment))
     return moment
 
 
@@ -82,5 +83,5 @@ def expire_due(services: Services, now: datetime) -> int:
                 expired.append(moment)
         uow.commit()
     for moment in expired:
-        services.announce("moment.changed", moment)
+        services.publish(MomentChanged(moment))
     return len(expired)

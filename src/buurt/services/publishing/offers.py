@@ -9,6 +9,7 @@ from typing import Any
 from buurt.domain.activity import Offer, SourceKind
 from buurt.domain.categories import check_category
 from buurt.domain.errors import PermissionDenied
+from buurt.domain.events import StandingChanged
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -17,6 +18,7 @@ from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import pipeline
 
 
 class OfferPolicy:
@@ -77,13 +79,13 @@ def publish_offer(
         valid_until,
         attributes or {},
     )
-    with services.uow() as uow:
-        uow.repo(Offer).add(offer)
-        moments = services.moments_for(uow, offer, offer.created_at)
-        uow.commit()
-    services.announce("offer.created", offer)
-    services.announce_moments(moments)
+    pipeline.publish(services, lambda uow: _add(uow, offer), offer.created_at)
     return offer
+
+
+def _add(uow: UnitOfWork, offer: Offer) -> list[Offer]:
+    uow.repo(Offer).add(offer)
+    return [offer]
 
 
 def update_offer(
@@ -96,5 +98,5 @@ def update_offer(
         resources.apply_changes(offer, changes)
         check_window(offer.valid_from, offer.valid_until, "valid_until")
         uow.commit()
-    services.announce("offer.changed", offer)
+    services.publish(StandingChanged(offer))
     return offer

@@ -9,6 +9,7 @@ from typing import Any
 from buurt.domain.activity import SourceKind, Subscription
 from buurt.domain.categories import check_category
 from buurt.domain.errors import InvalidInput, PermissionDenied
+from buurt.domain.events import StandingChanged, StandingCreated
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -105,7 +106,7 @@ def subscribe(
     with services.uow() as uow:
         uow.repo(Subscription).add(subscription)
         uow.commit()
-    services.announce("subscription.created", subscription)
+    services.publish(StandingCreated(subscription))
     return subscription
 
 
@@ -118,5 +119,5 @@ def update_subscription(
         _check(subscription.categories, subscription.predicates, subscription.weekly_hours)
         check_window(subscription.active_from, subscription.active_until, "active_until")
         uow.commit()
-    services.announce("subscription.changed", subscription)
+    services.publish(StandingChanged(subscription))
     return subscription

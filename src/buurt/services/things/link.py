@@ -3,7 +3,7 @@
 A thing logs in to the MQTT broker with its id as username and a secret issued once by its
 owner. Buurt keeps only a hash, in the PBKDF2-SHA512 format Mosquitto reads from its password
 file (``$7$<iterations>$<salt>$<hash>``, what ``mosquitto_passwd`` writes), so the broker's
-files are generated from the store. Changes are announced (``thing.mqtt_credentials``) for the
+files are generated from the store. Changes are published (``ThingAccessChanged``) for the
 MQTT adapter to rewrite those files and reload the broker.
 """
 
@@ -19,9 +19,10 @@ from datetime import datetime
 from typing import Any
 
 from buurt.domain.community import Thing
+from buurt.domain.events import ThingAccessChanged
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import MqttCredential
-from buurt.ports.things import ThingLinkDown
+from buurt.ports.things import ThingLink
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -65,7 +66,7 @@ def issue_mqtt_credentials(
         else:
             credential.password_hash, credential.created_at = password_hash, now
         uow.commit()
-    services.announce("thing.mqtt_credentials", thing_id)
+    services.publish(ThingAccessChanged(thing_id))
     return credential, secret
 
 
@@ -78,7 +79,7 @@ def revoke_mqtt_credentials(services: Services, principal: Principal, thing_id: 
             return
         uow.repo(MqttCredential).delete(credential)
         uow.commit()
-    services.announce("thing.mqtt_credentials", thing_id)
+    services.publish(ThingAccessChanged(thing_id))
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,17 @@ class Command:
 
 
 def send_command(
-    services: Services, principal: Principal, thing_id: str, command: str, args: dict[str, Any]
+    services: Services,
+    link: ThingLink,
+    principal: Principal,
+    thing_id: str,
+    command: str,
+    args: dict[str, Any],
 ) -> Command:
-    """Send a command to a thing its owner manages; ``ThingLinkDown`` without a broker."""
+    """Send a command over ``link`` to a thing its owner manages; ``ThingLinkDown`` when the
+    link cannot take it now (no broker configured, or not reachable)."""
     with services.uow() as uow:
         thing = resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
-    link = services.thing_link
-    if link is None:
-        raise ThingLinkDown("no MQTT broker is configured (start with `buurt serve --mqtt`)")
     draft = Command(
         new_id("command"), thing.id, "", command, args, principal.id, services.clock.now()
     )

@@ -14,6 +14,7 @@ from typing import Any
 from buurt.domain.community import OwnerKind, PrincipalKind, Thing, ThingKind, Visibility
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import PermissionDenied
+from buurt.domain.events import ThingRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
@@ -146,4 +147,4 @@ def delete_thing(services: Services, principal: Principal, ident: str) -> None:
             token.revoked_at = token.revoked_at or now
         uow.repo(Thing).delete(thing)
         uow.commit()
-    services.announce("thing.deleted", thing)
+    services.publish(ThingRemoved(thing.id))

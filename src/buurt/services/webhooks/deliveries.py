@@ -5,9 +5,9 @@ of the moment's recipient that subscribed to the topic, inside the caller's unit
 in the transaction that stores the moment, a committed moment always has its deliveries, and a
 crash can lose neither. The delivery worker (``buurt.adapters.webhooks``) sends what is pending.
 
-``webhook_listener`` covers moments whose use case did not enqueue in its own transaction: it
+``MomentWebhooks`` covers moments whose use case did not enqueue in its own transaction: it
 enqueues after commit, in a transaction of its own. Enqueueing the same event twice is harmless
-(one delivery per endpoint and event key), so both paths may run. The listener then wakes the
+(one delivery per endpoint and event key), so both paths may run. The handler then wakes the
 worker for the endpoints concerned.
 """
 
@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from buurt.domain.errors import Conflict, NotFound
+from buurt.domain.events import MomentChanged, MomentCreated, WebhookDeliveryQueued
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookTopic
-from buurt.ports import Page, UnitOfWork
+from buurt.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 from buurt.services import resources
-from buurt.services.context import Listener, Services
+from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.services.webhooks.endpoints import POLICY
 
@@ -103,39 +104,37 @@ def enqueue_webhooks(
     return owed
 
 
-def webhook_listener(services: Services, wake: Callable[[str], None]) -> Listener:
-    """The after-commit listener: enqueue what a moment is owed, then wake the worker.
+class MomentWebhooks:
+    """The after-commit handler of moment events: enqueue what a moment is owed, then wake the
+    worker for the endpoints concerned.
 
     It never raises: the moment is committed already and its caller must get its answer. If
     the store fails here, the notification of a moment that was not enqueued in its own
     transaction is lost; that is why use cases should call ``enqueue_webhooks`` themselves.
     """
 
-    def listen(topic: str, payload: Any) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, wake: Callable[[str], None]):
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._wake = wake
+
+    def __call__(self, event: MomentCreated | MomentChanged) -> None:
         try:
-            if topic in MOMENT_TOPICS and isinstance(payload, Moment):
-                for endpoint_id in _enqueue_after_commit(services, payload, topic):
-                    wake(endpoint_id)
-            elif isinstance(payload, WebhookEndpoint) and topic.startswith("webhook."):
-                wake(payload.id)
-            elif isinstance(payload, WebhookDelivery):
-                wake(payload.endpoint_id)
+            for endpoint_id in self._enqueue(event.moment, event.name):
+                self._wake(endpoint_id)
         except Exception:
-            log.exception("could not enqueue webhooks for %s", topic)
+            log.exception("could not enqueue webhooks for %s", event.name)
 
-    return listen
-
-
-def _enqueue_after_commit(services: Services, moment: Moment, topic: str) -> set[str]:
-    for _ in range(2):
-        try:
-            with services.uow() as uow:
-                owed = enqueue_webhooks(uow, moment, topic, services.clock.now())
-                uow.commit()
-            return {delivery.endpoint_id for delivery in owed}
-        except Conflict:
-            continue  # another enqueue of the same event won the race; read what it wrote
-    return set()
+    def _enqueue(self, moment: Moment, topic: str) -> set[str]:
+        for _ in range(2):
+            try:
+                with self._uow_factory() as uow:
+                    owed = enqueue_webhooks(uow, moment, topic, self._clock.now())
+                    uow.commit()
+                return {delivery.endpoint_id for delivery in owed}
+            except Conflict:
+                continue  # another enqueue of the same event won the race; read what it wrote
+        return set()
 
 
 def list_deliveries(
@@ -182,5 +181,5 @@ def redeliver(
         delivery = _delivery(uow, endpoint, delivery_id)
         delivery.retry_now(services.clock.now())
         uow.commit()
-    services.announce("webhook_delivery.redelivered", delivery)
+    services.publish(WebhookDeliveryQueued(delivery.id, delivery.endpoint_id))
     return delivery

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buurt.domain.errors import Conflict, InvalidInput, PermissionDenied
+from buurt.domain.events import WebhookEndpointChanged
 from buurt.domain.ids import new_id
 from buurt.domain.webhooks import (
     Target,
@@ -128,7 +129,7 @@ def register(
             raise Conflict(f"an owner has at most {MAX_ENDPOINTS_PER_OWNER} webhook endpoints")
         repo.add(endpoint)
         uow.commit()
-    services.announce("webhook.created", endpoint)
+    services.publish(WebhookEndpointChanged(endpoint.id))
     return endpoint
 
 
@@ -148,7 +149,7 @@ def update_endpoint(
             endpoint.disabled_reason = None
         endpoint.updated_at = services.clock.now()
         uow.commit()
-    services.announce("webhook.changed", endpoint)
+    services.publish(WebhookEndpointChanged(endpoint.id))
     return endpoint
 
 
@@ -159,5 +160,5 @@ def rotate_secret(services: Services, principal: Principal, ident: str) -> Webho
         endpoint.secret = new_secret()
         endpoint.updated_at = services.clock.now()
         uow.commit()
-    services.announce("webhook.changed", endpoint)
+    services.publish(WebhookEndpointChanged(endpoint.id))
     return endpoint

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from buurt.services.community.auth import AuthenticationFailed, authenticate
+from buurt.domain.errors import AuthenticationFailed
+from buurt.ports.things import ThingLink
+from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -23,6 +25,14 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_thing_link(request: Request) -> ThingLink:
+    link: ThingLink = request.app.state.instance.thing_link
+    return link
+
+
+ThingLinkDep = Annotated[ThingLink, Depends(get_thing_link)]
 
 
 def current_principal(

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from buurt.adapters.streams import OVERFLOW, Broadcaster
+from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services import resources as res
 from buurt.services.context import Services
@@ -19,7 +21,6 @@ from buurt.services.publishing import moments
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.problems import responses
-from buurt.web.streams import OVERFLOW, Broadcaster
 
 router = APIRouter(prefix="/v1/moments", tags=["moments"], responses=responses(400, 401, 413, 422))
 MomentId = Annotated[str, Path(max_length=64)]
@@ -84,10 +85,12 @@ async def stream(
     """Your moments as Server-Sent Events, live: `moment.created` and `moment.changed`, each
     with the moment as `data` and its id as the event id. Reconnect with `Last-Event-ID` to
     get what you missed first. A comment line every 15 s keeps the connection alive."""
-    broadcaster: Broadcaster = request.app.state.broadcaster
+    broadcaster: Broadcaster = request.app.state.instance.broadcaster
 
-    def accepts(topic: str, payload: object) -> bool:
-        return isinstance(payload, Moment) and moments.is_party(principal, payload)
+    def accepts(event: DomainEvent) -> bool:
+        return isinstance(event, MomentCreated | MomentChanged) and moments.is_party(
+            principal, event.moment
+        )
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         with broadcaster.subscribe(accepts) as queue:
@@ -95,15 +98,14 @@ async def stream(
             if last_event_id is not None:
                 for moment in await anyio.to_thread.run_sync(_missed, services, principal, sent):
                     sent = moment.id
-                    yield _event("moment.created", moment)
+                    yield _event(MomentCreated.name, moment)
             while True:
                 item = await queue.get()
                 if item is OVERFLOW:
                     return
-                topic, moment = item
-                if topic == "moment.created" and moment.id <= sent:
+                if isinstance(item, MomentCreated) and item.moment.id <= sent:
                     continue  # already sent from the store
-                yield _event(topic, moment)
+                yield _event(item.name, item.moment)
 
     return EventSourceResponse(events(), ping=15)
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Discriminator, Field, Tag
 
 from buurt.domain.ingestion import IngestSource
-from buurt.ports.things import ThingLinkDown
 from buurt.services.things import ingest, link
-from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep, ThingLinkDep
 from buurt.web.api.events import EventOut
 from buurt.web.api.schemas import Attributes, Category, Instant, Page, PlaceModel, Strict, page_of
 from buurt.web.problems import responses
@@ -166,12 +165,13 @@ def revoke_mqtt_credentials(
 
 @router.post("/commands", status_code=202, responses=responses(403, 404, 503))
 def send_command(
-    thing_id: ThingId, body: CommandIn, services: ServicesDep, principal: PrincipalDep
+    thing_id: ThingId,
+    body: CommandIn,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    thing_link: ThingLinkDep,
 ) -> CommandOut:
     """Send a command to the thing's command topic (QoS 1); for its owner. 503 when no MQTT
     broker is configured or reachable."""
-    try:
-        command = link.send_command(services, principal, thing_id, body.command, body.args)
-    except ThingLinkDown as error:
-        raise HTTPException(503, str(error)) from error
+    command = link.send_command(services, thing_link, principal, thing_id, body.command, body.args)
     return CommandOut.model_validate(command)

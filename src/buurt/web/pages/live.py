@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 
+from buurt.adapters.streams import OVERFLOW, Broadcaster
 from buurt.domain.activity import Event, SourceKind
-from buurt.services.community.auth import AuthenticationFailed, authenticate
+from buurt.domain.errors import AuthenticationFailed
+from buurt.domain.events import DomainEvent, EventPublished
+from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.services.things import views
 from buurt.web.pages.fields import label_of, show, unit_of
-from buurt.web.streams import OVERFLOW, Broadcaster
 
 HEARTBEAT_SECONDS = 15.0
 RETRY_MS = 3000
@@ -51,13 +53,12 @@ def sse(event: Event, zone_name: str) -> str:
     return f"id: {event.id}\nevent: thing-event\ndata: {data}\n\n"
 
 
-def _of_thing(thing_id: str) -> Callable[[str, object], bool]:
-    def accepts(topic: str, payload: object) -> bool:
+def _of_thing(thing_id: str) -> Callable[[DomainEvent], bool]:
+    def accepts(published: DomainEvent) -> bool:
         return (
-            topic == "event.created"
-            and isinstance(payload, Event)
-            and payload.source_kind is SourceKind.THING
-            and payload.source_id == thing_id
+            isinstance(published, EventPublished)
+            and published.event.source_kind is SourceKind.THING
+            and published.event.source_id == thing_id
         )
 
     return accepts
@@ -101,6 +102,6 @@ async def thing_stream(
                 continue
             if item is OVERFLOW or not await run_in_threadpool(allowed):
                 return
-            _, event = item
+            event = item.event
             if event.id not in sent:
                 yield sse(event, zone_name)

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from buurt.domain.errors import AuthenticationFailed
 from buurt.services.community import auth
-from buurt.services.community.auth import AuthenticationFailed
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.web.pages.rendering import render

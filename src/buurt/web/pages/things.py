@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from buurt.adapters.streams import Broadcaster
 from buurt.domain.community import Circle, Thing
 from buurt.domain.errors import NotFound
 from buurt.services import resources
@@ -25,7 +26,6 @@ from buurt.web.pages import charts, fields
 from buurt.web.pages.live import thing_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, token_of, viewer
-from buurt.web.streams import Broadcaster
 
 router = APIRouter(include_in_schema=False)
 ThingId = Annotated[str, Path(max_length=64)]
@@ -123,7 +123,7 @@ async def stream(
         zone = await run_in_threadpool(views.zone_of, services, who, thing_id)
     except NotFound:
         return Response("no such thing\n", status_code=404, media_type="text/plain")
-    broadcaster: Broadcaster = request.app.state.broadcaster
+    broadcaster: Broadcaster = request.app.state.instance.broadcaster
     body = thing_stream(services, broadcaster, token, thing_id, zone, last_event_id)
     return StreamingResponse(
         body,

@@ -1,6 +1,6 @@
-"""Fanning the services' announcements out to live streams (Server-Sent Events).
+"""Fanning domain events out to live streams (Server-Sent Events of the web edge).
 
-Use cases announce from worker threads; streams wait on asyncio queues. A subscriber whose
+Use cases publish from worker threads; streams wait on asyncio queues. A subscriber whose
 queue overflows is cut off rather than slowing anyone down: its client reconnects with
 ``Last-Event-ID`` and catches up from the store.
 """
@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from buurt.domain.events import DomainEvent
+
 QUEUE_SIZE = 1000
 OVERFLOW = object()  # put on a queue that overflowed: the stream ends
 
@@ -21,11 +23,11 @@ OVERFLOW = object()  # put on a queue that overflowed: the stream ends
 @dataclass(eq=False)
 class _Subscriber:
     loop: asyncio.AbstractEventLoop
-    accepts: Callable[[str, Any], bool]
+    accepts: Callable[[DomainEvent], bool]
     queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     overflowed: bool = False
 
-    def offer(self, item: tuple[str, Any]) -> None:
+    def offer(self, item: DomainEvent) -> None:
         """Runs on the subscriber's loop."""
         if self.overflowed:
             return
@@ -38,22 +40,22 @@ class _Subscriber:
 
 
 class Broadcaster:
-    """A ``Services`` listener handing each announcement to the streams that want it."""
+    """A bus handler handing each event to the streams that want it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscribers: set[_Subscriber] = set()
 
-    def listen(self, topic: str, payload: Any) -> None:
+    def __call__(self, event: DomainEvent) -> None:
         with self._lock:
             subscribers = list(self._subscribers)
         for subscriber in subscribers:
-            if subscriber.accepts(topic, payload):
-                subscriber.loop.call_soon_threadsafe(subscriber.offer, (topic, payload))
+            if subscriber.accepts(event):
+                subscriber.loop.call_soon_threadsafe(subscriber.offer, event)
 
     @contextmanager
-    def subscribe(self, accepts: Callable[[str, Any], bool]) -> Iterator[asyncio.Queue[Any]]:
-        """A queue of ``(topic, payload)`` for announcements ``accepts`` keeps (call in a loop)."""
+    def subscribe(self, accepts: Callable[[DomainEvent], bool]) -> Iterator[asyncio.Queue[Any]]:
+        """A queue of the events ``accepts`` keeps, and ``OVERFLOW`` (call in a loop)."""
         subscriber = _Subscriber(asyncio.get_running_loop(), accepts)
         with self._lock:
             self._subscribers.add(subscriber)

@@ -1,0 +1,158 @@
+"""The composition root: settings in, a whole instance out. Nothing happens at import time.
+
+``build`` is the one place an instance is put together, for ``buurt serve``, ``buurt demo``, the
+tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
+mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
+live streams, the webhook worker, the periodic upkeep, and, with ``mqtt_url`` set, the MQTT
+gateway that is also the link commands go out on. What it returns is complete and frozen: the
+edges (``web``, the CLI) take it as it is and only start and stop it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine
+
+from buurt.adapters.bus import InProcessBus
+from buurt.adapters.passwords import Argon2Passwords
+from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
+from buurt.adapters.streams import Broadcaster
+from buurt.adapters.webhooks import DeliveryWorker
+from buurt.bootstrap.handlers import handler_map
+from buurt.bootstrap.upkeep import PeriodicUpkeep
+from buurt.config import Settings
+from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
+from buurt.ports.things import NoThingLink, ThingLink
+from buurt.services.consent.decision import ConsentBook
+from buurt.services.context import Services
+from buurt.services.matching.matcher import Matcher
+
+if TYPE_CHECKING:  # the MQTT client is only loaded when an instance has a broker
+    from buurt.mqtt.broker_files import BrokerFiles
+    from buurt.mqtt.gateway import Gateway
+
+
+class Background(Protocol):
+    """Work an instance runs beside its requests, on the serving event loop."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Buurt:
+    """A whole instance. ``database`` is the store's SQLAlchemy engine; ``matcher`` holds the
+    matching engine's indexes; ``background`` is what the serving app starts and stops."""
+
+    settings: Settings
+    database: Engine
+    services: Services
+    bus: Bus
+    matcher: Matcher
+    consent_book: ConsentBook
+    broadcaster: Broadcaster
+    webhooks: DeliveryWorker
+    background: tuple[Background, ...]
+    gateway: Gateway | None = None
+    broker_files: BrokerFiles | None = None
+
+    @property
+    def thing_link(self) -> ThingLink:
+        """Where commands to things go: the gateway, or a link that refuses every command."""
+        return self.gateway if self.gateway is not None else NoThingLink()
+
+    def start_mqtt(self) -> None:
+        """Write the broker's files and reload it, then connect the gateway (when there is
+        one); ``ConnectionError`` when the broker refuses or is away."""
+        if self.broker_files is not None:
+            self.broker_files.rewrite()
+        if self.gateway is not None:
+            self.gateway.start()
+
+    def close(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
+        self.database.dispose()
+
+
+def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Buurt:
+    """Connect to the store (applying migrations unless told not to) and wire everything."""
+    database = create_database_engine(settings.database_url)
+    if migrate:
+        upgrade(database)
+    uow_factory = sql_unit_of_work_factory(database)
+    clock = clock or SystemClock()
+    rules = settings.webhook_rules()
+    consent_book = ConsentBook()
+    matcher = Matcher(consent_book)
+    with uow_factory() as uow:
+        consent_book.load(uow)
+        matcher.load(uow)
+    broadcaster = Broadcaster()
+    webhooks = DeliveryWorker(uow_factory, clock, rules)
+    broker_files = _broker_files(settings, uow_factory)
+    bus = InProcessBus(
+        handler_map(
+            matcher=matcher,
+            consent_book=consent_book,
+            broadcaster=broadcaster,
+            webhooks=webhooks,
+            uow_factory=uow_factory,
+            clock=clock,
+            broker_files=broker_files,
+        )
+    )
+    services = Services(
+        uow_factory=uow_factory,
+        clock=clock,
+        passwords=Argon2Passwords(settings.password_profile),
+        bus=bus,
+        matching=matcher,
+        webhook_rules=rules,
+    )
+    background: list[Background] = [webhooks]
+    if settings.maintenance_interval_seconds > 0:
+        background.append(PeriodicUpkeep(services, settings.maintenance_interval_seconds))
+    return Buurt(
+        settings=settings,
+        database=database,
+        services=services,
+        bus=bus,
+        matcher=matcher,
+        consent_book=consent_book,
+        broadcaster=broadcaster,
+        webhooks=webhooks,
+        background=tuple(background),
+        gateway=_gateway(settings, services),
+        broker_files=broker_files,
+    )
+
+
+def _broker_files(settings: Settings, uow_factory: UnitOfWorkFactory) -> BrokerFiles | None:
+    if not settings.mqtt_url or settings.mqtt_config_dir is None:
+        return None
+    from buurt.mqtt.broker_files import BrokerFiles
+    from buurt.mqtt.url import BrokerUrl
+
+    url = BrokerUrl.parse(settings.mqtt_url)
+    return BrokerFiles(uow_factory, settings.mqtt_config_dir, url.username, url.password)
+
+
+def _gateway(settings: Settings, services: Services) -> Gateway | None:
+    if not settings.mqtt_url:
+        return None
+    from buurt.mqtt.gateway import Gateway
+    from buurt.mqtt.url import BrokerUrl
+
+    return Gateway(
+        services,
+        BrokerUrl.parse(settings.mqtt_url),
+        client_id=settings.mqtt_client_id,
+        ca_file=settings.mqtt_ca_file,
+    )
+
+
+__all__ = ["Background", "Buurt", "build"]
