@@ -253,3 +253,38 @@ def test_an_offer_valid_tomorrow_answers_a_need_for_tomorrow(world: World) -> No
     }
     _bread_intent(world.bob, world, **window)
     assert len(_moments(world.bob)) == 1
+
+
+def test_a_deleted_subscription_stops_matching_at_once(world: World) -> None:
+    kept = _subscribe(world.bob, world)
+    gone = _subscribe(world.ann, world)
+    _, inverter = _thing(world.admin, world, "circle")
+    _solar(inverter, 2400)
+    assert [m["standing_id"] for m in _moments(world.ann)] == [gone["id"]]  # it matched
+    deleted = world.ann.client.delete(f"/v1/subscriptions/{gone['id']}", headers=world.ann.headers)
+    assert deleted.status_code == 204
+    _solar(inverter, 2600)
+    assert len(_moments(world.ann)) == 1  # no second moment for the deleted subscription ...
+    assert [m["standing_id"] for m in _moments(world.bob)] == [kept["id"], kept["id"]]  # ... but
+
+
+def test_a_deleted_offer_answers_no_need(world: World) -> None:
+    offer = world.bakery_actor.created(
+        "/v1/offers",
+        {
+            "circle_id": world.circle["id"],
+            "category": "food/bread",
+            "title": "Sourdough",
+            "area": AREA,
+            "price": 4.5,
+        },
+    )
+    need = {"circle_id": world.circle["id"], "category": "food/bread", "area": AREA}
+    world.bob.created("/v1/intents", need)
+    assert [m["standing_id"] for m in _moments(world.bob)] == [offer["id"]]
+    deleted = world.bakery_actor.client.delete(
+        f"/v1/offers/{offer['id']}", headers=world.bakery_actor.headers
+    )
+    assert deleted.status_code == 204
+    world.bob.created("/v1/intents", {**need, "text": "another loaf"})
+    assert len(_moments(world.bob)) == 1

@@ -9,7 +9,7 @@ from typing import Any
 from buurt.domain.activity import Intent, IntentStatus
 from buurt.domain.categories import check_category
 from buurt.domain.errors import InvalidTransition, PermissionDenied
-from buurt.domain.events import StandingChanged
+from buurt.domain.events import StandingChanged, StandingRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -93,3 +93,8 @@ def update_intent(
         uow.commit()
     services.publish(StandingChanged(intent))
     return intent
+
+
+def delete_intent(services: Services, principal: Principal, ident: str) -> None:
+    """Delete it; the engine stops matching it at once."""
+    resources.delete(services, principal, Intent, POLICY, ident, StandingRemoved)

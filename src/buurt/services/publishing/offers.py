@@ -9,7 +9,7 @@ from typing import Any
 from buurt.domain.activity import Offer, SourceKind
 from buurt.domain.categories import check_category
 from buurt.domain.errors import PermissionDenied
-from buurt.domain.events import StandingChanged
+from buurt.domain.events import StandingChanged, StandingRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -100,3 +100,8 @@ def update_offer(
         uow.commit()
     services.publish(StandingChanged(offer))
     return offer
+
+
+def delete_offer(services: Services, principal: Principal, ident: str) -> None:
+    """Delete it; the engine stops matching it at once."""
+    resources.delete(services, principal, Offer, POLICY, ident, StandingRemoved)

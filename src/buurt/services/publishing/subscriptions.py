@@ -9,7 +9,7 @@ from typing import Any
 from buurt.domain.activity import SourceKind, Subscription
 from buurt.domain.categories import check_category
 from buurt.domain.errors import InvalidInput, PermissionDenied
-from buurt.domain.events import StandingChanged, StandingCreated
+from buurt.domain.events import StandingChanged, StandingCreated, StandingRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
@@ -121,3 +121,8 @@ def update_subscription(
         uow.commit()
     services.publish(StandingChanged(subscription))
     return subscription
+
+
+def delete_subscription(services: Services, principal: Principal, ident: str) -> None:
+    """Delete it; the engine stops matching it at once."""
+    resources.delete(services, principal, Subscription, POLICY, ident, StandingRemoved)

@@ -162,3 +162,10 @@ def rotate_secret(services: Services, principal: Principal, ident: str) -> Webho
         uow.commit()
     services.publish(WebhookEndpointChanged(endpoint.id))
     return endpoint
+
+
+def delete_webhook(services: Services, principal: Principal, ident: str) -> None:
+    """Remove an endpoint with its deliveries; its worker lane stops."""
+    resources.delete(
+        services, principal, WebhookEndpoint, POLICY, ident, lambda e: WebhookEndpointChanged(e.id)
+    )

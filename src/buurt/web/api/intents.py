@@ -121,4 +121,4 @@ def update(
 
 @router.delete("/{intent_id}", status_code=204, responses=responses(403, 404))
 def delete(intent_id: IntentId, services: ServicesDep, principal: PrincipalDep) -> None:
-    res.delete(services, principal, Intent, intents.POLICY, intent_id)
+    intents.delete_intent(services, principal, intent_id)

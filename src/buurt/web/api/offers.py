@@ -130,4 +130,4 @@ def update(
 
 @router.delete("/{offer_id}", status_code=204, responses=responses(403, 404))
 def delete(offer_id: OfferId, services: ServicesDep, principal: PrincipalDep) -> None:
-    res.delete(services, principal, Offer, offers.POLICY, offer_id)
+    offers.delete_offer(services, principal, offer_id)

@@ -149,4 +149,4 @@ def update(
 
 @router.delete("/{subscription_id}", status_code=204, responses=responses(403, 404))
 def delete(subscription_id: SubscriptionId, services: ServicesDep, principal: PrincipalDep) -> None:
-    res.delete(services, principal, Subscription, subscriptions.POLICY, subscription_id)
+    subscriptions.delete_subscription(services, principal, subscription_id)

@@ -131,7 +131,7 @@ def update(
 @router.delete("/{webhook_id}", status_code=204, responses=responses(403, 404))
 def delete(webhook_id: WebhookId, services: ServicesDep, principal: PrincipalDep) -> None:
     """Remove it, with its deliveries."""
-    res.delete(services, principal, WebhookEndpoint, endpoints.POLICY, webhook_id)
+    endpoints.delete_webhook(services, principal, webhook_id)
 
 
 @router.post("/{webhook_id}/rotate-secret", responses=responses(403, 404))
