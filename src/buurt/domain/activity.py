@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from buurt.domain.changes import Changeable
+from buurt.domain.errors import InvalidTransition
 from buurt.domain.places import Area, Place
 
 
@@ -17,6 +20,8 @@ class SourceKind(StrEnum):
 
 
 class IntentStatus(StrEnum):
+    """open ──> fulfilled | withdrawn | expired; the last three are final."""
+
     OPEN = "open"
     FULFILLED = "fulfilled"
     WITHDRAWN = "withdrawn"
@@ -24,9 +29,36 @@ class IntentStatus(StrEnum):
 
 
 class OfferStatus(StrEnum):
+    """active <──> sold_out, either ──> withdrawn (final)."""
+
     ACTIVE = "active"
     WITHDRAWN = "withdrawn"
     SOLD_OUT = "sold_out"
+
+
+# The lifecycle steps a member or business may take (an intent expires by itself).
+INTENT_STEPS = {IntentStatus.OPEN: {IntentStatus.WITHDRAWN, IntentStatus.FULFILLED}}
+OFFER_STEPS = {
+    OfferStatus.ACTIVE: {OfferStatus.SOLD_OUT, OfferStatus.WITHDRAWN},
+    OfferStatus.SOLD_OUT: {OfferStatus.ACTIVE, OfferStatus.WITHDRAWN},
+}
+
+
+def _change_with_status(
+    entity: Intent | Offer, kind: str, steps: Mapping[Any, set[Any]], changes: Mapping[str, Any]
+) -> None:
+    """Apply ``changes``; a ``status`` among them must be one of ``steps`` from the current."""
+    rest = dict(changes)
+    wanted = rest.pop("status", None)
+    if (
+        wanted is not None
+        and wanted != entity.status
+        and wanted not in steps.get(entity.status, ())
+    ):
+        raise InvalidTransition(f"an {entity.status} {kind} cannot become {wanted}")
+    Changeable.change(entity, rest)
+    if wanted is not None:
+        entity.status = wanted
 
 
 @dataclass
@@ -47,7 +79,7 @@ class Event:
 
 
 @dataclass
-class Intent:
+class Intent(Changeable):
     """A member's need (pull, not push): what, where, when and within which limits."""
 
     id: str
@@ -63,9 +95,17 @@ class Intent:
     attributes: dict[str, Any] = field(default_factory=dict)
     status: IntentStatus = IntentStatus.OPEN
 
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
+        {"category", "area", "text", "window_start", "window_end", "max_price", "attributes"}
+    )
+
+    def change(self, changes: Mapping[str, Any]) -> None:
+        """Change what the need is; a ``status`` among the changes is a lifecycle step."""
+        _change_with_status(self, "intent", INTENT_STEPS, changes)
+
 
 @dataclass
-class Offer:
+class Offer(Changeable):
     """What a business, or a neighbour, can supply."""
 
     id: str
@@ -84,9 +124,27 @@ class Offer:
     attributes: dict[str, Any] = field(default_factory=dict)
     status: OfferStatus = OfferStatus.ACTIVE
 
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "category",
+            "title",
+            "area",
+            "description",
+            "price",
+            "quantity",
+            "valid_from",
+            "valid_until",
+            "attributes",
+        }
+    )
+
+    def change(self, changes: Mapping[str, Any]) -> None:
+        """Change what is offered; a ``status`` among the changes is a lifecycle step."""
+        _change_with_status(self, "offer", OFFER_STEPS, changes)
+
 
 @dataclass
-class Subscription:
+class Subscription(Changeable):
     """A standing interest: "tell me when ..." held by a member or a business."""
 
     id: str
@@ -101,3 +159,7 @@ class Subscription:
     weekly_hours: list[int] | None = None
     active_from: datetime | None = None
     active_until: datetime | None = None
+
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
+        {"name", "categories", "area", "predicates", "weekly_hours", "active_from", "active_until"}
+    )

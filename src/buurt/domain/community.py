@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
+from buurt.domain.changes import Changeable
 from buurt.domain.places import Boundary, Place
 
 
@@ -46,7 +47,7 @@ class Visibility(StrEnum):
 
 
 @dataclass
-class Circle:
+class Circle(Changeable):
     id: str
     name: str
     boundary: Boundary
@@ -54,9 +55,13 @@ class Circle:
     created_at: datetime
     description: str = ""
 
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
+        {"name", "boundary", "timezone", "description"}
+    )
+
 
 @dataclass
-class Member:
+class Member(Changeable):
     id: str
     name: str
     email: str
@@ -65,6 +70,17 @@ class Member:
     max_moments_per_hour: int = 10
     quiet_from_hour: int | None = None
     quiet_until_hour: int | None = None
+
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
+        {
+            "name",
+            "email",
+            "password_hash",
+            "max_moments_per_hour",
+            "quiet_from_hour",
+            "quiet_until_hour",
+        }
+    )
 
 
 @dataclass
@@ -77,7 +93,7 @@ class Membership:
 
 
 @dataclass
-class Business:
+class Business(Changeable):
     id: str
     circle_id: str
     owner_member_id: str
@@ -86,9 +102,11 @@ class Business:
     created_at: datetime
     description: str = ""
 
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"name", "kind", "description"})
+
 
 @dataclass
-class Site:
+class Site(Changeable):
     id: str
     business_id: str
     name: str
@@ -96,9 +114,11 @@ class Site:
     created_at: datetime
     address: str = ""
 
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"name", "place", "address"})
+
 
 @dataclass
-class Thing:
+class Thing(Changeable):
     id: str
     circle_id: str
     owner_kind: OwnerKind
@@ -110,3 +130,5 @@ class Thing:
     created_at: datetime
     state: dict[str, Any] = field(default_factory=dict)
     last_seen_at: datetime | None = None
+
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"name", "place", "visibility"})

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
+
+from buurt.domain.changes import Changeable
 
 
 class DataCategory(StrEnum):
@@ -32,7 +35,7 @@ class RecipientKind(StrEnum):
 
 
 @dataclass
-class ConsentGrant:
+class ConsentGrant(Changeable):
     id: str
     member_id: str
     recipient_kind: RecipientKind
@@ -43,6 +46,9 @@ class ConsentGrant:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     thing_id: str | None = None
+
+    # Who, what and why are the grant itself: changing them is granting anew.
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"expires_at"})
 
     def is_live(self, at: datetime) -> bool:
         if self.revoked_at is not None and self.revoked_at <= at:

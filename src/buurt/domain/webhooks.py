@@ -23,9 +23,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import SplitResult, urlsplit
 
+from buurt.domain.changes import Changeable
 from buurt.domain.errors import InvalidInput
 
 SIGNATURE_HEADER = "Buurt-Signature"
@@ -52,7 +53,7 @@ def new_secret() -> str:
 
 
 @dataclass
-class WebhookEndpoint:
+class WebhookEndpoint(Changeable):
     """Where a member or business wants moments posted, and which topics."""
 
     id: str
@@ -66,6 +67,8 @@ class WebhookEndpoint:
     description: str = ""
     active: bool = True
     disabled_reason: str | None = None
+
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"url", "topics", "description", "active"})
 
     def wants(self, topic: str) -> bool:
         return self.active and topic in self.topics

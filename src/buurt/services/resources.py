@@ -150,11 +150,6 @@ def _id(entity: object) -> str:
     return str(getattr(entity, "id", "?"))
 
 
-def apply_changes(entity: object, changes: Mapping[str, Any]) -> None:
-    for name, value in changes.items():
-        setattr(entity, name, value)
-
-
 def delete(
     services: Services,
     principal: Principal,

@@ -71,7 +71,7 @@ def update_business(
 ) -> Business:
     with services.uow() as uow:
         business = resources.fetch_for_change(uow, principal, Business, POLICY, ident)
-        resources.apply_changes(business, changes)
+        business.change(changes)
         uow.commit()
     return business
 
@@ -121,7 +121,7 @@ def update_site(
         site = fetch_site(uow, principal, business_id, site_id)
         if not SITE_POLICY.changeable(uow, principal, site):
             raise PermissionDenied("you may not change this site")
-        resources.apply_changes(site, changes)
+        site.change(changes)
         uow.commit()
     return site
 

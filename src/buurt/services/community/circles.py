@@ -65,7 +65,7 @@ def update_circle(
 ) -> Circle:
     with services.uow() as uow:
         circle = resources.fetch_for_change(uow, principal, Circle, POLICY, ident)
-        resources.apply_changes(circle, changes)
+        circle.change(changes)
         uow.commit()
     services.publish(CircleSaved(circle))
     return circle

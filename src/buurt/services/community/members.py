@@ -88,7 +88,7 @@ def update_member(
         new_email = changes.get("email", member.email)
         if new_email != member.email and uow.repo(Member).find(email=new_email):
             raise Conflict("an account with this email already exists")
-        resources.apply_changes(member, changes)
+        member.change(changes)
         uow.commit()
     services.publish(MemberSettingsChanged(member.id))
     return member

@@ -100,7 +100,7 @@ def update_grant(
         consent = resources.fetch_for_change(uow, principal, ConsentGrant, POLICY, ident)
         if consent.revoked_at is not None:
             raise Conflict("a revoked grant cannot be changed; grant anew")
-        resources.apply_changes(consent, changes)
+        consent.change(changes)
         uow.commit()
     services.publish(ConsentChanged(consent))
     return consent

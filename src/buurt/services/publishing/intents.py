@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.activity import Intent, IntentStatus
+from buurt.domain.activity import Intent
 from buurt.domain.categories import check_category
-from buurt.domain.errors import InvalidTransition, PermissionDenied
+from buurt.domain.errors import PermissionDenied
 from buurt.domain.events import StandingChanged, StandingRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area
@@ -35,7 +35,6 @@ class IntentPolicy:
 
 
 POLICY = IntentPolicy()
-_NEXT = {IntentStatus.OPEN: {IntentStatus.WITHDRAWN, IntentStatus.FULFILLED}}
 
 
 def publish_intent(
@@ -82,13 +81,9 @@ def update_intent(
 ) -> Intent:
     with services.uow() as uow:
         intent = resources.fetch_for_change(uow, principal, Intent, POLICY, ident)
-        status = changes.get("status")
-        moves = _NEXT.get(intent.status, set())
-        if status is not None and status != intent.status and status not in moves:
-            raise InvalidTransition(f"an {intent.status} intent cannot become {status}")
         if "category" in changes:
             check_category(changes["category"])
-        resources.apply_changes(intent, changes)
+        intent.change(changes)
         check_window(intent.window_start, intent.window_end)
         uow.commit()
     services.publish(StandingChanged(intent))

@@ -95,7 +95,7 @@ def update_offer(
         offer = resources.fetch_for_change(uow, principal, Offer, POLICY, ident)
         if "category" in changes:
             check_category(changes["category"])
-        resources.apply_changes(offer, changes)
+        offer.change(changes)
         check_window(offer.valid_from, offer.valid_until, "valid_until")
         uow.commit()
     services.publish(StandingChanged(offer))

@@ -115,7 +115,7 @@ def update_subscription(
 ) -> Subscription:
     with services.uow() as uow:
         subscription = resources.fetch_for_change(uow, principal, Subscription, POLICY, ident)
-        resources.apply_changes(subscription, changes)
+        subscription.change(changes)
         _check(subscription.categories, subscription.predicates, subscription.weekly_hours)
         check_window(subscription.active_from, subscription.active_until, "active_until")
         uow.commit()

@@ -131,7 +131,7 @@ def update_thing(
 ) -> Thing:
     with services.uow() as uow:
         thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
-        resources.apply_changes(thing, changes)
+        thing.change(changes)
         uow.commit()
     return thing
 

@@ -144,7 +144,7 @@ def update_endpoint(
             check_url(services.webhook_rules, changes["url"])
         if "topics" in changes:
             changes["topics"] = check_topics(changes["topics"])
-        resources.apply_changes(endpoint, changes)
+        endpoint.change(changes)
         if changes.get("active") is True:
             endpoint.disabled_reason = None
         endpoint.updated_at = services.clock.now()
