@@ -59,7 +59,10 @@ class OfferUpdate(Strict):
     valid_from: Instant | None = None
     valid_until: Instant | None = None
     attributes: Attributes | None = None
-    status: OfferStatus | None = None
+    status: OfferStatus | None = Field(
+        default=None,
+        description="`active` and `sold_out` go both ways; either can become `withdrawn`, for good.",
+    )
 
 
 class OfferOut(BaseModel):
@@ -116,7 +119,7 @@ def get(offer_id: OfferId, services: ServicesDep, principal: PrincipalDep) -> Of
     return OfferOut.model_validate(res.get(services, principal, Offer, offers.POLICY, offer_id))
 
 
-@router.patch("/{offer_id}", responses=responses(403, 404))
+@router.patch("/{offer_id}", responses=responses(403, 404, 409))
 def update(
     offer_id: OfferId, body: OfferUpdate, services: ServicesDep, principal: PrincipalDep
 ) -> OfferOut:
