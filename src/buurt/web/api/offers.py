@@ -61,7 +61,7 @@ class OfferUpdate(Strict):
     attributes: Attributes | None = None
     status: OfferStatus | None = Field(
         default=None,
-        description="`active` and `sold_out` go both ways; either can become `withdrawn`, for good.",
+        description="`active` and `sold_out` go both ways; either may become `withdrawn` (final).",
     )
 
 
