@@ -12,18 +12,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from buurt.domain.activity import Intent, IntentStatus
-from buurt.domain.community import (
-    Circle,
-    Member,
-    Membership,
-    OwnerKind,
-    Role,
-    Thing,
-    ThingKind,
-    Visibility,
-)
+from buurt.domain.community import Circle, Member, Membership, Role, Thing, ThingKind, Visibility
 from buurt.domain.errors import Conflict
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import UnitOfWorkFactory
 from buurt.services.context import Services
@@ -338,7 +330,7 @@ def test_a_thing_round_trips_with_place_enums_and_json_state(uow: UnitOfWorkFact
     thing = Thing(
         new_id("thing"),
         circle.id,
-        OwnerKind.CIRCLE,
+        PartyKind.CIRCLE,
         circle.id,
         ThingKind.SOLAR_INVERTER,
         "Omvormer dak",

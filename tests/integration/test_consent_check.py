@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from buurt.bootstrap import Buurt
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.services.consent import grants
 from buurt.services.consent.decision import Recipient, may_use
 from tests.actors import World
@@ -23,7 +24,7 @@ def _both(
 
 
 def test_default_is_no_then_grant_then_revoke(world: World, instance: Buurt) -> None:
-    bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
+    bakery = Recipient(PartyKind.BUSINESS, world.bakery["id"])
     assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
 
     grant = world.bob.created(
@@ -38,7 +39,7 @@ def test_default_is_no_then_grant_then_revoke(world: World, instance: Buurt) -> 
     assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (True, True)
     # the grant is for one category, one purpose and one recipient only
     assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
-    other = Recipient(RecipientKind.BUSINESS, "biz_someone_else")
+    other = Recipient(PartyKind.BUSINESS, "biz_someone_else")
     assert _both(instance, other, world.bob.id, DataCategory.INTENTS) == (False, False)
     assert _both(instance, bakery, world.ann.id, DataCategory.INTENTS) == (False, False)
 
@@ -48,7 +49,7 @@ def test_default_is_no_then_grant_then_revoke(world: World, instance: Buurt) -> 
 
 def test_an_expired_grant_allows_nothing(world: World, instance: Buurt) -> None:
     services = instance.services
-    bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
+    bakery = Recipient(PartyKind.BUSINESS, world.bakery["id"])
     principal_id = world.bob.id
     soon = services.clock.now() + timedelta(hours=1)
     world.bob.created(

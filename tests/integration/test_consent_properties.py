@@ -32,7 +32,8 @@ from hypothesis.stateful import (
 )
 
 from buurt.bootstrap import build
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.services.consent.decision import ConsentBook, Recipient, may_use
 from buurt.services.context import Services
 from buurt.web.app import create_app
@@ -201,7 +202,7 @@ class ConsentMachine(RuleBasedStateMachine):
         for member, person in self.persons.items():
             for shop, category, purpose in itertools.product(shops, CATEGORIES, PURPOSES):
                 thing_id = person.thing_id if category is DataCategory.THING_DATA else None
-                recipient = Recipient(RecipientKind.BUSINESS, shop)
+                recipient = Recipient(PartyKind.BUSINESS, shop)
                 with self.services.uow() as uow:
                     stored = may_use(uow, recipient, member, category, purpose, now, thing_id)
                 booked = self.book.may_use(recipient, member, category, purpose, now, thing_id)

@@ -12,8 +12,9 @@ from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
 from buurt.domain.activity import Event
-from buurt.domain.community import Business, Circle, PrincipalKind, Site, Thing, ThingKind
+from buurt.domain.community import Business, Circle, Site, Thing, ThingKind
 from buurt.domain.errors import AuthenticationFailed
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
 from buurt.services.community import auth, circles, members
 
@@ -160,7 +161,7 @@ def test_a_circle_of_the_same_name_that_is_not_a_finished_demo_is_refused(
         )
         with services.uow() as uow:
             _, secret = auth.issue_token(
-                uow, PrincipalKind.MEMBER, member.id, "t", services.clock.now()
+                uow, PartyKind.MEMBER, member.id, "t", services.clock.now()
             )
             uow.commit()
         circles.create_circle(

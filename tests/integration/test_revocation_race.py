@@ -11,7 +11,8 @@ import threading
 import time
 
 from buurt.bootstrap import Buurt
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.services.consent.decision import Recipient, may_use
 from tests.actors import World
 
@@ -28,7 +29,7 @@ def test_no_check_answers_yes_after_the_revoke_returns(world: World, instance: B
             "purpose": "matching",
         },
     )
-    bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
+    bakery = Recipient(PartyKind.BUSINESS, world.bakery["id"])
     services = instance.services
     book = instance.consent_book
     returned = threading.Event()

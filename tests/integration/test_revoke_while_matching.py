@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 import time
 
-from buurt.domain.community import OwnerKind, PrincipalKind, ThingKind, Visibility
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.community import ThingKind, Visibility
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.moments import Moment
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Place
 from buurt.services.community.auth import authenticate, issue_token
 from buurt.services.consent import grants
@@ -31,10 +32,10 @@ def test_no_moment_after_the_revoke_is_acknowledged(world: World, services: Serv
         name="Roof",
         place=NEAR,
         visibility=Visibility.PRIVATE,
-        owner_kind=OwnerKind.MEMBER,
+        owner_kind=PartyKind.MEMBER,
     )
     with services.uow() as uow:
-        _, secret = issue_token(uow, PrincipalKind.THING, thing.id, "test", services.clock.now())
+        _, secret = issue_token(uow, PartyKind.THING, thing.id, "test", services.clock.now())
         uow.commit()
     inverter = authenticate(services, secret)
     world.bob.created(
@@ -50,7 +51,7 @@ def test_no_moment_after_the_revoke_is_acknowledged(world: World, services: Serv
     grant = grants.grant(
         services,
         ann,
-        recipient_kind=RecipientKind.MEMBER,
+        recipient_kind=PartyKind.MEMBER,
         recipient_id=bob.id,
         category=DataCategory.THING_DATA,
         purpose=Purpose.MATCHING,

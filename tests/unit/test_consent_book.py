@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.services.consent.decision import ConsentBook, Recipient
 
 T0 = datetime(2026, 11, 23, 12, tzinfo=UTC)
-SHOP = Recipient(RecipientKind.BUSINESS, "biz_1")
+SHOP = Recipient(PartyKind.BUSINESS, "biz_1")
 
 
 def _grant(**changes: object) -> ConsentGrant:
     grant = ConsentGrant(
         "cns_1",
         "mem_1",
-        RecipientKind.BUSINESS,
+        PartyKind.BUSINESS,
         "biz_1",
         DataCategory.INTENTS,
         Purpose.MATCHING,

@@ -37,7 +37,7 @@ import uvicorn
 from buurt.bench.network import free_port
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
-from buurt.domain.community import PrincipalKind
+from buurt.domain.parties import PartyKind
 from buurt.mqtt.broker_files import BrokerFiles
 from buurt.mqtt.gateway import Gateway
 from buurt.mqtt.mosquitto import Mosquitto
@@ -160,7 +160,7 @@ def _http(instance: Buurt, sims: list[fleet.SimulatedThing], events: int) -> Fig
     sim = sims[0]
     owner = fleet.owner(services)
     _, token = auth.issue_principal_token(
-        services, owner, PrincipalKind.THING, sim.thing.id, "bench", None
+        services, owner, PartyKind.THING, sim.thing.id, "bench", None
     )
     port = free_port()
     server = uvicorn.Server(

@@ -20,18 +20,10 @@ from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, loca
 from buurt.demo.readings import EVENT_KIND, day_of_readings
 from buurt.demo.summary import DemoSummary
 from buurt.domain.activity import Event, Intent, Offer, Subscription
-from buurt.domain.community import (
-    Business,
-    Circle,
-    Member,
-    Membership,
-    OwnerKind,
-    PrincipalKind,
-    Site,
-    Thing,
-)
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.errors import Conflict
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Place
 from buurt.services.community import auth, businesses, circles, members
 from buurt.services.consent import grants
@@ -162,7 +154,7 @@ class _Seeder:
             with self.services.uow() as uow:
                 _, self.secrets[who] = auth.issue_token(
                     uow,
-                    PrincipalKind.MEMBER,
+                    PartyKind.MEMBER,
                     self.members[who].id,
                     SEEDING_LABEL,
                     self.now,
@@ -201,12 +193,12 @@ class _Seeder:
             )
             self.first_site.setdefault(spec.key, where.place)
 
-    def _owner(self, who: str) -> tuple[Principal, OwnerKind, str]:
+    def _owner(self, who: str) -> tuple[Principal, PartyKind, str]:
         if who == "circle":
-            return self.principal("admin"), OwnerKind.CIRCLE, self.circle_id
+            return self.principal("admin"), PartyKind.CIRCLE, self.circle_id
         if who in self.businesses:
-            return self.principal(who), OwnerKind.BUSINESS, self.businesses[who].id
-        return self.principal(who), OwnerKind.MEMBER, self.members[who].id
+            return self.principal(who), PartyKind.BUSINESS, self.businesses[who].id
+        return self.principal(who), PartyKind.MEMBER, self.members[who].id
 
     def _thing(self, spec: catalogue.ThingSpec) -> None:
         acting, owner_kind, owner_id = self._owner(spec.owner)
@@ -225,7 +217,7 @@ class _Seeder:
         _, secret = auth.issue_principal_token(
             self.services,
             acting,
-            PrincipalKind.THING,
+            PartyKind.THING,
             thing.id,
             SEEDING_LABEL,
             self.now + TOKEN_LIFETIME,
@@ -272,7 +264,7 @@ class _Seeder:
         grants.grant(
             self.services,
             self.principal(who),
-            recipient_kind=RecipientKind.BUSINESS,
+            recipient_kind=PartyKind.BUSINESS,
             recipient_id=self.businesses[business].id,
             category=category,
             purpose=Purpose.MATCHING,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 
 ERASED = "erased"
 """Stands in for an id or text that named an erased member (see ``services.erasure``)."""
@@ -21,7 +22,7 @@ ERASED = "erased"
 class AccessEntry:
     id: str
     member_id: str
-    principal_kind: str
+    principal_kind: PartyKind
     principal_id: str
     category: DataCategory
     purpose: Purpose

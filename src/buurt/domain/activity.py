@@ -10,13 +10,8 @@ from typing import Any, ClassVar
 
 from buurt.domain.changes import Changeable
 from buurt.domain.errors import InvalidTransition
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Place
-
-
-class SourceKind(StrEnum):
-    THING = "thing"
-    MEMBER = "member"
-    BUSINESS = "business"
 
 
 class IntentStatus(StrEnum):
@@ -67,7 +62,7 @@ class Event:
 
     id: str
     circle_id: str
-    source_kind: SourceKind
+    source_kind: PartyKind
     source_id: str
     kind: str
     place: Place
@@ -110,7 +105,7 @@ class Offer(Changeable):
 
     id: str
     circle_id: str
-    owner_kind: SourceKind
+    owner_kind: PartyKind
     owner_id: str
     category: str
     title: str
@@ -149,7 +144,7 @@ class Subscription(Changeable):
 
     id: str
     circle_id: str
-    owner_kind: SourceKind
+    owner_kind: PartyKind
     owner_id: str
     name: str
     categories: list[str]

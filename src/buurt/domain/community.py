@@ -8,26 +8,13 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from buurt.domain.changes import Changeable
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
 
 
 class Role(StrEnum):
     MEMBER = "member"
     ADMIN = "admin"
-
-
-class PrincipalKind(StrEnum):
-    """Who can hold a bearer token and act through the API."""
-
-    MEMBER = "member"
-    BUSINESS = "business"
-    THING = "thing"
-
-
-class OwnerKind(StrEnum):
-    MEMBER = "member"
-    BUSINESS = "business"
-    CIRCLE = "circle"
 
 
 class ThingKind(StrEnum):
@@ -121,7 +108,7 @@ class Site(Changeable):
 class Thing(Changeable):
     id: str
     circle_id: str
-    owner_kind: OwnerKind
+    owner_kind: PartyKind
     owner_id: str
     kind: ThingKind
     name: str

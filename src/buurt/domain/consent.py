@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from buurt.domain.changes import Changeable
+from buurt.domain.parties import PartyKind
 
 
 class DataCategory(StrEnum):
@@ -27,18 +28,11 @@ class Purpose(StrEnum):
     ADMINISTRATION = "administration"
 
 
-class RecipientKind(StrEnum):
-    BUSINESS = "business"
-    MEMBER = "member"
-    CIRCLE = "circle"
-    APP = "app"
-
-
 @dataclass
 class ConsentGrant(Changeable):
     id: str
     member_id: str
-    recipient_kind: RecipientKind
+    recipient_kind: PartyKind
     recipient_id: str
     category: DataCategory
     purpose: Purpose

@@ -13,6 +13,23 @@ from datetime import datetime
 from enum import StrEnum
 
 from buurt.domain.errors import InvalidTransition
+from buurt.domain.parties import PartyKind
+
+
+class PublicationKind(StrEnum):
+    """What a moment answers: an event, a new intent or a new offer."""
+
+    EVENT = "event"
+    INTENT = "intent"
+    OFFER = "offer"
+
+
+class StandingKind(StrEnum):
+    """The standing record the publication matched."""
+
+    SUBSCRIPTION = "subscription"
+    OFFER = "offer"
+    INTENT = "intent"
 
 
 class MomentStatus(StrEnum):
@@ -34,11 +51,11 @@ ALLOWED = {
 class Moment:
     id: str
     circle_id: str
-    recipient_kind: str
+    recipient_kind: PartyKind
     recipient_id: str
-    source_kind: str
+    source_kind: PublicationKind
     source_id: str
-    standing_kind: str
+    standing_kind: StandingKind
     standing_id: str
     reason: str
     status: MomentStatus

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from buurt.domain.community import PrincipalKind
+from buurt.domain.parties import PartyKind
 
 
 @dataclass
@@ -13,7 +13,7 @@ class AccessToken:
     """A bearer token; only its SHA-256 digest is stored, the secret is shown once."""
 
     id: str
-    principal_kind: PrincipalKind
+    principal_kind: PartyKind
     principal_id: str
     digest: str
     label: str

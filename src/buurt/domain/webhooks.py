@@ -28,6 +28,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from buurt.domain.changes import Changeable
 from buurt.domain.errors import InvalidInput
+from buurt.domain.parties import PartyKind
 
 SIGNATURE_HEADER = "Buurt-Signature"
 IDEMPOTENCY_HEADER = "Buurt-Idempotency-Key"
@@ -57,7 +58,7 @@ class WebhookEndpoint(Changeable):
     """Where a member or business wants moments posted, and which topics."""
 
     id: str
-    owner_kind: str
+    owner_kind: PartyKind
     owner_id: str
     url: str
     topics: list[str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from buurt.domain.community import PrincipalKind
+from buurt.domain.parties import PartyKind
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Principal:
     judged at for this request; without it, those rules say no.
     """
 
-    kind: PrincipalKind
+    kind: PartyKind
     id: str
     token_id: str
     circles: frozenset[str] = field(default_factory=frozenset)
@@ -28,7 +28,7 @@ class Principal:
 
     @property
     def is_member(self) -> bool:
-        return self.kind is PrincipalKind.MEMBER
+        return self.kind is PartyKind.MEMBER
 
     def acts_for(self, kind: str, ident: str) -> bool:
         """May this principal act as the owner ``(kind, ident)``?"""

@@ -9,16 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from buurt.domain.community import (
-    Circle,
-    Member,
-    Membership,
-    PrincipalKind,
-    Role,
-    Thing,
-    ThingKind,
-    Visibility,
-)
+from buurt.domain.community import Circle, Member, Membership, Role, Thing, ThingKind, Visibility
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
 from buurt.services.community import circles, members
 from buurt.services.context import Services
@@ -96,7 +88,7 @@ def owner(services: Services) -> Principal:
             password=_unusable(),
             circle_id=None,
         )
-    principal = Principal(PrincipalKind.MEMBER, member.id, token_id="simulator")  # noqa: S106
+    principal = Principal(PartyKind.MEMBER, member.id, token_id="simulator")  # noqa: S106
     with services.uow() as uow:
         admin_of = [
             m.circle_id for m in uow.repo(Membership).find(member_id=member.id, role=Role.ADMIN)
@@ -107,7 +99,7 @@ def owner(services: Services) -> Principal:
         )
         admin_of = [circle.id]
     return Principal(
-        PrincipalKind.MEMBER,
+        PartyKind.MEMBER,
         member.id,
         token_id="simulator",  # noqa: S106
         circles=frozenset(admin_of),

@@ -7,20 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from buurt.domain.activity import Intent, IntentStatus, Offer, OfferStatus, SourceKind, Subscription
+from buurt.domain.activity import Intent, IntentStatus, Offer, OfferStatus, Subscription
 from buurt.domain.changes import Changeable
-from buurt.domain.community import (
-    Business,
-    Circle,
-    Member,
-    OwnerKind,
-    Site,
-    Thing,
-    ThingKind,
-    Visibility,
-)
+from buurt.domain.community import Business, Circle, Member, Site, Thing, ThingKind, Visibility
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import InvalidInput, InvalidTransition
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.domain.webhooks import WebhookEndpoint
 
@@ -49,14 +41,14 @@ def _intent() -> Intent:
 
 
 def _offer() -> Offer:
-    return Offer("ofr_1", "cir_1", SourceKind.BUSINESS, "biz_1", "food/bread", "Bread", AREA, NOW)
+    return Offer("ofr_1", "cir_1", PartyKind.BUSINESS, "biz_1", "food/bread", "Bread", AREA, NOW)
 
 
 def _entities() -> list[Changeable]:
     return [
         _intent(),
         _offer(),
-        Subscription("sub_1", "cir_1", SourceKind.MEMBER, "mem_1", "S", ["food"], AREA, NOW),
+        Subscription("sub_1", "cir_1", PartyKind.MEMBER, "mem_1", "S", ["food"], AREA, NOW),
         Circle("cir_1", "C", Boundary(cells=frozenset({"881f1d4887fffff"})), "UTC", NOW),
         Member("mem_1", "Ann", "ann@example.org", "-", NOW),
         Business("biz_1", "cir_1", "mem_1", "Bakery", "bakery", NOW),
@@ -64,7 +56,7 @@ def _entities() -> list[Changeable]:
         Thing(
             "thg_1",
             "cir_1",
-            OwnerKind.MEMBER,
+            PartyKind.MEMBER,
             "mem_1",
             ThingKind.FRIDGE,
             "F",

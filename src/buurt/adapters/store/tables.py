@@ -16,10 +16,11 @@ from sqlalchemy import (
 )
 
 from buurt.adapters.store.types import AreaType, BoundaryType, StrEnumType, UTCDateTime
-from buurt.domain.activity import IntentStatus, OfferStatus, SourceKind
-from buurt.domain.community import OwnerKind, PrincipalKind, Role, ThingKind, Visibility
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.domain.moments import MomentStatus
+from buurt.domain.activity import IntentStatus, OfferStatus
+from buurt.domain.community import Role, ThingKind, Visibility
+from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.moments import MomentStatus, PublicationKind, StandingKind
+from buurt.domain.parties import PartyKind
 
 metadata = MetaData(
     naming_convention={
@@ -103,7 +104,7 @@ things = Table(
     metadata,
     _id(),
     _circle(),
-    Column("owner_kind", StrEnumType(OwnerKind), nullable=False),
+    Column("owner_kind", StrEnumType(PartyKind), nullable=False),
     Column("owner_id", String(32), nullable=False),
     Column("kind", StrEnumType(ThingKind), nullable=False),
     Column("name", String(200), nullable=False),
@@ -121,7 +122,7 @@ events = Table(
     metadata,
     _id(),
     _circle(),
-    Column("source_kind", StrEnumType(SourceKind), nullable=False),
+    Column("source_kind", StrEnumType(PartyKind), nullable=False),
     Column("source_id", String(32), nullable=False),
     Column("kind", String(200), nullable=False),
     Column("lat", Float, nullable=False),
@@ -156,7 +157,7 @@ offers = Table(
     metadata,
     _id(),
     _circle(),
-    Column("owner_kind", StrEnumType(SourceKind), nullable=False),
+    Column("owner_kind", StrEnumType(PartyKind), nullable=False),
     Column("owner_id", String(32), nullable=False),
     Column("category", String(200), nullable=False),
     Column("title", String(200), nullable=False),
@@ -177,7 +178,7 @@ subscriptions = Table(
     metadata,
     _id(),
     _circle(),
-    Column("owner_kind", StrEnumType(SourceKind), nullable=False),
+    Column("owner_kind", StrEnumType(PartyKind), nullable=False),
     Column("owner_id", String(32), nullable=False),
     Column("name", String(200), nullable=False),
     Column("categories", JSON, nullable=False),
@@ -195,12 +196,12 @@ moments = Table(
     metadata,
     _id(),
     _circle(),
-    Column("recipient_kind", String(32), nullable=False),
+    Column("recipient_kind", StrEnumType(PartyKind), nullable=False),
     Column("recipient_id", String(32), nullable=False),
     Column("subject_member_id", String(32), index=True),
-    Column("source_kind", String(32), nullable=False),
+    Column("source_kind", StrEnumType(PublicationKind), nullable=False),
     Column("source_id", String(32), nullable=False),
-    Column("standing_kind", String(32), nullable=False),
+    Column("standing_kind", StrEnumType(StandingKind), nullable=False),
     Column("standing_id", String(32), nullable=False),
     Column("reason", Text, nullable=False),
     Column("status", StrEnumType(MomentStatus), nullable=False),
@@ -215,7 +216,7 @@ consent_grants = Table(
     metadata,
     _id(),
     Column("member_id", String(32), ForeignKey("members.id"), nullable=False, index=True),
-    Column("recipient_kind", StrEnumType(RecipientKind), nullable=False),
+    Column("recipient_kind", StrEnumType(PartyKind), nullable=False),
     Column("recipient_id", String(32), nullable=False),
     Column("category", StrEnumType(DataCategory), nullable=False),
     Column("purpose", StrEnumType(Purpose), nullable=False),
@@ -230,7 +231,7 @@ access_tokens = Table(
     "access_tokens",
     metadata,
     _id(),
-    Column("principal_kind", StrEnumType(PrincipalKind), nullable=False),
+    Column("principal_kind", StrEnumType(PartyKind), nullable=False),
     Column("principal_id", String(32), nullable=False),
     Column("digest", String(64), nullable=False, unique=True),
     Column("label", String(200), nullable=False),

@@ -5,6 +5,7 @@ from sqlalchemy import Column, Index, String, Table
 from buurt.adapters.store.tables import metadata
 from buurt.adapters.store.types import StrEnumType, UTCDateTime
 from buurt.domain.consent import DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 
 # No foreign keys: an entry outlives the grant it names (revoked grants are kept, but an
 # erased member's grants to others' businesses are not), and erasure deletes a member's
@@ -14,7 +15,7 @@ access_log = Table(
     metadata,
     Column("id", String(32), primary_key=True),
     Column("member_id", String(32), nullable=False),
-    Column("principal_kind", String(32), nullable=False),
+    Column("principal_kind", StrEnumType(PartyKind), nullable=False),
     Column("principal_id", String(32), nullable=False),
     Column("category", StrEnumType(DataCategory), nullable=False),
     Column("purpose", StrEnumType(Purpose), nullable=False),

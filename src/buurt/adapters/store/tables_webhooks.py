@@ -15,13 +15,14 @@ from sqlalchemy import (
 
 from buurt.adapters.store.tables import metadata
 from buurt.adapters.store.types import StrEnumType, UTCDateTime
+from buurt.domain.parties import PartyKind
 from buurt.domain.webhooks import DeliveryStatus
 
 webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("owner_kind", String(32), nullable=False),
+    Column("owner_kind", StrEnumType(PartyKind), nullable=False),
     Column("owner_id", String(32), nullable=False),
     Column("url", String(2000), nullable=False),
     Column("description", Text, nullable=False, default=""),

@@ -30,12 +30,13 @@ from buurt.domain.aggregates import (
     released,
 )
 from buurt.domain.charter import AggregateKind, CharterVersion
-from buurt.domain.community import Business, Circle, PrincipalKind
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.community import Business, Circle
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.events import AggregateIncluded
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Place
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Between
@@ -67,7 +68,7 @@ _CATEGORY_OF = {
 def _business(
     uow: UnitOfWork, principal: Principal, circle_id: str, business_id: str | None
 ) -> str:
-    if principal.kind is PrincipalKind.BUSINESS:
+    if principal.kind is PartyKind.BUSINESS:
         ident = business_id or principal.id
     elif principal.is_member and business_id is not None:
         ident = business_id
@@ -128,7 +129,7 @@ def answer(
             access_log.record(
                 uow,
                 member_id,
-                Recipient(RecipientKind.BUSINESS, business),
+                Recipient(PartyKind.BUSINESS, business),
                 _CATEGORY_OF[kind],
                 Purpose.ANALYTICS,
                 f"aggregate {query.id}",

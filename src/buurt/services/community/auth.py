@@ -10,9 +10,10 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from buurt.domain.community import Business, Member, Membership, PrincipalKind, Role, Thing
+from buurt.domain.community import Business, Member, Membership, Role, Thing
 from buurt.domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.ports import Page, UnitOfWork
 from buurt.services.context import Services
@@ -27,7 +28,7 @@ def _digest(secret: str) -> str:
 
 def issue_token(
     uow: UnitOfWork,
-    kind: PrincipalKind,
+    kind: PartyKind,
     ident: str,
     label: str,
     at: datetime,
@@ -69,7 +70,7 @@ def log_in(
             member.password_hash = services.passwords.hash(password)
         now = services.clock.now()
         expires_at = now + lifetime if lifetime else None
-        token, secret = issue_token(uow, PrincipalKind.MEMBER, member.id, label, now, expires_at)
+        token, secret = issue_token(uow, PartyKind.MEMBER, member.id, label, now, expires_at)
         uow.commit()
     return token, secret
 
@@ -88,7 +89,7 @@ def authenticate(services: Services, secret: str) -> Principal:
 
 def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
     kind, ident = token.principal_kind, token.principal_id
-    if kind is PrincipalKind.MEMBER:
+    if kind is PartyKind.MEMBER:
         memberships = uow.repo(Membership).find(member_id=ident)
         owned = uow.repo(Business).find(owner_member_id=ident)
         return Principal(
@@ -100,7 +101,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
             businesses=frozenset(b.id for b in owned),
             as_of=now,
         )
-    if kind is PrincipalKind.BUSINESS:
+    if kind is PartyKind.BUSINESS:
         business = uow.repo(Business).get(ident)
         if business is None:
             raise AuthenticationFailed("the token's business no longer exists")
@@ -148,7 +149,7 @@ def _may_manage_token(uow: UnitOfWork, principal: Principal, token: AccessToken)
     kind, ident = token.principal_kind, token.principal_id
     if principal.acts_for(kind.value, ident):
         return True
-    if kind is PrincipalKind.THING:
+    if kind is PartyKind.THING:
         thing = uow.repo(Thing).get(ident)
         return thing is not None and principal.acts_for(thing.owner_kind.value, thing.owner_id)
     return False
@@ -157,14 +158,14 @@ def _may_manage_token(uow: UnitOfWork, principal: Principal, token: AccessToken)
 def issue_principal_token(
     services: Services,
     principal: Principal,
-    kind: PrincipalKind,
+    kind: PartyKind,
     ident: str,
     label: str,
     expires_at: datetime | None,
 ) -> tuple[AccessToken, str]:
     """A member issues a token for a business they own or a thing they (or it) own."""
     with services.uow() as uow:
-        if kind is PrincipalKind.BUSINESS:
+        if kind is PartyKind.BUSINESS:
             if uow.repo(Business).get(ident) is None:
                 raise NotFound("business", ident)
             allowed = principal.is_member and ident in principal.businesses

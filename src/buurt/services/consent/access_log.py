@@ -49,7 +49,7 @@ def record(
     entry = AccessEntry(
         id=new_id("access"),
         member_id=member_id,
-        principal_kind=principal.kind.value,
+        principal_kind=principal.kind,
         principal_id=principal.id,
         category=category,
         purpose=purpose,

@@ -16,8 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from buurt.domain.community import Membership, PrincipalKind
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.community import Membership
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.services.principals import Principal
 
@@ -26,7 +27,7 @@ from buurt.services.principals import Principal
 class Recipient:
     """Who would use the data: a business, a circle or a named app."""
 
-    kind: RecipientKind
+    kind: PartyKind
     id: str
 
 
@@ -85,15 +86,15 @@ def decide(
     """
     if principal.acts_for("member", member_id):
         return SELF
-    if principal.kind is PrincipalKind.BUSINESS:
-        recipient = Recipient(RecipientKind.BUSINESS, principal.id)
+    if principal.kind is PartyKind.BUSINESS:
+        recipient = Recipient(PartyKind.BUSINESS, principal.id)
         grant = may_use(uow, recipient, member_id, category, purpose, at, thing_id)
         return Basis(grant_id=grant.id) if grant else None
     if principal.is_member and principal.admin_of:
         memberships = uow.repo(Membership).find(member_id=member_id)
         shared = sorted({m.circle_id for m in memberships} & principal.admin_of)
         for circle_id in shared:
-            recipient = Recipient(RecipientKind.CIRCLE, circle_id)
+            recipient = Recipient(PartyKind.CIRCLE, circle_id)
             grant = may_use(uow, recipient, member_id, category, purpose, at, thing_id)
             if grant:
                 return Basis(grant_id=grant.id)
@@ -106,14 +107,14 @@ def granted_things(uow: UnitOfWork, business_id: str) -> set[str]:
     """Things whose data members ever granted this business: the candidates ``decide`` checks
     (so a listing need not scan every member's things)."""
     grants = uow.repo(ConsentGrant).find(
-        recipient_kind=RecipientKind.BUSINESS,
+        recipient_kind=PartyKind.BUSINESS,
         recipient_id=business_id,
         category=DataCategory.THING_DATA,
     )
     return {g.thing_id for g in grants if g.thing_id is not None}
 
 
-_Key = tuple[RecipientKind, str, str, DataCategory, Purpose, str | None]
+_Key = tuple[PartyKind, str, str, DataCategory, Purpose, str | None]
 
 
 class ConsentBook:

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from buurt.domain.access import ERASED, AccessEntry
-from buurt.domain.activity import Event, Intent, Offer, SourceKind, Subscription
+from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVote
-from buurt.domain.community import Business, Member, Membership, OwnerKind, Role, Site, Thing
-from buurt.domain.consent import ConsentGrant, RecipientKind
+from buurt.domain.community import Business, Member, Membership, Role, Site, Thing
+from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.domain.events import (
     ConsentDeleted,
@@ -42,6 +42,7 @@ from buurt.domain.events import (
 )
 from buurt.domain.ingestion import RejectedEvent
 from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookEndpoint
 from buurt.ports import UnitOfWork
@@ -116,22 +117,22 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
     biz = sorted(b.id for b in businesses)
     erased.ids.update(biz)
     owners: list[Filter] = [
-        {"owner_kind": SourceKind.MEMBER, "owner_id": member.id},
-        {"owner_kind": SourceKind.BUSINESS, "owner_id": biz},
+        {"owner_kind": PartyKind.MEMBER, "owner_id": member.id},
+        {"owner_kind": PartyKind.BUSINESS, "owner_id": biz},
     ]
     things = everything(
         uow,
         Thing,
         [
-            {"owner_kind": OwnerKind.MEMBER, "owner_id": member.id},
-            {"owner_kind": OwnerKind.BUSINESS, "owner_id": biz},
+            {"owner_kind": PartyKind.MEMBER, "owner_id": member.id},
+            {"owner_kind": PartyKind.BUSINESS, "owner_id": biz},
         ],
     )
     thing_ids = sorted(t.id for t in things)
     sources: list[Filter] = [
-        {"source_kind": SourceKind.MEMBER, "source_id": member.id},
-        {"source_kind": SourceKind.BUSINESS, "source_id": biz},
-        {"source_kind": SourceKind.THING, "source_id": thing_ids},
+        {"source_kind": PartyKind.MEMBER, "source_id": member.id},
+        {"source_kind": PartyKind.BUSINESS, "source_id": biz},
+        {"source_kind": PartyKind.THING, "source_id": thing_ids},
     ]
     erased.remove(uow, Event, everything(uow, Event, sources))
     principals: list[Filter] = [
@@ -146,7 +147,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
     erased.remove(uow, Intent, uow.repo(Intent).find(member_id=member.id), StandingRemoved)
     grants: list[Filter] = [
         {"member_id": member.id},
-        {"recipient_kind": RecipientKind.BUSINESS, "recipient_id": biz},
+        {"recipient_kind": PartyKind.BUSINESS, "recipient_id": biz},
     ]
     erased.remove(
         uow, ConsentGrant, everything(uow, ConsentGrant, grants), lambda g: ConsentDeleted(g.id)

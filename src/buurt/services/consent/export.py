@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import TypeVar
 
 from buurt.domain.access import AccessEntry
-from buurt.domain.activity import Event, Intent, Offer, SourceKind, Subscription
-from buurt.domain.community import Business, Member, Membership, OwnerKind, Site, Thing
+from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.community import Business, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.domain.moments import Moment
+from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -94,16 +95,16 @@ def export_member(services: Services, principal: Principal) -> MemberData:
 def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
     me = member.id
     cut: list[str] = []
-    mine: list[Filter] = [{"owner_kind": SourceKind.MEMBER, "owner_id": me}]
+    mine: list[Filter] = [{"owner_kind": PartyKind.MEMBER, "owner_id": me}]
 
-    def things_of(kind: OwnerKind, owner: str, where: str) -> list[ThingData]:
+    def things_of(kind: PartyKind, owner: str, where: str) -> list[ThingData]:
         return [
             ThingData(
                 t,
                 _collect(
                     uow,
                     Event,
-                    [{"source_kind": SourceKind.THING, "source_id": t.id}],
+                    [{"source_kind": PartyKind.THING, "source_id": t.id}],
                     EVENTS_PER_THING,
                     f"{where}things.{t.id}.events",
                     cut,
@@ -116,13 +117,13 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         BusinessData(
             b,
             uow.repo(Site).find(business_id=b.id),
-            uow.repo(Offer).find(owner_kind=SourceKind.BUSINESS, owner_id=b.id),
-            uow.repo(Subscription).find(owner_kind=SourceKind.BUSINESS, owner_id=b.id),
-            things_of(OwnerKind.BUSINESS, b.id, f"businesses.{b.id}."),
+            uow.repo(Offer).find(owner_kind=PartyKind.BUSINESS, owner_id=b.id),
+            uow.repo(Subscription).find(owner_kind=PartyKind.BUSINESS, owner_id=b.id),
+            things_of(PartyKind.BUSINESS, b.id, f"businesses.{b.id}."),
         )
         for b in uow.repo(Business).find(owner_member_id=me)
     ]
-    things = things_of(OwnerKind.MEMBER, me, "")
+    things = things_of(PartyKind.MEMBER, me, "")
     moments: list[Filter] = [
         {"recipient_kind": "member", "recipient_id": me},
         {"subject_member_id": me},
@@ -146,7 +147,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         events=_collect(
             uow,
             Event,
-            [{"source_kind": SourceKind.MEMBER, "source_id": me}],
+            [{"source_kind": PartyKind.MEMBER, "source_id": me}],
             MAX_ROWS,
             "events",
             cut,

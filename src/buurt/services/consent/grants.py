@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from buurt.domain.community import Business, Circle, Member, Thing
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from buurt.domain.events import ConsentChanged, ConsentGranted, ConsentRevoked
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
@@ -44,7 +45,7 @@ def grant(
     services: Services,
     principal: Principal,
     *,
-    recipient_kind: RecipientKind,
+    recipient_kind: PartyKind,
     recipient_id: str,
     category: DataCategory,
     purpose: Purpose,
@@ -59,11 +60,11 @@ def grant(
     if (category is DataCategory.THING_DATA) != (thing_id is not None):
         raise InvalidInput("thing_id is given exactly for the thing_data category", "thing_id")
     with services.uow() as uow:
-        if recipient_kind is RecipientKind.BUSINESS and not uow.repo(Business).get(recipient_id):
+        if recipient_kind is PartyKind.BUSINESS and not uow.repo(Business).get(recipient_id):
             raise NotFound("business", recipient_id)
-        if recipient_kind is RecipientKind.MEMBER and not uow.repo(Member).get(recipient_id):
+        if recipient_kind is PartyKind.MEMBER and not uow.repo(Member).get(recipient_id):
             raise NotFound("member", recipient_id)
-        if recipient_kind is RecipientKind.CIRCLE and not uow.repo(Circle).get(recipient_id):
+        if recipient_kind is PartyKind.CIRCLE and not uow.repo(Circle).get(recipient_id):
             raise NotFound("circle", recipient_id)
         if thing_id is not None:
             thing = uow.repo(Thing).get(thing_id)

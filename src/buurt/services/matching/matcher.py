@@ -25,19 +25,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from buurt.domain.activity import (
-    Event,
-    Intent,
-    IntentStatus,
-    Offer,
-    OfferStatus,
-    SourceKind,
-    Subscription,
-)
+from buurt.domain.activity import Event, Intent, IntentStatus, Offer, OfferStatus, Subscription
 from buurt.domain.community import Circle, Member, Thing, Visibility
-from buurt.domain.consent import DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.ids import new_id
-from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
+from buurt.domain.parties import PartyKind
 from buurt.engine import MatchIndex, Publication, RelevanceGate
 from buurt.ports import UnitOfWork
 from buurt.services.charter import proposals
@@ -206,7 +199,7 @@ class Matcher:
                 access_log.record(
                     uow,
                     pair.subject,
-                    Recipient(RecipientKind(kind), ident),
+                    Recipient(PartyKind(kind), ident),
                     pair.consent,
                     Purpose.MATCHING,
                     f"moment {moment.id}",
@@ -225,9 +218,9 @@ class Matcher:
         if not found:
             return []
         subject, category, thing_id = None, None, None
-        if event.source_kind is SourceKind.MEMBER:
+        if event.source_kind is PartyKind.MEMBER:
             subject, category = event.source_id, DataCategory.LOCATION
-        elif event.source_kind is SourceKind.THING:
+        elif event.source_kind is PartyKind.THING:
             thing = uow.repo(Thing).get(event.source_id)
             if _is_personal(thing):
                 assert thing is not None
@@ -300,7 +293,7 @@ class Matcher:
         if pair.subject is None or (kind == "member" and ident == pair.subject):
             return pair
         category = pair.consent or DataCategory.INTENTS
-        recipient = Recipient(RecipientKind(kind), ident)
+        recipient = Recipient(PartyKind(kind), ident)
         granted = self._book.may_use(
             recipient, pair.subject, category, Purpose.MATCHING, at, pair.thing_id
         )
@@ -343,16 +336,16 @@ class Matcher:
                 circle.configured.discard(number)
 
     def _moment(self, record: Event | Intent | Offer, pair: _Pair, at: datetime) -> Moment:
-        source_kind = type(record).__name__.lower()
+        source_kind = PublicationKind(type(record).__name__.lower())
         lifetime = EVENT_MOMENT_LIFETIME if isinstance(record, Event) else NEED_MOMENT_LIFETIME
         return Moment(
             id=new_id("moment"),
             circle_id=record.circle_id,
-            recipient_kind=pair.recipient[0],
+            recipient_kind=PartyKind(pair.recipient[0]),
             recipient_id=pair.recipient[1],
             source_kind=source_kind,
             source_id=record.id,
-            standing_kind=pair.standing_kind,
+            standing_kind=StandingKind(pair.standing_kind),
             standing_id=pair.standing.id,
             reason=pair.reason,
             status=MomentStatus.DELIVERED,

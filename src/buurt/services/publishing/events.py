@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.activity import Event, SourceKind
+from buurt.domain.activity import Event
 from buurt.domain.categories import check_category
-from buurt.domain.community import PrincipalKind, Thing
+from buurt.domain.community import Thing
 from buurt.domain.errors import InvalidInput, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import IngestSource, RejectedEvent
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Place
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
@@ -32,7 +33,7 @@ class EventPolicy:
     def visible(self, uow: UnitOfWork, principal: Principal, entity: Event) -> bool:
         if principal.acts_for(entity.source_kind.value, entity.source_id):
             return True
-        if entity.source_kind is SourceKind.THING:
+        if entity.source_kind is PartyKind.THING:
             thing = uow.repo(Thing).get(entity.source_id)
             return thing is not None and registry.POLICY.visible(uow, principal, thing)
         return False
@@ -44,7 +45,7 @@ class EventPolicy:
         self, uow: UnitOfWork, principal: Principal, entity: Event
     ) -> resources.Use | None:
         """A member's thing's event is the member's thing data, like the thing itself."""
-        if entity.source_kind is not SourceKind.THING:
+        if entity.source_kind is not PartyKind.THING:
             return None
         thing = uow.repo(Thing).get(entity.source_id)
         return None if thing is None else registry.POLICY.personal(uow, principal, thing)
@@ -54,10 +55,10 @@ class EventPolicy:
             any_of=registry.POLICY.scope(uow, principal), limit=500
         )
         filters: list[Filter] = [
-            {"source_kind": SourceKind.BUSINESS, "source_id": sorted(principal.businesses)},
-            {"source_kind": SourceKind.THING, "source_id": [t.id for t in visible_things.items]},
+            {"source_kind": PartyKind.BUSINESS, "source_id": sorted(principal.businesses)},
+            {"source_kind": PartyKind.THING, "source_id": [t.id for t in visible_things.items]},
         ]
-        if principal.kind is not PrincipalKind.BUSINESS:
+        if principal.kind is not PartyKind.BUSINESS:
             filters.append({"source_kind": principal.kind.value, "source_id": principal.id})
         return filters
 
@@ -78,7 +79,7 @@ def new_event(
 ) -> Event:
     """Build an event from the acting principal (its source); the caller stores it."""
     check_category(kind, "kind")
-    if principal.kind is PrincipalKind.THING:
+    if principal.kind is PartyKind.THING:
         thing = uow.repo(Thing).get(principal.id)
         if thing is None:
             raise PermissionDenied("the thing no longer exists")
@@ -93,7 +94,7 @@ def new_event(
     return Event(
         new_id("event"),
         circle_id,
-        SourceKind(principal.kind.value),
+        PartyKind(principal.kind.value),
         principal.id,
         kind,
         place,

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.activity import Offer, SourceKind
+from buurt.domain.activity import Offer
 from buurt.domain.categories import check_category
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.events import StandingChanged, StandingRemoved
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
 from buurt.ports import UnitOfWork
@@ -57,7 +58,7 @@ def publish_offer(
     if business_id is None and principal.kind.value == "business":
         business_id = principal.id
     owner_kind, owner_id = (
-        (SourceKind.BUSINESS, business_id) if business_id else (SourceKind.MEMBER, principal.id)
+        (PartyKind.BUSINESS, business_id) if business_id else (PartyKind.MEMBER, principal.id)
     )
     if not principal.acts_for(owner_kind.value, owner_id) or circle_id not in principal.circles:
         raise PermissionDenied("you can only offer for yourself or your business, in your circle")

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.activity import SourceKind, Subscription
+from buurt.domain.activity import Subscription
 from buurt.domain.categories import check_category
 from buurt.domain.errors import InvalidInput, PermissionDenied
 from buurt.domain.events import StandingChanged, StandingCreated, StandingRemoved
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area
 from buurt.domain.time import check_window
 from buurt.engine import parse_predicate
@@ -41,10 +42,10 @@ class SubscriptionPolicy:
 
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
         filters: list[Filter] = [
-            {"owner_kind": SourceKind.BUSINESS, "owner_id": sorted(principal.businesses)}
+            {"owner_kind": PartyKind.BUSINESS, "owner_id": sorted(principal.businesses)}
         ]
         if principal.is_member:
-            filters.append({"owner_kind": SourceKind.MEMBER, "owner_id": principal.id})
+            filters.append({"owner_kind": PartyKind.MEMBER, "owner_id": principal.id})
         return filters
 
 
@@ -81,7 +82,7 @@ def subscribe(
     if business_id is None and principal.kind.value == "business":
         business_id = principal.id
     owner_kind, owner_id = (
-        (SourceKind.BUSINESS, business_id) if business_id else (SourceKind.MEMBER, principal.id)
+        (PartyKind.BUSINESS, business_id) if business_id else (PartyKind.MEMBER, principal.id)
     )
     if not principal.acts_for(owner_kind.value, owner_id) or circle_id not in principal.circles:
         raise PermissionDenied(

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from buurt.domain.activity import Event, SourceKind
+from buurt.domain.activity import Event
 from buurt.domain.categories import check_category
-from buurt.domain.community import PrincipalKind, Thing
+from buurt.domain.community import Thing
 from buurt.domain.errors import InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.ingestion import IngestSource, RejectedEvent, excerpt
+from buurt.domain.parties import PartyKind
 from buurt.domain.time import as_utc
 from buurt.ports import UnitOfWork
 from buurt.services.principals import Principal
@@ -30,13 +31,13 @@ _CHUNK = 500
 
 # The MQTT broker authenticated each thing by its credentials and the topic ACL; the gateway
 # publishes things' events under this principal, each draft naming its ``thing_id``.
-BROKER = Principal(kind=PrincipalKind.THING, id="mqtt-broker", token_id="mqtt")  # noqa: S106
+BROKER = Principal(kind=PartyKind.THING, id="mqtt-broker", token_id="mqtt")  # noqa: S106
 
 
 def thing_of_draft(principal: Principal, draft: dict[str, Any]) -> str | None:
     """The thing a draft is from: the one it names, or the acting thing itself."""
     named: str | None = draft.get("thing_id")
-    if named is None and principal.kind is PrincipalKind.THING and principal is not BROKER:
+    if named is None and principal.kind is PartyKind.THING and principal is not BROKER:
         return principal.id
     return named
 
@@ -126,7 +127,7 @@ class ThingBatch:
         return Event(
             new_id("event"),
             thing.circle_id,
-            SourceKind.THING,
+            PartyKind.THING,
             thing.id,
             check_category(draft.get("kind") or kinds.EVENT_KINDS[thing.kind], "kind"),
             draft.get("place") or thing.place,

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from buurt.domain.community import OwnerKind, PrincipalKind, Thing, ThingKind, Visibility
+from buurt.domain.community import Thing, ThingKind, Visibility
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import PermissionDenied
 from buurt.domain.events import ThingRemoved
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
@@ -39,9 +40,9 @@ class ThingPolicy:
     def visible(self, uow: UnitOfWork, principal: Principal, entity: Thing) -> bool:
         if owns(principal, entity) or principal.acts_for("thing", entity.id):
             return True
-        if entity.owner_kind is OwnerKind.MEMBER and not principal.is_member:
+        if entity.owner_kind is PartyKind.MEMBER and not principal.is_member:
             # Only the candidates; whether the grant is live now is `personal`'s decision.
-            return principal.kind is PrincipalKind.BUSINESS and entity.id in (
+            return principal.kind is PartyKind.BUSINESS and entity.id in (
                 decision.granted_things(uow, principal.id)
             )
         if entity.visibility is Visibility.PUBLIC:
@@ -54,7 +55,7 @@ class ThingPolicy:
     def personal(
         self, uow: UnitOfWork, principal: Principal, entity: Thing
     ) -> resources.Use | None:
-        if entity.owner_kind is not OwnerKind.MEMBER or principal.is_member:
+        if entity.owner_kind is not PartyKind.MEMBER or principal.is_member:
             return None  # people see a member's thing by the visibility its owner chose
         if principal.acts_for("thing", entity.id):
             return None
@@ -65,7 +66,7 @@ class ThingPolicy:
     def scope(self, uow: UnitOfWork, principal: Principal) -> Sequence[Filter] | None:
         # Visibility opens a member's thing to people only: for a business or a thing, the
         # public and circle filters leave members' things out.
-        owners = list(OwnerKind) if principal.is_member else [OwnerKind.BUSINESS, OwnerKind.CIRCLE]
+        owners = list(PartyKind) if principal.is_member else [PartyKind.BUSINESS, PartyKind.CIRCLE]
         filters: list[Filter] = [
             {"visibility": Visibility.PUBLIC, "owner_kind": owners},
             {
@@ -73,16 +74,16 @@ class ThingPolicy:
                 "circle_id": sorted(principal.circles),
                 "owner_kind": owners,
             },
-            {"owner_kind": OwnerKind.BUSINESS, "owner_id": sorted(principal.businesses)},
-            {"owner_kind": OwnerKind.CIRCLE, "owner_id": sorted(principal.admin_of)},
+            {"owner_kind": PartyKind.BUSINESS, "owner_id": sorted(principal.businesses)},
+            {"owner_kind": PartyKind.CIRCLE, "owner_id": sorted(principal.admin_of)},
         ]
         if principal.is_member:
-            filters.append({"owner_kind": OwnerKind.MEMBER, "owner_id": principal.id})
+            filters.append({"owner_kind": PartyKind.MEMBER, "owner_id": principal.id})
         else:
             filters.append({"id": principal.id})
-        if principal.kind is PrincipalKind.BUSINESS:
+        if principal.kind is PartyKind.BUSINESS:
             granted = sorted(decision.granted_things(uow, principal.id))
-            filters.append({"owner_kind": OwnerKind.MEMBER, "id": granted})
+            filters.append({"owner_kind": PartyKind.MEMBER, "id": granted})
         return filters
 
 
@@ -98,13 +99,13 @@ def register_thing(
     name: str,
     place: Place,
     visibility: Visibility,
-    owner_kind: OwnerKind | None = None,
+    owner_kind: PartyKind | None = None,
     owner_id: str | None = None,
 ) -> Thing:
-    if principal.kind is PrincipalKind.THING:
+    if principal.kind is PartyKind.THING:
         raise PermissionDenied("things cannot register other things")
-    owner_kind = owner_kind or OwnerKind(principal.kind.value)
-    owner_id = owner_id or (circle_id if owner_kind is OwnerKind.CIRCLE else principal.id)
+    owner_kind = owner_kind or PartyKind(principal.kind.value)
+    owner_id = owner_id or (circle_id if owner_kind is PartyKind.CIRCLE else principal.id)
     if not principal.acts_for(owner_kind.value, owner_id):
         raise PermissionDenied("you can only register things for yourself or what you manage")
     if circle_id not in principal.circles:
@@ -141,9 +142,7 @@ def delete_thing(services: Services, principal: Principal, ident: str) -> None:
     with services.uow() as uow:
         thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
         now = services.clock.now()
-        for token in uow.repo(AccessToken).find(
-            principal_kind=PrincipalKind.THING, principal_id=ident
-        ):
+        for token in uow.repo(AccessToken).find(principal_kind=PartyKind.THING, principal_id=ident):
             token.revoked_at = token.revoked_at or now
         uow.repo(Thing).delete(thing)
         uow.commit()

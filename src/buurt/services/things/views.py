@@ -12,12 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from buurt.domain.activity import Event, SourceKind
-from buurt.domain.community import Business, Circle, Member, OwnerKind, PrincipalKind, Thing
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.activity import Event
+from buurt.domain.community import Business, Circle, Member, Thing
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.errors import NotFound
 from buurt.domain.ids import cursor_at
 from buurt.domain.moments import Moment
+from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.services import resources
 from buurt.services.consent.decision import Recipient, decide, may_use
@@ -83,9 +84,9 @@ def _grant_shown_to(
     uow: UnitOfWork, principal: Principal, thing: Thing, at: datetime
 ) -> ConsentGrant | None:
     """The grant a business sees a member's thing under (see ``registry.ThingPolicy``)."""
-    if thing.owner_kind is not OwnerKind.MEMBER or principal.kind is not PrincipalKind.BUSINESS:
+    if thing.owner_kind is not PartyKind.MEMBER or principal.kind is not PartyKind.BUSINESS:
         return None
-    recipient = Recipient(RecipientKind.BUSINESS, principal.id)
+    recipient = Recipient(PartyKind.BUSINESS, principal.id)
     return may_use(
         uow,
         recipient,
@@ -105,7 +106,7 @@ def events_since(
     with services.uow() as uow:
         thing = _read(uow, principal, thing_id, services.clock.now(), f"events of {thing_id}")
         page = uow.repo(Event).page(
-            where={"source_kind": SourceKind.THING, "source_id": thing.id},
+            where={"source_kind": PartyKind.THING, "source_id": thing.id},
             after=after,
             limit=limit,
         )
@@ -152,7 +153,7 @@ def _events_between(
     cursor: str | None = cursor_at("event", since - CLOCK_SLACK)
     while cursor is not None and len(found) < MAX_EVENTS:
         page = uow.repo(Event).page(
-            where={"source_kind": SourceKind.THING, "source_id": thing_id},
+            where={"source_kind": PartyKind.THING, "source_id": thing_id},
             after=cursor,
             limit=_PAGE,
         )
@@ -164,10 +165,10 @@ def _events_between(
 
 def _owner_name(uow: UnitOfWork, principal: Principal, thing: Thing, is_owner: bool) -> str:
     """Businesses and circles are named; a neighbour is named to their own circle only."""
-    if thing.owner_kind is OwnerKind.BUSINESS:
+    if thing.owner_kind is PartyKind.BUSINESS:
         business = uow.repo(Business).get(thing.owner_id)
         return business.name if business else "a business"
-    if thing.owner_kind is OwnerKind.CIRCLE:
+    if thing.owner_kind is PartyKind.CIRCLE:
         circle = uow.repo(Circle).get(thing.owner_id)
         return circle.name if circle else "the circle"
     if is_owner:
@@ -179,7 +180,7 @@ def _owner_name(uow: UnitOfWork, principal: Principal, thing: Thing, is_owner: b
 
 
 def _grants(uow: UnitOfWork, thing: Thing) -> list[ConsentGrant]:
-    if thing.owner_kind is not OwnerKind.MEMBER:
+    if thing.owner_kind is not PartyKind.MEMBER:
         return []
     return uow.repo(ConsentGrant).find(
         member_id=thing.owner_id, category=DataCategory.THING_DATA, thing_id=thing.id
@@ -190,9 +191,9 @@ def _recipient_names(uow: UnitOfWork, grants: Sequence[ConsentGrant]) -> dict[st
     names: dict[str, str] = {}
     for grant in grants:
         found: Business | Circle | None = None
-        if grant.recipient_kind is RecipientKind.BUSINESS:
+        if grant.recipient_kind is PartyKind.BUSINESS:
             found = uow.repo(Business).get(grant.recipient_id)
-        elif grant.recipient_kind is RecipientKind.CIRCLE:
+        elif grant.recipient_kind is PartyKind.CIRCLE:
             found = uow.repo(Circle).get(grant.recipient_id)
         names[grant.recipient_id] = found.name if found else grant.recipient_id
     return names

@@ -15,6 +15,7 @@ from typing import Any
 from buurt.domain.errors import Conflict, InvalidInput, PermissionDenied
 from buurt.domain.events import WebhookEndpointChanged
 from buurt.domain.ids import new_id
+from buurt.domain.parties import PartyKind
 from buurt.domain.webhooks import (
     Target,
     WebhookEndpoint,
@@ -82,13 +83,13 @@ def check_topics(topics: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(topics))
 
 
-def _owner(principal: Principal, business_id: str | None) -> tuple[str, str]:
-    if business_id is None and principal.kind.value == "business":
+def _owner(principal: Principal, business_id: str | None) -> tuple[PartyKind, str]:
+    if business_id is None and principal.kind is PartyKind.BUSINESS:
         business_id = principal.id
     if business_id is not None:
-        owner = ("business", business_id)
+        owner = (PartyKind.BUSINESS, business_id)
     elif principal.is_member:
-        owner = ("member", principal.id)
+        owner = (PartyKind.MEMBER, principal.id)
     else:
         raise PermissionDenied("webhook endpoints belong to a member or a business")
     if not principal.acts_for(*owner):

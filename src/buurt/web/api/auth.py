@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from buurt.domain.community import PrincipalKind
+from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.services.community import auth
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.kinds import PrincipalKind
 from buurt.web.api.schemas import Instant, Name, Page, Strict, page_of
 from buurt.web.problems import responses
 
@@ -63,7 +64,12 @@ def log_in(body: LogIn, services: ServicesDep) -> NewToken:
 def issue(body: IssueToken, services: ServicesDep, principal: PrincipalDep) -> NewToken:
     """Issue a token for a business you own or a thing you own (the thing's MQTT/HTTP key)."""
     token, secret = auth.issue_principal_token(
-        services, principal, body.principal_kind, body.principal_id, body.label, body.expires_at
+        services,
+        principal,
+        PartyKind(body.principal_kind),
+        body.principal_id,
+        body.label,
+        body.expires_at,
     )
     return _new(token, secret)
 

@@ -8,10 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.consent import ConsentGrant, DataCategory, Purpose, RecipientKind
+from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
+from buurt.domain.parties import PartyKind
 from buurt.services import resources as res
 from buurt.services.consent import grants
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.kinds import RecipientKind
 from buurt.web.api.schemas import Instant, Page, Strict, changes, page_of
 from buurt.web.problems import responses
 
@@ -54,7 +56,8 @@ class ConsentOut(BaseModel):
 @router.post("", status_code=201, responses=responses(403, 404))
 def grant(body: ConsentIn, services: ServicesDep, principal: PrincipalDep) -> ConsentOut:
     """Grant a recipient the use of one category of your data for one purpose."""
-    return ConsentOut.model_validate(grants.grant(services, principal, **body.model_dump()))
+    fields = {**body.model_dump(), "recipient_kind": PartyKind(body.recipient_kind)}
+    return ConsentOut.model_validate(grants.grant(services, principal, **fields))
 
 
 @router.get("")

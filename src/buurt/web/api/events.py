@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.activity import Event, SourceKind
+from buurt.domain.activity import Event
 from buurt.services import resources as res
 from buurt.services.publishing import events
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import Attributes, Category, Instant, Page, PlaceModel, Strict, page_of
 from buurt.web.problems import responses
 

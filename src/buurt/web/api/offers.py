@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.activity import Offer, OfferStatus, SourceKind
+from buurt.domain.activity import Offer, OfferStatus
 from buurt.services import resources as res
 from buurt.services.publishing import offers
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.intents import Price
+from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import (
     AreaModel,
     Attributes,

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.activity import SourceKind, Subscription
+from buurt.domain.activity import Subscription
 from buurt.services import resources as res
 from buurt.services.publishing import subscriptions
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import (
     WHOLE,
     AreaModel,

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.community import OwnerKind, Thing, ThingKind, Visibility
+from buurt.domain.community import Thing, ThingKind, Visibility
+from buurt.domain.parties import PartyKind
 from buurt.services import resources as res
 from buurt.services.things import registry
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.kinds import OwnerKind
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, changes, page_of
 from buurt.web.problems import responses
 
@@ -64,7 +66,7 @@ def register(body: ThingIn, services: ServicesDep, principal: PrincipalDep) -> T
         name=body.name,
         place=body.place.to_domain(),
         visibility=body.visibility,
-        owner_kind=body.owner_kind,
+        owner_kind=PartyKind(body.owner_kind) if body.owner_kind else None,
         owner_id=body.owner_id,
     )
     return ThingOut.model_validate(thing)

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 from starlette.concurrency import run_in_threadpool
 
 from buurt.adapters.streams import OVERFLOW, Broadcaster
-from buurt.domain.activity import Event, SourceKind
+from buurt.domain.activity import Event
 from buurt.domain.errors import AuthenticationFailed
 from buurt.domain.events import DomainEvent, EventPublished
+from buurt.domain.parties import PartyKind
 from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.services.things import views
@@ -57,7 +58,7 @@ def _of_thing(thing_id: str) -> Callable[[DomainEvent], bool]:
     def accepts(published: DomainEvent) -> bool:
         return (
             isinstance(published, EventPublished)
-            and published.event.source_kind is SourceKind.THING
+            and published.event.source_kind is PartyKind.THING
             and published.event.source_id == thing_id
         )
 
