@@ -14,6 +14,7 @@ fixture's moving clock when the test asks for that), ``services`` and ``client``
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,21 @@ from tests.servers import (
     running_postgres,
 )
 from tests.timeline import MovingClock
+
+
+@pytest.fixture(autouse=True)
+def no_failing_handler(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A failing event handler is only logged (its publisher must get its answer), so a test
+    would pass over it: fail the test instead. A test that expects one clears ``caplog``."""
+    yield
+    failed = [
+        record
+        for record in caplog.get_records("call")
+        if record.name == "buurt.bus" and record.levelno >= logging.ERROR
+    ]
+    if failed:
+        pytest.fail(f"an event handler failed: {failed[0].getMessage()}", pytrace=False)
+
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
