@@ -33,7 +33,8 @@ import gmqtt
 from gmqtt.storage import PersistentStorage
 
 from buurt.domain.errors import ThingLinkDown
-from buurt.domain.ingestion import IngestSource
+from buurt.domain.ingestion import IngestSource, RejectedEvent
+from buurt.mqtt.messages import ThingMessage, read_message
 from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
@@ -46,7 +47,7 @@ RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send us (MQTT
 RECONNECT_DELAY_S = 1
 PUBACK_SUCCESS = 0
 COMMAND_TIMEOUT_S = 5
-_Waiting = tuple[ingest.ThingMessage, "asyncio.Future[int]"]
+_Waiting = tuple[ThingMessage, "asyncio.Future[int]"]
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Gateway:
         client_id: str = "buurt-gateway",
         batch_size: int = 2000,
         ca_file: str | None = None,
-        on_stored: Callable[[list[ingest.ThingMessage]], None] | None = None,
+        on_stored: Callable[[list[ThingMessage]], None] | None = None,
     ) -> None:
         """``on_stored`` is called with each batch after its commit, before its PUBACKs."""
         self.services = services
@@ -239,7 +240,7 @@ class Gateway:
                 return
             self.stats.acknowledged += len(batch)
 
-    def _store(self, messages: list[ingest.ThingMessage]) -> None:
+    def _store(self, messages: list[ThingMessage]) -> None:
         """Commit the batch; on failure store message by message, and a message that cannot
         be stored becomes a dead letter. Retries while the store is unreachable."""
         while True:
@@ -257,13 +258,23 @@ class Gateway:
                 time.sleep(1)
         self.stats.batches += 1
 
-    def _ingest(self, messages: list[ingest.ThingMessage]) -> None:
+    def _ingest(self, messages: list[ThingMessage]) -> None:
         before = len(messages)
-        events = ingest.ingest_messages(self.services, messages)
+        now = self.services.clock.now()
+        drafts: list[dict[str, Any]] = []
+        dead: list[RejectedEvent] = []
+        for message in messages:
+            draft, reason = read_message(message)
+            if draft is not None:
+                drafts.append(draft)
+            else:
+                payload = message.payload
+                dead.append(rejection(message.thing_id, now, IngestSource.MQTT, payload, reason))
+        events = ingest.ingest_drafts(self.services, drafts, dead)
         self.stats.stored += len(events)
         self.stats.rejected += before - len(events)
 
-    def _ingest_alone(self, message: ingest.ThingMessage) -> None:
+    def _ingest_alone(self, message: ThingMessage) -> None:
         try:
             self._ingest([message])
         except Exception as error:
@@ -308,8 +319,8 @@ def _acknowledge(stored: list[asyncio.Future[int]]) -> None:
             future.set_result(PUBACK_SUCCESS)
 
 
-def _thing_message(topic: str, payload: bytes) -> ingest.ThingMessage:
+def _thing_message(topic: str, payload: bytes) -> ThingMessage:
     # The subscription only matches events topics, and the ACL only lets a thing publish on
     # the topic with its own id: the thing id in the topic is the authenticated username.
     circle_id, thing_id = parse_events_topic(topic) or ("", topic)
-    return ingest.ThingMessage(thing_id, circle_id, bytes(payload))
+    return ThingMessage(thing_id, circle_id, bytes(payload))

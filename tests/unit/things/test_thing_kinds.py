@@ -9,9 +9,9 @@ import pytest
 from buurt.domain.community import ThingKind
 from buurt.domain.errors import InvalidInput
 from buurt.domain.ingestion import excerpt
+from buurt.mqtt.messages import ThingMessage, read_message
 from buurt.mqtt.topics import acl, events_topic, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
-from buurt.services.things.ingest import ThingMessage, read_message
 from buurt.services.things.kinds import problem_with
 from buurt.services.things.link import broker_password_hash, password_matches
 

@@ -1,32 +1,25 @@
-"""Things' ingestion use cases: events for a thing, its dead letters, MQTT messages, its MQTT
-credentials and commands sent to it.
+"""Things' ingestion use cases: events for a thing, its dead letters, batches off the broker.
 
-Every event, over HTTP or MQTT, is stored by ``events.publish_events``; this module only turns
-what arrives into drafts for it, and never drops anything: what cannot be read becomes a dead
-letter (``RejectedEvent``) with the reason.
+Every event, over HTTP or MQTT, is stored by ``events.publish_events``. The MQTT gateway reads
+the wire format (``buurt.mqtt.messages``) and hands drafts here; nothing is ever dropped: what
+cannot be read or stored becomes a dead letter (``RejectedEvent``) with the reason.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
-
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictFloat, ValidationError
+from typing import Any
 
 from buurt.domain.activity import Event
 from buurt.domain.community import Thing
 from buurt.domain.ingestion import IngestSource, RejectedEvent
-from buurt.domain.places import Place
 from buurt.ports import Page
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.services.publishing import events
 from buurt.services.things import registry
-from buurt.services.things.batches import BROKER, rejection
-from buurt.services.things.kinds import describe
+from buurt.services.things.batches import BROKER
 
 # A thing's reading is a few hundred bytes; anything far larger is a fault, kept as an excerpt.
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -50,82 +43,15 @@ def rejected_events(
         return uow.repo(RejectedEvent).page(where={"thing_id": thing_id}, after=after, limit=limit)
 
 
-@dataclass(frozen=True)
-class ThingMessage:
-    """One MQTT message as the gateway received it: the thing and circle named by its topic."""
-
-    thing_id: str
-    circle_id: str
-    payload: bytes
-
-
-class _Place(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-    lat: Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
-    lon: Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]
-
-
-class MqttEvent(BaseModel):
-    """What a thing publishes on ``buurt/<circle id>/things/<thing id>/events``. Only
-    ``attributes`` is needed; ``message_id`` (unique per thing) makes redelivery harmless."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    attributes: dict[str, Any]
-    kind: str | None = Field(default=None, max_length=200)
-    occurred_at: Annotated[AwareDatetime, Field(strict=False)] | None = None
-    place: _Place | None = None
-    message_id: str | None = Field(default=None, min_length=1, max_length=100)
-
-
-def ingest_messages(services: Services, messages: Sequence[ThingMessage]) -> list[Event]:
-    """Store a batch of MQTT messages in one transaction: each becomes an event or a dead
-    letter. Returns the events (a redelivered message gives back its stored event)."""
-    now = services.clock.now()
-    drafts: list[dict[str, Any]] = []
-    dead: list[RejectedEvent] = []
-    for message in messages:
-        draft, reason = read_message(message)
-        if draft is not None:
-            drafts.append(draft)
-        else:
-            dead.append(
-                rejection(message.thing_id, now, IngestSource.MQTT, message.payload, reason)
-            )
+def ingest_drafts(
+    services: Services, drafts: Sequence[dict[str, Any]], dead: Sequence[RejectedEvent] = ()
+) -> list[Event]:
+    """Store a batch read off the broker in one transaction: each draft becomes an event or a
+    dead letter, next to the dead letters of what could not be read at all. Returns the events
+    (a redelivered message gives back its stored event)."""
     return events.publish_events(
-        services,
-        BROKER,
-        drafts,
-        source=IngestSource.MQTT,
-        partial=True,
-        dead_letters=dead,
+        services, BROKER, drafts, source=IngestSource.MQTT, partial=True, dead_letters=dead
     )
-
-
-def read_message(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
-    """A draft for ``publish_events``, or ``None`` and why the message cannot be one."""
-    size = len(message.payload)
-    if size > MAX_PAYLOAD_BYTES:
-        return None, f"the payload is {size} bytes; at most {MAX_PAYLOAD_BYTES} are read"
-    try:
-        document = json.loads(message.payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, f"the payload is not JSON: {error}"
-    try:
-        body = MqttEvent.model_validate(document)
-    except ValidationError as error:
-        return None, describe(error, "the payload's fields")
-    draft: dict[str, Any] = {
-        "thing_id": message.thing_id,
-        "circle_id": message.circle_id,
-        "attributes": body.attributes,
-        "kind": body.kind,
-        "occurred_at": body.occurred_at,
-        "place": Place(body.place.lat, body.place.lon) if body.place else None,
-        "message_id": body.message_id,
-        "raw": message.payload,
-    }
-    return draft, ""
 
 
 def keep_dead_letters(services: Services, dead: Sequence[RejectedEvent]) -> None:
