@@ -1,4 +1,6 @@
-"""The store port's contract, held by the SQL adapter on SQLite and on PostgreSQL.
+"""The store port's contract, held by the in-memory fake (``buurt.testing``) and by the SQL
+adapter on SQLite and on PostgreSQL: one suite, run on each (ids ``memory``, ``sqlite``,
+``postgresql``).
 
 What services rely on: a unit of work is one transaction (commit, or nothing happened),
 repositories give back what was put in (aware UTC datetimes, places, areas, enums, JSON), lists
@@ -26,7 +28,6 @@ from buurt.domain.errors import Conflict
 from buurt.domain.ids import new_id
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import UnitOfWorkFactory
-from buurt.services.context import Services
 
 NOW = datetime(2026, 11, 23, 15, 30, 12, 345678, tzinfo=UTC)
 SQUARE = (Place(52.37, 4.89), Place(52.38, 4.89), Place(52.38, 4.90), Place(52.37, 4.90))
@@ -34,8 +35,8 @@ CELLS = frozenset({"881f1d4887fffff", "881f1d488bfffff"})
 
 
 @pytest.fixture
-def uow(services: Services) -> UnitOfWorkFactory:
-    return services.uow_factory
+def uow(store: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    return store
 
 
 def a_member(name: str = "Anna", email: str | None = None) -> Member:
