@@ -327,6 +327,8 @@ def _test(table: Table, name: str, value: Any) -> Any:
         return lambda row: (v := get(row)) is not None and any(v == w for w in wanted)
     if isinstance(value, Between):
         start, end = table.stored(name, value.start), table.stored(name, value.end)
+        if start is None and end is None:
+            return lambda row: True  # no bound, no comparison: NULLs too
         return lambda row: (
             (v := get(row)) is not None
             and ((start is None or v >= start) and (end is None or v < end))
