@@ -129,17 +129,22 @@ def test_what_is_stored_does_not_share_values_with_the_caller(uow: UnitOfWorkFac
     assert again.state["items"] == ["melk"]
 
 
-def test_after_rollback_a_loaded_entity_reads_as_stored(uow: UnitOfWorkFactory) -> None:
-    member = a_member("Anna")
-    add_all(uow, member)
+def test_after_rollback_loaded_entities_read_as_stored(uow: UnitOfWorkFactory) -> None:
+    changed, deleted = a_member("Anna"), a_member("Bram")
+    add_all(uow, changed, deleted)
 
     with uow() as work:
-        loaded = work.repo(Member).get(member.id)
-        assert loaded is not None
-        loaded.name = "Not saved"
+        repo = work.repo(Member)
+        renamed, gone = repo.get(changed.id), repo.get(deleted.id)
+        assert renamed is not None
+        assert gone is not None
+        renamed.name = "Not saved"
+        repo.delete(gone)
+        work.flush()
         work.rollback()
-        assert loaded.name == "Anna"
-        assert work.repo(Member).get(member.id) is loaded
+        assert renamed.name == "Anna"
+        assert repo.get(changed.id) is renamed
+        assert repo.get(deleted.id) is gone
 
 
 def test_filters_treat_an_empty_value_as_sql_null(uow: UnitOfWorkFactory) -> None:

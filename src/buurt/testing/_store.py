@@ -3,16 +3,16 @@
 A ``MemoryUnitOfWork`` behaves as the SQL adapter's does on its session:
 
 - It is a transaction. Changes reach the unit of work's own view when they are flushed (by
-  ``flush()``, ``commit()``, or before every query, as the ORM's autoflush does) and
-  everyone else's at ``commit()``. ``commit()`` checks them again against what others
-  committed meanwhile, so of two units of work racing for one unique value the second to
-  commit gets ``Conflict``. Leaving the ``with`` block discards what was not committed;
-  ``rollback()`` (and a ``Conflict``) also puts the entities it loaded back as stored.
+  ``flush()``, ``commit()``, or before every query, as the ORM's autoflush does: ``find``,
+  ``page``, and ``get`` of an id not loaded yet) and everyone else's at ``commit()``.
+  ``commit()`` checks them again against what others committed meanwhile, so of two units of
+  work racing for one unique value the second to commit gets ``Conflict``. Leaving the
+  ``with`` block discards what was not committed; ``rollback()`` (and a ``Conflict``) also
+  puts the entities it loaded back as stored.
 - Entities are tracked as the ORM's identity map does: one object per id per unit of work;
-  changes to loaded or added entities are saved at the next flush. A change is seen by
-  comparing each field with the value it held when loaded, as the ORM does for attributes it
-  does not instrument: a JSON value (a dict or list) changed in place is not saved; assign a
-  new one.
+  changes to loaded or added entities are saved at the next flush. A change is seen as the
+  ORM sees one: a field now holding a value unequal to the one it was loaded with. A JSON
+  value (a dict or a list) changed in place is therefore not saved; assign a new one.
 - A flush sends, as SQLAlchemy's does, every kind's updates (in id order) and inserts (in the
   order they were added), kinds in the order of their class names, then the deletes (in id
   order). Unique keys, references and NOT NULL are checked statement by statement, so a child
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -36,6 +36,7 @@ from buurt.testing._rows import Committed, Delete, Insert, Statement, Update, Vi
 from buurt.testing._schema import TABLES, Row, Table
 
 T = TypeVar("T")
+Test = Callable[[Row], bool]
 MAX_PAGE = 500
 
 
@@ -91,6 +92,7 @@ class MemoryUnitOfWork:
         self._log: list[Statement] = []
         self._tracked: dict[int, _Tracked] = {}  # by id() of the entity
         self._identity: dict[tuple[type, str], _Tracked] = {}
+        self._deleted: list[_Tracked] = []  # deleted by a flush, until commit
         self._order = itertools.count()
 
     def __enter__(self) -> Self:
@@ -137,6 +139,7 @@ class MemoryUnitOfWork:
             if tracked.state == "deleted":
                 del self._tracked[id(tracked.entity)]
                 self._identity.pop(key, None)
+                self._deleted.append(tracked)
             else:
                 tracked.state = "stored"
                 tracked.loaded = tracked.table.values(tracked.entity)
@@ -161,11 +164,13 @@ class MemoryUnitOfWork:
             store._committed.merge(fresh)
         self._view = View(store._committed)
         self._log = []
+        self._deleted = []
 
     def rollback(self) -> None:
-        """Discard what was not committed; loaded entities get their stored values back
-        (as the SQL adapter's expired ones do when next read); added ones are let go."""
-        tracked = list(self._tracked.values())
+        """Discard what was not committed; loaded entities (deleted ones too) get their
+        stored values back, as the SQL adapter's expired ones do when next read; added ones
+        are let go."""
+        tracked = [*self._tracked.values(), *self._deleted]
         self._reset()
         with self._store._lock:
             for item in tracked:
@@ -306,7 +311,7 @@ class _MemoryRepository(Repository[T]):
         return Page(items=items, next_cursor=cast(Any, items[-1]).id if more else None)
 
 
-def _condition(table: Table, equals: Filter, names: frozenset[str]) -> Any:
+def _condition(table: Table, equals: Filter, names: frozenset[str]) -> Test:
     """A test of a row for one filter, with the SQL adapter's meaning of its values."""
     tests = []
     for name, value in equals.items():
@@ -316,7 +321,7 @@ def _condition(table: Table, equals: Filter, names: frozenset[str]) -> Any:
     return lambda row: all(test(row) for test in tests)
 
 
-def _test(table: Table, name: str, value: Any) -> Any:
+def _test(table: Table, name: str, value: Any) -> Test:
     # SQL's three-valued logic: a NULL matches no comparison, and no list; ``None`` alone
     # means IS NULL, which a JSON column never is (it stores None as JSON null).
     def get(row: Row) -> Any:
