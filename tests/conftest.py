@@ -2,7 +2,9 @@
 
 Databases: ``database_url`` is parametrized over SQLite and PostgreSQL (ids ``sqlite`` and
 ``postgresql``) and gives a database at the newest schema with no rows in it; treat its schema
-as read-only. ``empty_database_url`` gives one without any tables, for migration tests. SQLite
+as read-only. ``store`` is a unit-of-work factory on an empty store, parametrized over the
+in-memory fake of ``buurt.testing`` and the SQL adapter on both (ids ``memory``, ``sqlite``,
+``postgresql``). ``empty_database_url`` gives one without any tables, for migration tests. SQLite
 files are copies of templates made once per session; on PostgreSQL, ``database_url`` is one
 database per session whose rows are deleted after each test (milliseconds, where a new database
 costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
@@ -17,15 +19,18 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from buurt.adapters.store import create_database_engine, upgrade
+from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
 from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
+from buurt.ports import UnitOfWorkFactory
 from buurt.services.context import Services
+from buurt.testing import MemoryStore
 from buurt.web.app import create_app
 from tests.actors import World, make_world
 from tests.instances import settings_for
@@ -56,6 +61,7 @@ BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
 ]
+STORES = [pytest.param("memory", id="memory"), *BACKENDS]
 PG_EMPTY_TEMPLATE = "buurt_template_empty"
 PG_MIGRATED_TEMPLATE = "buurt_template_migrated"
 
@@ -113,16 +119,38 @@ def _sqlite_copy(request: pytest.FixtureRequest, tmp_path: Path, template: str) 
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database at the newest schema without rows, on each backend."""
-    if request.param == "sqlite":
+@contextmanager
+def _database(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> Iterator[str]:
+    if backend == "sqlite":
         yield _sqlite_copy(request, tmp_path, "migrated")
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     name: str = request.getfixturevalue("postgres_database")
-    yield server.url(name)
-    server.empty_database(name, [table.name for table in reversed(metadata.sorted_tables)])
+    try:
+        yield server.url(name)
+    finally:
+        server.empty_database(name, [table.name for table in reversed(metadata.sorted_tables)])
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the newest schema without rows, on each backend."""
+    with _database(request, tmp_path, request.param) as url:
+        yield url
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
+    """An empty store: the in-memory fake, and the SQL adapter on each backend."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with _database(request, tmp_path, request.param) as url:
+        engine = create_database_engine(url)
+        try:
+            yield sql_unit_of_work_factory(engine)
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,4 +1,6 @@
-"""The store port's contract, held by the SQL adapter on SQLite and on PostgreSQL.
+"""The store port's contract, held by the in-memory fake (``buurt.testing``) and by the SQL
+adapter on SQLite and on PostgreSQL: one suite, run on each (ids ``memory``, ``sqlite``,
+``postgresql``).
 
 What services rely on: a unit of work is one transaction (commit, or nothing happened),
 repositories give back what was put in (aware UTC datetimes, places, areas, enums, JSON), lists
@@ -18,34 +20,7 @@ from buurt.domain.ids import new_id
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import UnitOfWorkFactory
-from buurt.services.context import Services
-
-NOW = datetime(2026, 11, 23, 15, 30, 12, 345678, tzinfo=UTC)
-SQUARE = (Place(52.37, 4.89), Place(52.38, 4.89), Place(52.38, 4.90), Place(52.37, 4.90))
-CELLS = frozenset({"881f1d4887fffff", "881f1d488bfffff"})
-
-
-@pytest.fixture
-def uow(services: Services) -> UnitOfWorkFactory:
-    return services.uow_factory
-
-
-def a_member(name: str = "Anna", email: str | None = None) -> Member:
-    ident = new_id("member")
-    return Member(ident, name, email or f"{ident.lower()}@example.org", "hash", NOW)
-
-
-def a_circle(name: str = "Jordaan", boundary: Boundary | None = None) -> Circle:
-    return Circle(
-        new_id("circle"), name, boundary or Boundary(polygon=SQUARE), "Europe/Amsterdam", NOW
-    )
-
-
-def add_all(uow: UnitOfWorkFactory, *entities: object) -> None:
-    with uow() as work:
-        for entity in entities:
-            work.repo(type(entity)).add(entity)
-        work.commit()
+from tests.records import CELLS, NOW, SQUARE, a_circle, a_member, add_all
 
 
 def test_what_is_committed_is_read_back_by_a_later_unit_of_work(uow: UnitOfWorkFactory) -> None:

@@ -44,11 +44,12 @@ class Background(Protocol):
 
 @dataclass(frozen=True)
 class Buurt:
-    """A whole instance. ``database`` is the store's SQLAlchemy engine; ``matcher`` holds the
+    """A whole instance. ``database`` is the SQL store's engine (``None`` on a memory store);
+    ``matcher`` holds the
     matching engine's indexes; ``background`` is what the serving app starts and stops."""
 
     settings: Settings
-    database: Engine
+    database: Engine | None
     services: Services
     bus: Bus
     matcher: Matcher
@@ -75,7 +76,8 @@ class Buurt:
     def close(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
-        self.database.dispose()
+        if self.database is not None:
+            self.database.dispose()
 
 
 def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Buurt:
@@ -83,7 +85,18 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
     database = create_database_engine(settings.database_url)
     if migrate:
         upgrade(database)
-    uow_factory = sql_unit_of_work_factory(database)
+    return assemble(settings, sql_unit_of_work_factory(database), clock, database=database)
+
+
+def assemble(
+    settings: Settings,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock | None = None,
+    *,
+    database: Engine | None = None,
+) -> Buurt:
+    """Wire an instance around a store that is already there: the SQL store ``build`` made,
+    or the in-memory store of ``buurt.testing`` (then ``database`` is ``None``)."""
     clock = clock or SystemClock()
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
@@ -155,4 +168,4 @@ def _gateway(settings: Settings, services: Services) -> Gateway | None:
     )
 
 
-__all__ = ["Background", "Buurt", "build"]
+__all__ = ["Background", "Buurt", "assemble", "build"]

@@ -88,6 +88,7 @@ def simulate(
         for connection in connections:
             connection.close()
         ids = [s.thing.id for s in sims]
+        assert instance.database is not None  # build() always makes the SQL store
         stored, rejected = _outcome(instance.database, ids, since)
         table = Table(title=f"{things} things over {elapsed:.1f} s")
         for name in ("sent", "acknowledged", "stored", "rejected", "events/s"):
