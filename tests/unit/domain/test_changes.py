@@ -68,8 +68,9 @@ def _entities() -> list[Changeable]:
     ]
 
 
-@pytest.mark.parametrize("entity", _entities(), ids=lambda e: type(e).__name__)
-def test_no_entity_lets_an_owner_id_or_creation_time_change(entity: Changeable) -> None:
+@pytest.mark.parametrize("index", range(len(_entities())))
+def test_no_entity_lets_an_owner_id_or_creation_time_change(index: int) -> None:
+    entity = _entities()[index]  # made now: entities made before the SQL mapping lack it
     fields = {f.name for f in dataclasses.fields(entity)}  # type: ignore[arg-type]
     guarded = NEVER & fields
     assert guarded, "the entity has an owner or id to guard"

@@ -62,100 +62,104 @@ def _grant() -> ConsentGrant:
     )  # fmt: skip
 
 
-EXAMPLES: list[DomainEvent] = [
-    StandingCreated(
-        Intent("int_1", "cir_1", "mem_1", "food", Area(HERE, 800), NOW, "bread", NOW, None, 6.0)
-    ),
-    StandingChanged(
-        Offer(
-            "ofr_1",
-            "cir_1",
-            PartyKind.BUSINESS,
-            "biz_1",
-            "food/bread",
-            "Loaf",
-            Area(polygon=SQUARE),
-            NOW,
-            attributes={"vegan": True, "weight_g": 800},
-        )
-    ),
-    StandingRemoved(
-        Subscription(
-            "sub_1",
-            "cir_1",
-            PartyKind.MEMBER,
-            "mem_1",
-            "Sun",
-            ["energy"],
-            Area(cells=CELLS),
-            NOW,
-            ["power_w > 2000"],
-            [9, 10, 11],
-            NOW,
-            None,
-        )
-    ),
-    EventPublished(
-        Event(
-            "evt_1",
-            "cir_1",
-            PartyKind.THING,
-            "thg_1",
-            "energy/solar",
-            HERE,
-            NOW.astimezone(timezone(timedelta(hours=1))),
-            NOW,
-            {"power_w": 2400, "ok": None},
-            "m-1",
-        )
-    ),
-    MomentCreated(_moment()),
-    MomentChanged(_moment()),
-    CircleSaved(Circle("cir_1", "Javaplein", Boundary(cells=CELLS), "Europe/Amsterdam", NOW)),
-    MemberSettingsChanged("mem_1"),
-    MemberErased("mem_1"),
-    ConsentGranted(_grant()),
-    ConsentChanged(_grant()),
-    ConsentRevoked(_grant()),
-    ConsentDeleted("cns_1"),
-    AggregateIncluded("cir_1", "biz_1", "agq_1", "intents", frozenset({"mem_2", "mem_1"})),
-    ThingAccessChanged("thg_1"),
-    ThingRemoved("thg_1"),
-    CharterProposalOpened(
-        CharterProposal(
-            "chp_1", "cir_1", "mem_1", {"k": 5}, "Smaller groups", 1, 0.3, 0.5, NOW, NOW
-        )
-    ),
-    CharterProposalClosed(
-        CharterProposal(
-            "chp_1",
-            "cir_1",
-            None,
-            {"quiet_from_hour": 22},
-            "Sleep",
-            2,
-            0.3,
-            0.5,
-            NOW,
-            NOW,
-            yes=3,
-            electorate=5,
-            closed_at=NOW,
-            result_version=3,
-        )
-    ),
-    WebhookEndpointChanged("whk_1"),
-    WebhookDeliveryQueued("dlv_1", "whk_1"),
-]
+def _examples() -> list[DomainEvent]:
+    """One of every event, made when a test runs (entities made before the SQL mapping is set
+    up in the same process would lack its instrumentation)."""
+    return [
+        StandingCreated(
+            Intent("int_1", "cir_1", "mem_1", "food", Area(HERE, 800), NOW, "bread", NOW, None, 6.0)
+        ),
+        StandingChanged(
+            Offer(
+                "ofr_1",
+                "cir_1",
+                PartyKind.BUSINESS,
+                "biz_1",
+                "food/bread",
+                "Loaf",
+                Area(polygon=SQUARE),
+                NOW,
+                attributes={"vegan": True, "weight_g": 800},
+            )
+        ),
+        StandingRemoved(
+            Subscription(
+                "sub_1",
+                "cir_1",
+                PartyKind.MEMBER,
+                "mem_1",
+                "Sun",
+                ["energy"],
+                Area(cells=CELLS),
+                NOW,
+                ["power_w > 2000"],
+                [9, 10, 11],
+                NOW,
+                None,
+            )
+        ),
+        EventPublished(
+            Event(
+                "evt_1",
+                "cir_1",
+                PartyKind.THING,
+                "thg_1",
+                "energy/solar",
+                HERE,
+                NOW.astimezone(timezone(timedelta(hours=1))),
+                NOW,
+                {"power_w": 2400, "ok": None},
+                "m-1",
+            )
+        ),
+        MomentCreated(_moment()),
+        MomentChanged(_moment()),
+        CircleSaved(Circle("cir_1", "Javaplein", Boundary(cells=CELLS), "Europe/Amsterdam", NOW)),
+        MemberSettingsChanged("mem_1"),
+        MemberErased("mem_1"),
+        ConsentGranted(_grant()),
+        ConsentChanged(_grant()),
+        ConsentRevoked(_grant()),
+        ConsentDeleted("cns_1"),
+        AggregateIncluded("cir_1", "biz_1", "agq_1", "intents", frozenset({"mem_2", "mem_1"})),
+        ThingAccessChanged("thg_1"),
+        ThingRemoved("thg_1"),
+        CharterProposalOpened(
+            CharterProposal(
+                "chp_1", "cir_1", "mem_1", {"k": 5}, "Smaller groups", 1, 0.3, 0.5, NOW, NOW
+            )
+        ),
+        CharterProposalClosed(
+            CharterProposal(
+                "chp_1",
+                "cir_1",
+                None,
+                {"quiet_from_hour": 22},
+                "Sleep",
+                2,
+                0.3,
+                0.5,
+                NOW,
+                NOW,
+                yes=3,
+                electorate=5,
+                closed_at=NOW,
+                result_version=3,
+            )
+        ),
+        WebhookEndpointChanged("whk_1"),
+        WebhookDeliveryQueued("dlv_1", "whk_1"),
+    ]
 
 
 def test_every_event_type_has_an_example() -> None:
-    assert {type(e) for e in EXAMPLES} == set(EVENT_TYPES.values())
+    assert {type(e) for e in _examples()} == set(EVENT_TYPES.values())
     assert len(EVENT_TYPES) == len({k.name for k in EVENT_TYPES.values()}), "names are unique"
 
 
-@pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.name)
-def test_an_event_survives_a_trip_through_json(event: DomainEvent) -> None:
+@pytest.mark.parametrize("index", range(len(EVENT_TYPES)))
+def test_an_event_survives_a_trip_through_json(index: int) -> None:
+    event = _examples()[index]
     wire = json.dumps(to_json(event))
     back = from_json(json.loads(wire))
     assert back == event
@@ -165,10 +169,10 @@ def test_an_event_survives_a_trip_through_json(event: DomainEvent) -> None:
 
 
 def test_a_standing_keeps_its_type_and_an_instant_its_offset() -> None:
-    created = from_json(json.loads(json.dumps(to_json(EXAMPLES[1]))))
+    created = from_json(json.loads(json.dumps(to_json(_examples()[1]))))
     assert isinstance(created, StandingChanged)
     assert isinstance(created.standing, Offer)
-    published = from_json(json.loads(json.dumps(to_json(EXAMPLES[3]))))
+    published = from_json(json.loads(json.dumps(to_json(_examples()[3]))))
     assert isinstance(published, EventPublished)
     assert published.event.occurred_at.utcoffset() == timedelta(hours=1)
 
