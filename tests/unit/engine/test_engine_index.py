@@ -41,7 +41,7 @@ def circle(key: int, *categories: str, **fields: object) -> Standing:
 
 def test_public_api_is_pinned() -> None:
     assert sorted(buurt.engine.__all__) == sorted(
-        ["Absolute", "Area", "CellsArea", "CircleArea", "ConsentCheck", "MatchIndex",
+        ["Absolute", "Area", "CellsArea", "CircleArea", "MatchIndex",
          "PolygonArea", "Predicate", "Publication", "RelevanceGate", "Standing",
          "WeeklyHours", "parse_predicate", "reference_match"]
     )  # fmt: skip

@@ -290,8 +290,7 @@ class Matcher:
         admitted: list[_Pair] = []
         for publication, rows in groups.items():
             index = np.array(rows, dtype=np.intp)
-            allowed = np.ones(len(rows), dtype=np.bool_)  # consent was decided in _route
-            mask = circle.gate.admit(publication, at, keys[index], recipients[index], allowed)
+            mask = circle.gate.admit(publication, at, keys[index], recipients[index])
             admitted += [kept[i] for i, ok in zip(rows, mask, strict=True) if ok]
         return admitted
 
