@@ -74,14 +74,18 @@ class Matcher:
         if not isinstance(payload, Subscription | Offer | Intent):
             return
         with self._lock:
-            self._indexes.drop(payload.id)
-            if not topic.endswith(".deleted"):
-                self._indexes.put(payload)
+            self._indexes.change(payload, deleted=topic.endswith(".deleted"))
 
     def forget_recipient_settings(self, member_id: str) -> None:
         """A member changed their cap or quiet hours: configure again on next use."""
         with self._lock:
             self._gates.forget_member(member_id)
+
+    def sizes(self) -> dict[str, int]:
+        """How much the matcher holds (records, keys, counters), for tests and monitoring: it
+        follows the posted records, not history."""
+        with self._lock:
+            return self._indexes.sizes()
 
     def moments_for(
         self, uow: UnitOfWork, record: Event | Intent | Offer, at: datetime
