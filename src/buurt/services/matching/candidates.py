@@ -18,6 +18,7 @@ from buurt.domain.community import Thing, Visibility
 from buurt.domain.consent import DataCategory
 from buurt.ports import UnitOfWork
 from buurt.services.matching import standings
+from buurt.services.matching.indexes import owner
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def event_pairs(uow: UnitOfWork, event: Event, found: list[tuple[int, Subscripti
                 "subscription",
                 subscription,
                 key,
-                (subscription.owner_kind.value, subscription.owner_id),
+                owner(subscription),
                 subject,
                 standings.explain_subscription(subscription, event),
                 category,
@@ -72,11 +73,11 @@ def need_pairs(record: Intent | Offer, found: list[tuple[int, Offer | Intent]]) 
         intent, offer = (record, other) if isinstance(record, Intent) else (other, record)
         assert isinstance(intent, Intent)
         assert isinstance(offer, Offer)
-        owner = (offer.owner_kind.value, offer.owner_id)
-        if owner == ("member", intent.member_id):
+        recipient = owner(offer)
+        if recipient == owner(intent):
             continue  # one's own offer answers nothing
         reason = standings.explain_offer_intent(offer, intent)
-        pairs.append(Pair(standing_kind, other, key, owner, intent.member_id, reason, None))
+        pairs.append(Pair(standing_kind, other, key, recipient, intent.member_id, reason, None))
     return pairs
 
 

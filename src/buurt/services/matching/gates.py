@@ -8,13 +8,18 @@ or a charter change, has the recipients configured again on their next moment.
 One moment per recipient and event, but one per (intent, offer): each pair of a need is its
 own publication to the gate.
 
+Each circle numbers its own recipients (``registry.RecipientNumbers``), so a gate's arrays
+follow the circle's recipients; a number is freed, and its settings forgotten, once its
+recipient owns no standing in the circle and the gate can no longer hold anything of it.
+
 Not thread-safe: the ``Matcher`` holds its lock around every call.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
@@ -24,25 +29,36 @@ from buurt.engine import RelevanceGate
 from buurt.ports import UnitOfWork
 from buurt.services.charter import proposals
 from buurt.services.matching.candidates import Pair
-from buurt.services.matching.registry import Registry
+from buurt.services.matching.registry import RecipientNumbers
 
 BUSINESS_CAP = 100
 
 
+class Circles(Protocol):
+    """What the gates need to know of a circle (``indexes.Indexes`` answers)."""
+
+    def timezone(self, circle_id: str) -> str: ...
+
+    def owns(self, circle_id: str, name: str) -> bool:
+        """Whether the recipient ``name`` (``"kind:id"``) owns a standing in the circle."""
+        ...
+
+
 @dataclass
 class CircleGate:
-    """One circle's gate and the recipients configured in it."""
+    """One circle's gate, its recipients' numbers and which of them are configured."""
 
     gate: RelevanceGate
+    numbers: RecipientNumbers
     configured: set[int] = field(default_factory=set)
 
 
 class Gates:
     """Every circle's relevance gate."""
 
-    def __init__(self) -> None:
+    def __init__(self, circles: Circles) -> None:
+        self._info = circles
         self._circles: dict[str, CircleGate] = {}
-        self._recipients = Registry()
 
     def admit(
         self,
@@ -50,11 +66,9 @@ class Gates:
         record: Event | Intent | Offer,
         pairs: list[Pair],
         at: datetime,
-        timezone: str,
     ) -> list[Pair]:
-        """The pairs (all with consent) the circle's gate admits; they count from now on.
-        ``timezone`` is the circle's, for a gate made now."""
-        circle = self._circle(record.circle_id, timezone)
+        """The pairs (all with consent) the circle's gate admits; they count from now on."""
+        circle = self._circle(record.circle_id)
         keys = np.array([p.key for p in pairs], dtype=np.int64)
         recipients = np.array(
             [self._recipient(uow, record.circle_id, circle, p.recipient, at) for p in pairs],
@@ -73,19 +87,36 @@ class Gates:
 
     def forget_member(self, member_id: str) -> None:
         """A member changed their cap or quiet hours: configure again on next use."""
-        number = self._recipients.key(f"member:{member_id}")
+        name = f"member:{member_id}"
         for circle in self._circles.values():
-            circle.configured.discard(number)
+            number = circle.numbers.find(name)
+            if number is not None:
+                circle.configured.discard(number)
 
-    def forget_charter(self, circle_id: str, timezone: str) -> None:
+    def forget_charter(self, circle_id: str) -> None:
         """A circle's charter changed (perhaps its quiet hours): configure its recipients
         again on next use."""
-        self._circle(circle_id, timezone).configured.clear()
+        self._circle(circle_id).configured.clear()
 
-    def _circle(self, circle_id: str, timezone: str) -> CircleGate:
+    def sizes(self) -> dict[str, int]:
+        """How much is held, summed over the circles (for tests and monitoring)."""
+        circles = self._circles.values()
+        return {
+            "recipients": sum(len(c.numbers) for c in circles),
+            "recipient_capacity": sum(c.numbers.capacity for c in circles),
+            "configured": sum(len(c.configured) for c in circles),
+        }
+
+    def _circle(self, circle_id: str) -> CircleGate:
         found = self._circles.get(circle_id)
         if found is None:
-            found = self._circles[circle_id] = CircleGate(RelevanceGate(timezone))
+            gate = RelevanceGate(self._info.timezone(circle_id))
+            hold = max(gate.dedup_window, timedelta(hours=1))
+
+            def owned(name: str) -> bool:
+                return self._info.owns(circle_id, name)
+
+            found = self._circles[circle_id] = CircleGate(gate, RecipientNumbers(hold, owned))
         return found
 
     def _recipient(
@@ -96,7 +127,8 @@ class Gates:
         recipient: tuple[str, str],
         at: datetime,
     ) -> int:
-        number = self._recipients.key(":".join(recipient))
+        number, freed = circle.numbers.number(":".join(recipient), at)
+        circle.configured.difference_update(freed)
         if number not in circle.configured:
             kind, ident = recipient
             member = uow.repo(Member).get(ident) if kind == "member" else None

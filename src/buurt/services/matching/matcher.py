@@ -51,7 +51,7 @@ class Matcher:
         self._book = consent_book
         self._lock = threading.Lock()
         self._indexes = Indexes()
-        self._gates = Gates()
+        self._gates = Gates(self._indexes)
 
     def load(self, uow: UnitOfWork) -> None:
         """Build every circle's indexes from the store (at start-up)."""
@@ -68,8 +68,7 @@ class Matcher:
             return
         if isinstance(payload, CharterProposal):  # a passed proposal may change quiet hours
             with self._lock:
-                zone = self._indexes.circle(payload.circle_id).timezone
-                self._gates.forget_charter(payload.circle_id, zone)
+                self._gates.forget_charter(payload.circle_id)
             return
         if not isinstance(payload, Subscription | Offer | Intent):
             return
@@ -82,10 +81,10 @@ class Matcher:
             self._gates.forget_member(member_id)
 
     def sizes(self) -> dict[str, int]:
-        """How much the matcher holds (records, keys, counters), for tests and monitoring: it
-        follows the posted records, not history."""
+        """How much the matcher holds (records, keys, counters, recipients), for tests and
+        monitoring: it follows the posted records and recent recipients, not history."""
         with self._lock:
-            return self._indexes.sizes()
+            return {**self._indexes.sizes(), **self._gates.sizes()}
 
     def moments_for(
         self, uow: UnitOfWork, record: Event | Intent | Offer, at: datetime
@@ -103,6 +102,5 @@ class Matcher:
             return []
         with self._lock:
             kept = routed(self._book, pairs, at)
-            zone = self._indexes.circle(record.circle_id).timezone
-            admitted = self._gates.admit(uow, record, kept, at, zone)
+            admitted = self._gates.admit(uow, record, kept, at)
         return record_moments(uow, record, admitted, at)
