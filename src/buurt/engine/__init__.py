@@ -1,7 +1,8 @@
 """The matching engine: which standings (subscriptions, offers, open intents) a publication
 (an event, a new intent or offer) matches, by place, category, time and attributes; and the
-relevance gate (consent, deduplication, rate limits, quiet hours) that decides which matches
-become moments.
+relevance gate (deduplication, rate limits, quiet hours) that decides which of the matches the
+caller may deliver become moments. Consent is not decided here: the caller (the services'
+consent decision) filters the pairs before the gate sees them.
 
 Pure, synchronous and deterministic: no I/O, no clocks, no framework imports. It may import the
 standard library, numpy, h3 and shapely; services and adapters import it, never the reverse.
@@ -21,14 +22,13 @@ from buurt.engine.model import (
 )
 from buurt.engine.predicates import parse_predicate
 from buurt.engine.reference import reference_match
-from buurt.engine.rules import ConsentCheck, RelevanceGate
+from buurt.engine.rules import RelevanceGate
 
 __all__ = [
     "Absolute",
     "Area",
     "CellsArea",
     "CircleArea",
-    "ConsentCheck",
     "MatchIndex",
     "PolygonArea",
     "Predicate",

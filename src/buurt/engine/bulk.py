@@ -1,14 +1,18 @@
-"""Loading many circular standings at once: the covering and row building, vectorised.
+"""Many circular standings turned into posting-list rows at once: covering and layout, vectorised.
 
-Circles are grouped by (centre cell, disk size) so one matrix product tests a whole group
-against the candidate cells; rows are then sorted by posting list and each list takes its
-slice of a few shared arrays. Other standings go through ``MatchIndex.add`` one by one.
+``circle_rows`` is plain column work on arrays: it knows nothing of an index. Circles are
+grouped by (centre cell, disk size) so one matrix product tests a whole group against the
+candidate cells; rows are then sorted by posting list and each list gets a slice of a few
+shared arrays (``BulkRows``). ``MatchIndex.extend`` hands the circles and their column values
+here and posts the result; other standings go through ``MatchIndex.add`` one by one.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import h3.api.basic_int as h3i
 import numpy as np
@@ -27,14 +31,42 @@ from buurt.engine.model import CircleArea, Standing
 from buurt.engine.postings import (
     DEAD_KEY,
     Column,
+    Value,
     dtype_of,
-    fast_thresholds,
     prune_categories,
     sentinel,
 )
 
-if TYPE_CHECKING:
-    from buurt.engine.index import MatchIndex
+
+@dataclass(frozen=True, slots=True)
+class BulkRows:
+    """New rows for many posting lists, as slices of a few shared arrays.
+
+    List ``j`` is the posting list of (``categories[j]``, ``cells[j]``). Its slice of the
+    shared arrays is ``[offsets[j], offsets[j] + capacity[j])``: ``keys`` and ``geo`` (the
+    geometry rows of ``postings``) and, where ``constrained[column][j]``, ``columns[column]``
+    (the other lists' rows do not constrain that column). The first ``lengths[j]`` entries of
+    the slice are rows; the rest is spare room (``DEAD_KEY``, sentinels), ready for
+    ``Postings.load``.
+
+    Where each standing's rows went, for the index to remember: the rows of standing ``i``
+    (key ``standing_keys[i]``) are the next ``per_standing[i]`` entries of ``row_list`` (the
+    list ``j``) and ``row_rank`` (the row's place among the new rows of that list).
+    """
+
+    categories: list[str]
+    cells: list[int]
+    offsets: list[int]
+    capacity: list[int]
+    lengths: list[int]
+    keys: npt.NDArray[np.int64]
+    geo: npt.NDArray[np.float64]
+    columns: dict[Column, npt.NDArray[Any]]
+    constrained: dict[Column, list[bool]]
+    standing_keys: npt.NDArray[np.int64]
+    per_standing: npt.NDArray[np.int64]
+    row_list: npt.NDArray[np.int64]
+    row_rank: npt.NDArray[np.int64]
 
 
 def _resolutions(radius: npt.NDArray[np.float64], finest: int) -> npt.NDArray[np.int64]:
@@ -90,13 +122,24 @@ def _cover(
     return np.concatenate(circles), np.concatenate(cells), np.concatenate(xyzs)
 
 
-def load_circles(index: MatchIndex, standings: list[Standing]) -> None:
-    """Post circular standings with fast predicates (keys not yet in the index, unique)."""
+def circle_rows(
+    standings: Sequence[Standing], values: Sequence[Mapping[Column, Value]], finest: int
+) -> BulkRows:
+    """The posting-list rows of circular standings with fast predicates (unique keys).
+
+    ``values[i]`` holds standing ``i``'s column values (thresholds, weekly pattern id,
+    absolute window); ``finest`` is the index's finest resolution.
+    """
     n = len(standings)
+    if len(values) != n:
+        raise ValueError("one mapping of column values per standing")
     if n == 0:
-        return
+        nothing = np.empty(0, dtype=np.int64)
+        return BulkRows([], [], [], [], [], nothing, np.empty((0, 4), dtype=np.float64), {}, {},
+                        nothing, nothing, nothing, nothing)  # fmt: skip
     areas = [s.area for s in standings]
-    assert all(isinstance(a, CircleArea) for a in areas)
+    if not all(isinstance(a, CircleArea) for a in areas):
+        raise ValueError("circle_rows takes circular standings only")
     lat = np.array([a.lat for a in areas], dtype=np.float64)  # type: ignore[union-attr]
     lon = np.array([a.lon for a in areas], dtype=np.float64)  # type: ignore[union-attr]
     radius = np.array([a.radius_m for a in areas], dtype=np.float64)  # type: ignore[union-attr]
@@ -119,19 +162,19 @@ def load_circles(index: MatchIndex, standings: list[Standing]) -> None:
         cat_ids.extend(ids)
         ptr[i + 1] = len(cat_ids)
     cats = np.array(cat_ids, dtype=np.int64)
-    category_names = list(names)
 
     columns: dict[Column, npt.NDArray[Any]] = {}
-    for i, standing in enumerate(standings):
-        values = fast_thresholds(standing)
-        assert values is not None
-        for column, value in index._with_times(standing, values).items():
+    for i, row_values in enumerate(values):
+        for column, value in row_values.items():
             array = columns.get(column)
             if array is None:
                 array = columns[column] = np.full(n, sentinel(column), dtype=dtype_of(column))
             array[i] = value
 
-    resolution = _resolutions(radius, index._resolution)
+    # One row per (cell, category) of each circle, every resolution in use together.
+    parts: list[tuple[npt.NDArray[np.int64], ...]] = []
+    geos: list[npt.NDArray[np.float64]] = []
+    resolution = _resolutions(radius, finest)
     for res in np.unique(resolution).tolist():
         chosen = np.flatnonzero(resolution == res)
         circ, cell, xyz = _cover(lat[chosen], lon[chosen], radius[chosen], unit[chosen], res)
@@ -140,17 +183,17 @@ def load_circles(index: MatchIndex, standings: list[Standing]) -> None:
         geo = np.empty((circ.shape[0], 4), dtype=np.float64)
         geo[:, :3] = rel
         geo[:, 3] = chord2[circ] - np.einsum("ij,ij->i", rel, rel)
-        # One row per (cell, category) of each circle.
         per = ptr[circ + 1] - ptr[circ]
         row = np.repeat(np.arange(circ.shape[0]), per)
         first = np.repeat(np.cumsum(per) - per, per)
         cat = cats[np.repeat(ptr[circ], per) + np.arange(row.shape[0]) - first]
-        circ, cell = circ[row], cell[row]
-        _write(index, category_names, keys, columns, circ, cell, cat, geo[row])
+        parts.append((circ[row], cell[row], cat))
+        geos.append(geo[row])
+    circ, cell, cat = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    return _layout(list(names), keys, columns, circ, cell, cat, np.concatenate(geos))
 
 
-def _write(
-    index: MatchIndex,
+def _layout(
     category_names: list[str],
     keys: npt.NDArray[np.int64],
     columns: dict[Column, npt.NDArray[Any]],
@@ -158,16 +201,12 @@ def _write(
     cell: npt.NDArray[np.int64],
     cat: npt.NDArray[np.int64],
     geo: npt.NDArray[np.float64],
-) -> None:
+) -> BulkRows:
+    """Sort the rows (circle ``circ[r]`` under ``cell[r]``, category ``cat[r]``) by list."""
+    n_names = max(1, len(category_names))
     cell_values, cell_index = np.unique(cell, return_inverse=True)
-    pair = cell_index * len(category_names) + cat
+    pair = cell_index * n_names + cat
     pairs, list_of_row = np.unique(pair, return_inverse=True)
-    idents = np.array(
-        [index._postings(category_names[int(p) % len(category_names)],
-                         int(cell_values[int(p) // len(category_names)])).ident
-         for p in pairs.tolist()], dtype=np.int32,
-    )  # fmt: skip
-    ident_of_row = idents[list_of_row]
 
     # Rows sorted by list, each list followed by a little spare room for later appends.
     order = np.argsort(list_of_row, kind="stable")
@@ -184,34 +223,31 @@ def _write(
     row_geo = np.zeros((total, 4), dtype=np.float64)
     row_geo[dest] = geo[order]
     row_cols: dict[Column, npt.NDArray[Any]] = {}
-    present: dict[Column, list[bool]] = {}
+    constrained: dict[Column, list[bool]] = {}
     for column, values in columns.items():
         spread = np.full(total, sentinel(column), dtype=dtype_of(column))
         spread[dest] = values[circ][order]
         row_cols[column] = spread
         # Only lists with a row constraining the column get it.
-        constrained = (values[circ][order] != sentinel(column)).astype(np.int64)
-        present[column] = (np.add.reduceat(constrained, starts) > 0).tolist()
-    registry = index._registry
-    # Where each row lands in its list: after the live rows the list already holds.
-    held = np.array([registry[i].n - registry[i].n_dead for i in idents.tolist()], dtype=np.int64)
-    row_in_list = np.empty(order.shape[0], dtype=np.int64)
-    row_in_list[order] = np.arange(order.shape[0]) - starts[segment] + held[sorted_lists]
-    places = (ident_of_row.astype(np.int64) << 32) | row_in_list
-    spans = zip(offsets.tolist(), capacity.tolist(), lengths.tolist(), starts.tolist(),
-                strict=True)  # fmt: skip
-    for j, (o, c, n, s) in enumerate(spans):
-        here = {col: a[o : o + c] for col, a in row_cols.items() if present[col][j]}
-        registry[int(idents[sorted_lists[s]])].load(row_keys[o : o + c], row_geo[o : o + c],
-                                                    here, n)  # fmt: skip
+        constraining = (values[circ][order] != sentinel(column)).astype(np.int64)
+        constrained[column] = (np.add.reduceat(constraining, starts) > 0).tolist()
+    rank = np.empty(order.shape[0], dtype=np.int64)
+    rank[order] = np.arange(order.shape[0]) - starts[segment]
 
     by_circle = np.argsort(circ, kind="stable")
-    counts = np.bincount(circ, minlength=keys.shape[0])
-    where = index._where
-    pieces = np.split(places[by_circle], np.cumsum(counts)[:-1])
-    for key, piece in zip(keys.tolist(), pieces, strict=True):
-        if piece.shape[0]:
-            old = where.get(key)
-            where[key] = piece if old is None else np.concatenate([old, piece])
-        elif key not in where:
-            where[key] = piece
+    pair_list = pairs.tolist()
+    return BulkRows(
+        categories=[category_names[p % n_names] for p in pair_list],
+        cells=[int(cell_values[p // n_names]) for p in pair_list],
+        offsets=offsets.tolist(),
+        capacity=capacity.tolist(),
+        lengths=lengths.tolist(),
+        keys=row_keys,
+        geo=row_geo,
+        columns=row_cols,
+        constrained=constrained,
+        standing_keys=keys,
+        per_standing=np.bincount(circ, minlength=keys.shape[0]),
+        row_list=list_of_row[by_circle],
+        row_rank=rank[by_circle],
+    )

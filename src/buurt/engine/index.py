@@ -20,7 +20,7 @@ import h3.api.basic_int as h3i
 import numpy as np
 import numpy.typing as npt
 
-from buurt.engine.bulk import load_circles
+from buurt.engine.bulk import BulkRows, circle_rows
 from buurt.engine.checks import Check, Test
 from buurt.engine.geometry import (
     chord_squared,
@@ -115,13 +115,37 @@ class MatchIndex:
             batch.pop(standing.key, None)
             batch[standing.key] = standing
         circles: list[Standing] = []
+        thresholds: list[dict[Column, Value]] = []
         for key, standing in batch.items():
             self.remove(key)
-            if isinstance(standing.area, CircleArea) and fast_thresholds(standing) is not None:
+            values = fast_thresholds(standing) if isinstance(standing.area, CircleArea) else None
+            if values is not None:
                 circles.append(standing)
+                thresholds.append(values)
             else:
                 self.add(standing)
-        load_circles(self, circles)
+        if circles:
+            values_of = [self._with_times(s, v) for s, v in zip(circles, thresholds, strict=True)]
+            self._post(circle_rows(circles, values_of, self._resolution))
+
+    def _post(self, rows: BulkRows) -> None:
+        """Post rows laid out by ``bulk.circle_rows`` (keys not in the index) and remember,
+        for each key, the list and row each of its rows went to."""
+        lists = [self._postings(c, cell) for c, cell in zip(rows.categories, rows.cells,
+                                                            strict=True)]  # fmt: skip
+        idents = np.array([p.ident for p in lists], dtype=np.int64)
+        # A list that already holds rows keeps its live ones first (``Postings.load``).
+        held = np.array([p.n - p.n_dead for p in lists], dtype=np.int64)
+        places = (idents[rows.row_list] << 32) | (held[rows.row_list] + rows.row_rank)
+        columns, constrained = rows.columns, rows.constrained
+        spans = zip(lists, rows.offsets, rows.capacity, rows.lengths, strict=True)
+        for j, (postings, o, c, n) in enumerate(spans):
+            here = {col: a[o : o + c] for col, a in columns.items() if constrained[col][j]}
+            postings.load(rows.keys[o : o + c], rows.geo[o : o + c], here, n)
+        where = self._where
+        pieces = np.split(places, np.cumsum(rows.per_standing)[:-1])
+        for key, piece in zip(rows.standing_keys.tolist(), pieces, strict=True):
+            where[key] = piece
 
     def remove(self, key: int) -> None:
         """Withdraw a standing; an unknown key is ignored.

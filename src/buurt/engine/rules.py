@@ -1,29 +1,31 @@
 """The relevance gate: which matches become moments, applied before anything is recorded.
 
-Rules run in this order on the (standing key, recipient) pairs a publication matched:
+The gate applies relevance rules only. Consent is decided before it, in one place outside the
+engine: the caller passes only the (standing key, recipient) pairs that may be delivered, and
+a pair it leaves out counts for nothing here. Rules run in this order on those pairs:
 
-1. **consent** - the caller's check, "may this recipient use this member's data for matching
-   now?", called exactly once per publication, even with no pairs; the gate never decides
-   consent itself and never skips the call;
-2. **deduplication** - a (standing key, publication) pair and a (recipient, publication) pair
+1. **deduplication** - a (standing key, publication) pair and a (recipient, publication) pair
    each yield at most one moment, within one call and across calls (for ``dedup_window``);
-3. **rate limit** - at most N moments per recipient in any rolling hour (N per recipient,
+2. **rate limit** - at most N moments per recipient in any rolling hour (N per recipient,
    ``default_cap`` otherwise);
-4. **quiet hours** - no moment in a recipient's quiet hours of the day (index timezone).
+3. **quiet hours** - no moment in a recipient's quiet hours of the day (index timezone).
 
 Only admitted pairs count toward later deduplication and rate limits. Time is passed in and
 must not run backwards; nothing here reads a clock. Recipient ids are small non-negative
-integers (database ids): per-recipient state lives in arrays indexed by them.
+integers: per-recipient state lives in arrays indexed by them. Standing keys are any integers
+and are only compared; the gate remembers the keys and recipients it admitted for a
+publication until ``dedup_window`` after it first saw that publication.
 
 A publication's pairs number a few dozen, where each numpy call costs about as much as
 handling a whole pair in Python, so the gate keeps its numpy calls per publication few and
-fixed: the common case (fresh publication, no duplicate pairs) takes no per-pair Python loop.
+fixed: the common case (fresh publication, no duplicate pairs) takes no per-pair Python loop
+and no index array.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -31,9 +33,6 @@ import numpy as np
 import numpy.typing as npt
 
 from buurt.engine.postings import to_microseconds
-
-ConsentCheck = Callable[[npt.NDArray[np.int64], npt.NDArray[np.int64]], npt.ArrayLike]
-"""``(keys, recipients) -> bool per pair``: may the recipient use the member's data now?"""
 
 PublicationId = int | str
 """Any id of a publication; the gate forgets it with the publication, after the window."""
@@ -45,7 +44,7 @@ _FOREVER = np.iinfo(np.int64).max
 
 
 class RelevanceGate:
-    """Consent, deduplication, per-recipient rate limit and quiet hours, vectorised."""
+    """Deduplication, per-recipient rate limit and quiet hours, vectorised."""
 
     def __init__(
         self,
@@ -57,6 +56,7 @@ class RelevanceGate:
             raise ValueError(f"default_cap must be >= 0, got {default_cap}")
         self._zone = ZoneInfo(timezone)
         self._default_cap = default_cap
+        self._window = dedup_window
         self._window_us = dedup_window // timedelta(microseconds=1)
         # Rate limit: each recipient owns a block of ``cap`` slots, chained into a cycle, in
         # one flat ring. A slot is two entries: when its admission stops counting (admitted +
@@ -75,6 +75,11 @@ class RelevanceGate:
             PublicationId, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
         ] = {}
         self._expiry: deque[tuple[int, PublicationId]] = deque()
+
+    @property
+    def dedup_window(self) -> timedelta:
+        """How long after first seeing a publication the gate remembers what it admitted."""
+        return self._window
 
     # -- per-recipient settings ------------------------------------------------------------
 
@@ -149,23 +154,19 @@ class RelevanceGate:
         at: datetime,
         keys: npt.NDArray[np.int64],
         recipients: npt.NDArray[np.int64],
-        consent: ConsentCheck | npt.NDArray[np.bool_],
     ) -> npt.NDArray[np.bool_]:
-        """Which of the matched (key, recipient) pairs become moments; they are recorded."""
-        if keys.shape != recipients.shape:
-            raise ValueError("keys and recipients must have the same length")
-        allowed = np.asarray(consent(keys, recipients) if callable(consent) else consent)
-        if allowed.size == 0:
-            allowed = allowed.astype(np.bool_)
-        if allowed.shape != keys.shape or allowed.dtype != np.bool_:
-            raise ValueError("consent must give one bool per (key, recipient) pair")
+        """Which of the matched (key, recipient) pairs become moments; they are recorded.
+
+        Every pair passed in has consent already: the gate only applies relevance rules.
+        """
         n = keys.shape[0]
-        mask = np.zeros(n, dtype=np.bool_)
+        if recipients.shape != keys.shape:
+            raise ValueError("keys and recipients must have the same length")
         at_us = to_microseconds(at)
         self._forget(at_us)
         if n == 0:
             self._record(publication_id, at_us, keys, recipients)
-            return mask
+            return np.zeros(0, dtype=np.bool_)
         # Sorting the recipients gives their range and their duplicates in one numpy call
         # (a copy sorted in place: ``np.sort``'s wrapper costs as much again).
         ordered = recipients.copy()
@@ -173,15 +174,17 @@ class RelevanceGate:
         if ordered[0] < 0:
             raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
         self._grow(int(ordered[-1]))
-        rows = allowed.nonzero()[0]
         before = self._admitted.get(publication_id)
+        rows: npt.NDArray[np.intp] | None = None  # None: every pair, in order
         if (
             before is not None
             or np.count_nonzero(ordered[1:] == ordered[:-1])
             or np.count_nonzero(keys[1:] <= keys[:-1])  # keys come sorted from the index
         ):
-            rows = _deduplicate(rows.tolist(), keys.tolist(), recipients.tolist(), before)
-        slots = recipients[rows]
+            rows = _deduplicate(keys.tolist(), recipients.tolist(), before)
+            keys, slots = keys[rows], recipients[rows]
+        else:
+            slots = recipients
         # Rate limit: the recipient's oldest of its last ``cap`` admissions must have expired.
         oldest = self._oldest[slots]
         blocked = self._ring[oldest] > at_us
@@ -190,11 +193,21 @@ class RelevanceGate:
             blocked |= (self._quiet[slots] & bit) != 0
         if np.count_nonzero(blocked):
             passing = ~blocked
-            rows, slots, oldest = rows[passing], slots[passing], oldest[passing]
+            rows = passing.nonzero()[0] if rows is None else rows[passing]
+            keys, slots, oldest = keys[passing], slots[passing], oldest[passing]
         # Slots are unique here (one pair per recipient), so these writes never collide.
         self._ring[oldest] = at_us + HOUR_US
         self._oldest[slots] = self._after[oldest]
-        self._record(publication_id, at_us, keys[rows], slots)
+        if rows is None:
+            # Every pair passed. What is recorded must not change with the caller's arrays:
+            # the keys are copied and the sorted copy stands for the recipients (deduplication
+            # reads the recipients of a publication as a set).
+            self._record(publication_id, at_us, keys.copy(), ordered)
+            # ``blocked`` is all false and ours: inverted in place it is the answer, cheaper
+            # than a new array of ones.
+            return np.logical_not(blocked, out=blocked)
+        self._record(publication_id, at_us, keys, slots)
+        mask = np.zeros(n, dtype=np.bool_)
         mask[rows] = True
         return mask
 
@@ -224,21 +237,19 @@ class RelevanceGate:
 
 
 def _deduplicate(
-    rows: list[int],
     keys: list[int],
     recipients: list[int],
     before: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None,
 ) -> npt.NDArray[np.intp]:
-    """The consenting rows left once a key or recipient already admitted for the publication
-    is dropped and, within the call, the first pair (in the given order) of a key and then of
-    a recipient wins. A key's first pair counts as seen even if its recipient then drops it."""
+    """The rows left once a key or recipient already admitted for the publication is dropped
+    and, within the call, the first pair (in the given order) of a key and then of a
+    recipient wins. A key's first pair counts as seen even if its recipient then drops it."""
     old_keys: set[int] = set() if before is None else set(before[0].tolist())
     old_recipients: set[int] = set() if before is None else set(before[1].tolist())
     seen_keys: set[int] = set()
     seen_recipients: set[int] = set()
     kept: list[int] = []
-    for row in rows:
-        key, recipient = keys[row], recipients[row]
+    for row, (key, recipient) in enumerate(zip(keys, recipients, strict=True)):
         if key in old_keys or recipient in old_recipients or key in seen_keys:
             continue
         seen_keys.add(key)

@@ -22,6 +22,8 @@ from buurt.engine import (
     WeeklyHours,
     reference_match,
 )
+from buurt.engine.bulk import circle_rows
+from buurt.engine.postings import DEAD_KEY
 
 HERE = (52.3700, 4.8900)
 AT = datetime(2026, 11, 25, 12, 30, tzinfo=UTC)  # a Wednesday
@@ -39,7 +41,7 @@ def circle(key: int, *categories: str, **fields: object) -> Standing:
 
 def test_public_api_is_pinned() -> None:
     assert sorted(buurt.engine.__all__) == sorted(
-        ["Absolute", "Area", "CellsArea", "CircleArea", "ConsentCheck", "MatchIndex",
+        ["Absolute", "Area", "CellsArea", "CircleArea", "MatchIndex",
          "PolygonArea", "Predicate", "Publication", "RelevanceGate", "Standing",
          "WeeklyHours", "parse_predicate", "reference_match"]
     )  # fmt: skip
@@ -216,3 +218,25 @@ def test_wide_circles_are_covered_at_coarser_resolutions(radius_m: float) -> Non
         assert bulk.match(event).tolist() == expected
         hits += len(expected)
     assert hits > 50
+
+
+def test_bulk_rows_are_plain_columns_laid_out_per_posting_list() -> None:
+    wide = Standing(3, CircleArea(HERE[0], HERE[1], 20_000.0), ("food",))  # a coarser cover
+    standings = [circle(1, "food"), circle(2, "food", "drink"), wide]
+    rows = circle_rows(standings, [{}, {("num", "price", "<="): 5.0}, {}], 8)
+    assert rows.standing_keys.tolist() == [1, 2, 3]
+    # Standing 2 posts under two categories, so twice the rows of standing 1 (same circle).
+    assert rows.per_standing[1] == 2 * rows.per_standing[0]
+    assert sum(rows.lengths) == rows.row_list.shape[0] == int(rows.per_standing.sum())
+    assert len({(c, cell) for c, cell in zip(rows.categories, rows.cells, strict=True)}) == len(
+        rows.cells
+    )
+    assert len({h3.get_resolution(h3.int_to_str(cell)) for cell in rows.cells}) == 2
+    for j, (o, c, n) in enumerate(zip(rows.offsets, rows.capacity, rows.lengths, strict=True)):
+        assert c > n  # spare room for later appends, holding dead keys
+        assert set(rows.keys[o + n : o + c].tolist()) == {DEAD_KEY}
+        assert set(rows.keys[o : o + n].tolist()) <= {1, 2, 3}
+        # Only the lists holding standing 2 get its price column.
+        assert rows.constrained[("num", "price", "<=")][j] == (2 in rows.keys[o : o + n])
+    with pytest.raises(ValueError, match="circular"):
+        circle_rows([Standing(4, CellsArea(frozenset({"881f1d4887fffff"})), ("food",))], [{}], 8)

@@ -30,14 +30,20 @@ def _near(live: dict[int, Standing]) -> list[tuple[float, float]]:
     timezone=st.sampled_from(TIMEZONES),
     initial=st.lists(standings(st.integers(0, 25)), max_size=20),
     operations=st.lists(
-        st.one_of(standings(st.integers(0, 25)), st.integers(0, 25)), min_size=1, max_size=40
+        st.one_of(
+            standings(st.integers(0, 25)),
+            st.integers(0, 25),
+            st.lists(standings(st.integers(0, 25)), min_size=1, max_size=6),  # a bulk add
+        ),
+        min_size=1,
+        max_size=40,
     ),
     data=st.data(),
 )
 def test_index_matches_reference_after_changes(
     timezone: str,
     initial: list[Standing],
-    operations: list[Standing | int],
+    operations: list[Standing | int | list[Standing]],
     data: st.DataObject,
 ) -> None:
     index = MatchIndex(timezone=timezone)
@@ -47,6 +53,9 @@ def test_index_matches_reference_after_changes(
         if isinstance(operation, Standing):
             index.add(operation)
             live[operation.key] = operation
+        elif isinstance(operation, list):  # into lists that may hold rows already
+            index.extend(operation)
+            live.update((s.key, s) for s in operation)
         else:
             index.remove(operation)
             live.pop(operation, None)

@@ -33,16 +33,14 @@ class ModelGate:
         self.caps[recipient] = cap
         self.moments[recipient] = []
 
-    def admit(
-        self, publication: int, at: datetime, pairs: list[tuple[int, int, bool]]
-    ) -> list[bool]:
+    def admit(self, publication: int, at: datetime, pairs: list[tuple[int, int]]) -> list[bool]:
         self.seen = {p: s for p, s in self.seen.items() if s[0] >= at - self.window}
         _, keys, recipients = self.seen.setdefault(publication, (at, set(), set()))
         call_keys: set[int] = set()
         call_recipients: set[int] = set()
         out = []
-        for key, recipient, consent in pairs:
-            ok = consent and key not in keys and recipient not in recipients
+        for key, recipient in pairs:
+            ok = key not in keys and recipient not in recipients
             ok = ok and key not in call_keys
             if ok:
                 call_keys.add(key)
@@ -54,15 +52,12 @@ class ModelGate:
             if ok:
                 self.moments.setdefault(recipient, []).append(at)
             out.append(ok)
-        keys.update(k for (k, _, _), ok in zip(pairs, out, strict=True) if ok)
-        recipients.update(r for (_, r, _), ok in zip(pairs, out, strict=True) if ok)
+        keys.update(k for (k, _), ok in zip(pairs, out, strict=True) if ok)
+        recipients.update(r for (_, r), ok in zip(pairs, out, strict=True) if ok)
         return out
 
 
-pairs = st.lists(
-    st.tuples(st.integers(0, 4), st.integers(0, 5) | st.integers(0, 3000), st.booleans()),
-    max_size=8,
-)
+pairs = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 5) | st.integers(0, 3000)), max_size=8)
 calls = st.one_of(
     st.tuples(st.just("cap"), st.integers(0, 8), st.integers(0, 4)),
     st.tuples(st.just("quiet"), st.integers(0, 8), st.sets(st.integers(0, 23), max_size=6)),
@@ -94,8 +89,7 @@ def test_gate_agrees_with_the_model(
                 model.quiet[recipient] = hours
             case ("admit", int(publication), int(minutes), list() as chosen):
                 at += timedelta(minutes=minutes)
-                keys = np.array([k for k, _, _ in chosen], dtype=np.int64)
-                recipients = np.array([r for _, r, _ in chosen], dtype=np.int64)
-                consent = np.array([c for _, _, c in chosen], dtype=np.bool_)
-                got = gate.admit(publication, at, keys, recipients, consent)
+                keys = np.array([k for k, _ in chosen], dtype=np.int64)
+                recipients = np.array([r for _, r in chosen], dtype=np.int64)
+                got = gate.admit(publication, at, keys, recipients)
                 assert got.tolist() == model.admit(publication, at, chosen)

@@ -1,0 +1,92 @@
+"""Candidate moments: for each standing record a publication found, who would receive the
+moment, whose data it would carry, and why it matched.
+
+- an event reaches the owner of each matching subscription. A member's own event, or a
+  private thing's event, is that member's data (the pair's ``subject``, under the data
+  category it needs consent for);
+- an intent and an offer that match reach the offer's owner, carrying the intent's member's
+  data (the consent step may send the moment to the member instead). One's own offer answers
+  nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.community import Thing, Visibility
+from buurt.domain.consent import DataCategory
+from buurt.domain.moments import StandingKind
+from buurt.domain.parties import PartyKind
+from buurt.ports import UnitOfWork
+from buurt.services.matching import standings
+from buurt.services.matching.indexes import owner
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A candidate moment: a standing record, who would receive it, whose data it carries."""
+
+    standing_kind: StandingKind
+    standing: Subscription | Offer | Intent
+    key: int  # the standing's engine key when it was found
+    recipient: tuple[str, str]
+    subject: str | None
+    reason: str
+    consent: DataCategory | None
+    thing_id: str | None = None
+    grant_id: str | None = None  # the grant that lets the recipient use the subject's data
+
+
+def event_pairs(uow: UnitOfWork, event: Event, found: list[tuple[int, Subscription]]) -> list[Pair]:
+    """One pair per subscription the event matched."""
+    if not found:
+        return []
+    subject, category, thing_id = None, None, None
+    if event.source_kind is PartyKind.MEMBER:
+        subject, category = event.source_id, DataCategory.LOCATION
+    elif event.source_kind is PartyKind.THING:
+        thing = uow.repo(Thing).get(event.source_id)
+        if _is_personal(thing):
+            assert thing is not None
+            subject, category, thing_id = thing.owner_id, DataCategory.THING_DATA, thing.id
+    pairs = []
+    for key, subscription in found:
+        pairs.append(
+            Pair(
+                StandingKind.SUBSCRIPTION,
+                subscription,
+                key,
+                owner(subscription),
+                subject,
+                standings.explain_subscription(subscription, event),
+                category,
+                thing_id,
+            )
+        )
+    return pairs
+
+
+def need_pairs(record: Intent | Offer, found: list[tuple[int, Offer | Intent]]) -> list[Pair]:
+    """One pair per offer a new intent matched, or per open intent a new offer matched."""
+    pairs = []
+    standing_kind = StandingKind.OFFER if isinstance(record, Intent) else StandingKind.INTENT
+    for key, other in found:
+        intent, offer = (record, other) if isinstance(record, Intent) else (other, record)
+        assert isinstance(intent, Intent)
+        assert isinstance(offer, Offer)
+        recipient = owner(offer)
+        if recipient == owner(intent):
+            continue  # one's own offer answers nothing
+        reason = standings.explain_offer_intent(offer, intent)
+        pairs.append(Pair(standing_kind, other, key, recipient, intent.member_id, reason, None))
+    return pairs
+
+
+def _is_personal(thing: Thing | None) -> bool:
+    """A member's private thing: its data is the member's (shared ones are shared by choice)."""
+    return (
+        thing is not None
+        and thing.visibility is Visibility.PRIVATE
+        and thing.owner_kind.value == "member"
+    )

@@ -1,0 +1,151 @@
+"""Per circle, the relevance gate and its recipients: their numbers, hourly caps and quiet hours.
+
+A recipient is configured in a circle's gate on its first moment there: a member's cap is
+their ``max_moments_per_hour``, a business's ``BUSINESS_CAP``; a member's quiet hours are
+their own and the circle charter's (businesses are not held). A member's change of settings,
+or a charter change, has the recipients configured again on their next moment.
+
+One moment per recipient and event, but one per (intent, offer): each pair of a need is its
+own publication to the gate.
+
+Each circle numbers its own recipients (``registry.RecipientNumbers``), so a gate's arrays
+follow the circle's recipients; a number is freed, and its settings forgotten, once its
+recipient owns no standing in the circle and the gate can no longer hold anything of it.
+
+Not thread-safe: the ``Matcher`` holds its lock around every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+
+from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.community import Member
+from buurt.engine import RelevanceGate
+from buurt.ports import UnitOfWork
+from buurt.services.charter import proposals
+from buurt.services.matching.candidates import Pair
+from buurt.services.matching.registry import RecipientNumbers
+
+BUSINESS_CAP = 100
+
+
+class Circles(Protocol):
+    """What the gates need to know of a circle (``indexes.Indexes`` answers)."""
+
+    def timezone(self, circle_id: str) -> str: ...
+
+    def owns(self, circle_id: str, name: str) -> bool:
+        """Whether the recipient ``name`` (``"kind:id"``) owns a standing in the circle."""
+        ...
+
+
+@dataclass
+class CircleGate:
+    """One circle's gate, its recipients' numbers and which of them are configured."""
+
+    gate: RelevanceGate
+    numbers: RecipientNumbers
+    configured: set[int] = field(default_factory=set)
+
+
+class Gates:
+    """Every circle's relevance gate."""
+
+    def __init__(self, circles: Circles) -> None:
+        self._info = circles
+        self._circles: dict[str, CircleGate] = {}
+
+    def admit(
+        self,
+        uow: UnitOfWork,
+        record: Event | Intent | Offer,
+        pairs: list[Pair],
+        at: datetime,
+    ) -> list[Pair]:
+        """The pairs (all with consent) the circle's gate admits; they count from now on."""
+        circle = self._circle(record.circle_id)
+        keys = np.array([p.key for p in pairs], dtype=np.int64)
+        recipients = np.array(
+            [self._recipient(uow, record.circle_id, circle, p.recipient, at) for p in pairs],
+            dtype=np.int64,
+        )
+        if isinstance(record, Event):  # one moment per recipient and event ...
+            groups = {record.id: list(range(len(pairs)))}
+        else:  # ... but one per offer and intent: each pair is its own publication
+            groups = {f"{record.id}/{p.standing.id}": [i] for i, p in enumerate(pairs)}
+        admitted: list[Pair] = []
+        for publication, rows in groups.items():
+            index = np.array(rows, dtype=np.intp)
+            mask = circle.gate.admit(publication, at, keys[index], recipients[index])
+            admitted += [pairs[i] for i, ok in zip(rows, mask, strict=True) if ok]
+        return admitted
+
+    def forget_member(self, member_id: str) -> None:
+        """A member changed their cap or quiet hours: configure again on next use."""
+        name = f"member:{member_id}"
+        for circle in self._circles.values():
+            number = circle.numbers.find(name)
+            if number is not None:
+                circle.configured.discard(number)
+
+    def forget_charter(self, circle_id: str) -> None:
+        """A circle's charter changed (perhaps its quiet hours): configure its recipients
+        again on next use."""
+        self._circle(circle_id).configured.clear()
+
+    def sizes(self) -> dict[str, int]:
+        """How much is held, summed over the circles (for tests and monitoring)."""
+        circles = self._circles.values()
+        return {
+            "recipients": sum(len(c.numbers) for c in circles),
+            "recipient_capacity": sum(c.numbers.capacity for c in circles),
+            "configured": sum(len(c.configured) for c in circles),
+        }
+
+    def _circle(self, circle_id: str) -> CircleGate:
+        found = self._circles.get(circle_id)
+        if found is None:
+            gate = RelevanceGate(self._info.timezone(circle_id))
+            hold = max(gate.dedup_window, timedelta(hours=1))
+
+            def owned(name: str) -> bool:
+                return self._info.owns(circle_id, name)
+
+            found = self._circles[circle_id] = CircleGate(gate, RecipientNumbers(hold, owned))
+        return found
+
+    def _recipient(
+        self,
+        uow: UnitOfWork,
+        circle_id: str,
+        circle: CircleGate,
+        recipient: tuple[str, str],
+        at: datetime,
+    ) -> int:
+        number, freed = circle.numbers.number(":".join(recipient), at)
+        circle.configured.difference_update(freed)
+        if number not in circle.configured:
+            kind, ident = recipient
+            member = uow.repo(Member).get(ident) if kind == "member" else None
+            cap = member.max_moments_per_hour if member else BUSINESS_CAP
+            circle.gate.set_cap(number, cap)
+            hours: set[int] = set()
+            if member is not None:  # quiet hours are for people: the member's and the circle's
+                hours |= quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
+                rules = proposals.in_force(uow, circle_id, at)
+                hours |= quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
+            circle.gate.set_quiet_hours(number, sorted(hours))
+            circle.configured.add(number)
+        return number
+
+
+def quiet_hours(start: int | None, end: int | None) -> set[int]:
+    """Hours of the day from ``start`` up to (not including) ``end``, across midnight."""
+    if start is None or end is None:
+        return set()
+    return {(start + i) % 24 for i in range((end - start) % 24)}

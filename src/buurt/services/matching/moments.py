@@ -1,0 +1,69 @@
+"""Moment records for the admitted pairs, added to the publishing unit of work with what must
+commit with them: the webhook outbox rows and, for each delivery of a member's data to
+someone else, the entry in that member's access log under the grant that allowed it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.consent import Purpose
+from buurt.domain.ids import new_id
+from buurt.domain.moments import Moment, MomentStatus, PublicationKind
+from buurt.domain.parties import PartyKind
+from buurt.ports import UnitOfWork
+from buurt.services.consent import access_log
+from buurt.services.consent.decision import Recipient
+from buurt.services.matching.candidates import Pair
+from buurt.services.webhooks.deliveries import enqueue_webhooks
+
+EVENT_MOMENT_LIFETIME = timedelta(days=1)
+NEED_MOMENT_LIFETIME = timedelta(days=7)
+
+
+def record_moments(
+    uow: UnitOfWork, record: Event | Intent | Offer, pairs: list[Pair], at: datetime
+) -> list[Moment]:
+    """Add a moment per pair to the unit of work (not committed), with its outbox rows and
+    access-log entry."""
+    moments = []
+    for pair in pairs:
+        moment = _moment(record, pair, at)
+        uow.repo(Moment).add(moment)
+        enqueue_webhooks(uow, moment, "moment.created", at)  # committed with the moment
+        if pair.grant_id is not None and pair.subject is not None and pair.consent:
+            # Delivering a member's data to someone else is a use: it goes in their log.
+            kind, ident = pair.recipient
+            access_log.record(
+                uow,
+                pair.subject,
+                Recipient(PartyKind(kind), ident),
+                pair.consent,
+                Purpose.MATCHING,
+                f"moment {moment.id}",
+                pair.grant_id,
+                at=at,
+            )
+        moments.append(moment)
+    return moments
+
+
+def _moment(record: Event | Intent | Offer, pair: Pair, at: datetime) -> Moment:
+    source_kind = PublicationKind(type(record).__name__.lower())
+    lifetime = EVENT_MOMENT_LIFETIME if isinstance(record, Event) else NEED_MOMENT_LIFETIME
+    return Moment(
+        id=new_id("moment"),
+        circle_id=record.circle_id,
+        recipient_kind=PartyKind(pair.recipient[0]),
+        recipient_id=pair.recipient[1],
+        source_kind=source_kind,
+        source_id=record.id,
+        standing_kind=pair.standing_kind,
+        standing_id=pair.standing.id,
+        reason=pair.reason,
+        status=MomentStatus.DELIVERED,
+        created_at=at,
+        updated_at=at,
+        subject_member_id=pair.subject,
+        expires_at=at + lifetime,
+    )
