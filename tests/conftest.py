@@ -9,6 +9,11 @@ costs a tenth of a second or more), and ``empty_database_url`` a new copy of a t
 
 The application: ``instance`` (a wired ``Buurt`` on ``database_url``), ``services`` and
 ``client`` (a ``TestClient`` on the HTTP API).
+
+In parallel (pytest-xdist, as ``scripts/test`` runs the suite) every worker is a process of its
+own with its own session: its own PostgreSQL server and templates, SQLite templates under its
+own ``tmp_path_factory``, its own Mosquitto, and servers on ports from its own share
+(``tests.servers.free_port``). Nothing here is shared between workers.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ BACKENDS = [
 ]
 PG_EMPTY_TEMPLATE = "buurt_template_empty"
 PG_MIGRATED_TEMPLATE = "buurt_template_migrated"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first; the others keep their order (the sort is stable).
+
+    In parallel the longest tests then start at once and the short ones fill the workers in
+    around them, rather than one long test starting near the end and the run waiting for it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")

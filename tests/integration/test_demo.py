@@ -17,7 +17,9 @@ from buurt.domain.places import Boundary, Place
 from buurt.services.community import auth, circles, members
 from buurt.services.community.auth import AuthenticationFailed
 
-pytestmark = pytest.mark.slow  # hashing 52 passwords with argon2 takes ~10 s
+# Hashing 52 passwords with argon2 takes ~10 s. The seeded instance is one per module: on one
+# worker, or each worker given a test of it would seed its own.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture(scope="module")
