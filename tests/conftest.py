@@ -7,8 +7,10 @@ files are copies of templates made once per session; on PostgreSQL, ``database_u
 database per session whose rows are deleted after each test (milliseconds, where a new database
 costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
 
-The application: ``instance`` (a wired ``Buurt`` on ``database_url``), ``services`` and
-``client`` (a ``TestClient`` on the HTTP API).
+The application: ``instance`` (a wired ``Buurt`` on ``database_url`` and ``clock``),
+``services`` and ``client`` (a ``TestClient`` on the HTTP API). ``clock`` is the system's, but
+a test that depends on the hour or the date is marked ``pytest.mark.frozen_clock``: its clock
+stands still at a fixed instant until the test moves it, so the test passes at any hour.
 
 In parallel (pytest-xdist, as ``scripts/test`` runs the suite) every worker is a process of its
 own with its own session: its own PostgreSQL server and templates, SQLite templates under its
@@ -29,6 +31,7 @@ from buurt.adapters.store import create_database_engine, upgrade
 from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
+from buurt.ports import Clock, SystemClock
 from buurt.services.context import Services
 from buurt.web.app import create_app
 from tests.actors import World, make_world
@@ -38,6 +41,7 @@ from tests.servers import (
     postgres_missing,
     running_postgres,
 )
+from tests.timeline import MovingClock
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -134,12 +138,24 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
-def instance(request: pytest.FixtureRequest, database_url: str) -> Iterator[Buurt]:
+def clock(request: pytest.FixtureRequest) -> Clock:
+    """The instance's clock: the system's, or under ``pytest.mark.frozen_clock(at)`` a
+    ``MovingClock`` standing at ``at`` (``tests.timeline.START`` when not given), which the test
+    moves with ``clock.advance(hours=1)`` or ``clock.at = ...``."""
+    marker = request.node.get_closest_marker("frozen_clock")
+    if marker is None:
+        return SystemClock()
+    return MovingClock(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def instance(request: pytest.FixtureRequest, database_url: str, clock: Clock) -> Iterator[Buurt]:
     """The instance under test; a module changes its settings with ``pytest.mark.settings``."""
     marker = request.node.get_closest_marker("settings")
     options = marker.kwargs if marker is not None else {}
     # argon2's cheapest profile: the default one spends most of a test hashing passwords.
-    app = build(Settings(database_url=database_url, password_profile="CHEAPEST", **options))
+    settings = Settings(database_url=database_url, password_profile="CHEAPEST", **options)
+    app = build(settings, clock=clock)
     try:
         yield app
     finally:
