@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from buurt.domain.consent import DataCategory, Purpose, RecipientKind
-from buurt.services.consent import grants
 from buurt.services.consent.decision import Recipient, may_use
 from buurt.services.context import Services
 from tests.actors import World
+from tests.timeline import MovingClock
 
 
 def _both(
@@ -45,10 +47,12 @@ def test_default_is_no_then_grant_then_revoke(world: World, services: Services) 
     assert _both(services, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
 
 
-def test_an_expired_grant_allows_nothing(world: World, services: Services) -> None:
+@pytest.mark.frozen_clock
+def test_a_grant_allows_until_it_expires_then_nothing(
+    world: World, services: Services, clock: MovingClock
+) -> None:
     bakery = Recipient(RecipientKind.BUSINESS, world.bakery["id"])
-    principal_id = world.bob.id
-    soon = services.clock.now() + timedelta(hours=1)
+    expires = clock.now() + timedelta(hours=1)
     world.bob.created(
         "/v1/consents",
         {
@@ -56,19 +60,13 @@ def test_an_expired_grant_allows_nothing(world: World, services: Services) -> No
             "recipient_id": world.bakery["id"],
             "category": "location",
             "purpose": "matching",
-            "expires_at": soon.isoformat(),
+            "expires_at": expires.isoformat(),
         },
     )
-    later = soon + timedelta(seconds=1)
-    with services.uow() as uow:
-        assert (
-            may_use(uow, bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later)
-            is None
-        )
-    assert (
-        services.consent_book.may_use(
-            bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later
-        )
-        is None
-    )
-    assert grants.POLICY.name == "consent"
+    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (True, True)
+    clock.at = expires - timedelta(seconds=1)
+    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (True, True)
+    clock.at = expires
+    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
+    clock.advance(days=30)
+    assert _both(services, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
