@@ -9,9 +9,16 @@ files are copies of templates made once per session; on PostgreSQL, ``database_u
 database per session whose rows are deleted after each test (milliseconds, where a new database
 costs a tenth of a second or more), and ``empty_database_url`` a new copy of a template.
 
-The application: ``instance`` (a wired ``Buurt`` on ``database_url``, on the ``clock``
-fixture's moving clock when the test asks for that), ``services`` and ``client`` (a
-``TestClient`` on the HTTP API, without the background workers).
+The application: ``instance`` (a wired ``Buurt`` on ``database_url`` and ``clock``),
+``services`` and ``client`` (a ``TestClient`` on the HTTP API, without the background
+workers). ``clock`` is the system's, but a test that depends on the hour or the date is marked
+``pytest.mark.frozen_clock``: its clock stands still at a fixed instant until the test moves it,
+so the test passes at any hour.
+
+In parallel (pytest-xdist, as ``scripts/test`` runs the suite) every worker is a process of its
+own with its own session: its own PostgreSQL server and templates, SQLite templates under its
+own ``tmp_path_factory``, its own Mosquitto, and servers on ports from its own share
+(``tests.servers.free_port``). Nothing here is shared between workers.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from fastapi.testclient import TestClient
 from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
 from buurt.adapters.store.tables import metadata
 from buurt.bootstrap import Buurt, build
-from buurt.ports import UnitOfWorkFactory
+from buurt.ports import Clock, SystemClock, UnitOfWorkFactory
 from buurt.services.context import Services
 from buurt.testing import MemoryStore
 from buurt.web.app import create_app
@@ -64,6 +71,15 @@ BACKENDS = [
 STORES = [pytest.param("memory", id="memory"), *BACKENDS]
 PG_EMPTY_TEMPLATE = "buurt_template_empty"
 PG_MIGRATED_TEMPLATE = "buurt_template_migrated"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first; the others keep their order (the sort is stable).
+
+    In parallel the longest tests then start at once and the short ones fill the workers in
+    around them, rather than one long test starting near the end and the run waiting for it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session")
@@ -166,23 +182,26 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
-def instance(request: pytest.FixtureRequest, database_url: str) -> Iterator[Buurt]:
+def clock(request: pytest.FixtureRequest) -> Clock:
+    """The instance's clock: the system's, or under ``pytest.mark.frozen_clock(at)`` a
+    ``MovingClock`` standing at ``at`` (``tests.timeline.START`` when not given), which the test
+    moves with ``clock.advance(hours=1)`` or ``clock.at = ...``."""
+    marker = request.node.get_closest_marker("frozen_clock")
+    if marker is None:
+        return SystemClock()
+    return MovingClock(*marker.args, **marker.kwargs)
+
+
+@pytest.fixture
+def instance(request: pytest.FixtureRequest, database_url: str, clock: Clock) -> Iterator[Buurt]:
     """The instance under test; a module changes its settings with ``pytest.mark.settings``."""
     marker = request.node.get_closest_marker("settings")
     options = marker.kwargs if marker is not None else {}
-    clock = request.getfixturevalue("clock") if "clock" in request.fixturenames else None
     app = build(settings_for(database_url, **options), clock=clock)
     try:
         yield app
     finally:
         app.close()
-
-
-@pytest.fixture
-def clock() -> MovingClock:
-    """A clock the test moves, from ``timeline.START``: a test asking for it (or marked
-    ``usefixtures("clock")``) gets its ``instance`` built on it."""
-    return MovingClock()
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """Real servers for the tests: PostgreSQL (with PostGIS) and ``buurt serve`` as subprocesses.
 
 Each server gets a free loopback port and a scratch directory of its own, and is stopped by the
-context manager that started it. ``scripts/test`` installs the Debian packages these need.
+context manager that started it. Under pytest-xdist every worker starts its own servers (session
+fixtures are per worker), on ports from its own share (``free_port``). ``scripts/test``
+installs the Debian packages these need.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import random
 import shutil
 import signal
 import socket
@@ -34,11 +37,38 @@ class ServerError(RuntimeError):
     """A server did not start; the message carries the end of its log."""
 
 
+# Ports for the servers the tests start. Below Linux's ephemeral range (32768-60999), from which
+# the kernel picks the local port of every outgoing connection and of a bind to port 0, so no
+# client socket takes one between our check and the server's own bind.
+PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A port that was free a moment ago: bind to port 0, read it, close."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port that was free a moment ago, never the same one twice in a process.
+
+    Under pytest-xdist each worker draws from its own share of ``PORTS`` (``gw0`` the first,
+    ``gw1`` the next, ...), so two workers never start servers on the same port; the draw
+    starts at a random place in the share, so two runs side by side rarely try the same one.
+    """
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % workers if worker.isdigit() else 0
+    size = len(PORTS) // workers
+    first = PORTS.start + index * size
+    start = random.randrange(size)
+    for step in range(size):
+        port = first + (start + step) % size
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise ServerError(f"no free port in {first}..{first + size - 1}")
 
 
 def scratch_dir(prefix: str) -> Path:

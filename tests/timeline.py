@@ -1,8 +1,8 @@
 """For tests of things that take time: a clock the test moves, charter votes, a crowd.
 
-A test that asks for the ``clock`` fixture (``tests/conftest.py``) gets an instance built on a
-``MovingClock`` (the one the API and the services read), so it can publish at one instant, and
-vote, ask or clean up days later, through the real API.
+A test marked ``pytest.mark.frozen_clock`` gets an instance built on a ``MovingClock`` (the one
+the API and the services read; see ``tests/conftest.py``), so it can publish at one instant,
+and vote, ask or clean up days later, through the real API.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ class MovingClock:
 
 
 def moving_clock(services: Services) -> MovingClock:
-    """The services' clock, which the test moves (its module uses the ``clock`` fixture)."""
+    """The services' clock, which the test moves (the test is marked ``frozen_clock``)."""
     clock = services.clock
-    assert isinstance(clock, MovingClock), "use the `clock` fixture: pytest.mark.usefixtures"
+    assert isinstance(clock, MovingClock), "mark the test pytest.mark.frozen_clock"
     return clock
 
 

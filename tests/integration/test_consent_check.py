@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from buurt.bootstrap import Buurt
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.parties import PartyKind
-from buurt.services.consent import grants
 from buurt.services.consent.decision import Recipient, may_use
 from tests.actors import World
+from tests.timeline import MovingClock
 
 
 def _both(
@@ -47,11 +49,12 @@ def test_default_is_no_then_grant_then_revoke(world: World, instance: Buurt) -> 
     assert _both(instance, bakery, world.bob.id, DataCategory.INTENTS) == (False, False)
 
 
-def test_an_expired_grant_allows_nothing(world: World, instance: Buurt) -> None:
-    services = instance.services
+@pytest.mark.frozen_clock
+def test_a_grant_allows_until_it_expires_then_nothing(
+    world: World, instance: Buurt, clock: MovingClock
+) -> None:
     bakery = Recipient(PartyKind.BUSINESS, world.bakery["id"])
-    principal_id = world.bob.id
-    soon = services.clock.now() + timedelta(hours=1)
+    expires = clock.now() + timedelta(hours=1)
     world.bob.created(
         "/v1/consents",
         {
@@ -59,19 +62,13 @@ def test_an_expired_grant_allows_nothing(world: World, instance: Buurt) -> None:
             "recipient_id": world.bakery["id"],
             "category": "location",
             "purpose": "matching",
-            "expires_at": soon.isoformat(),
+            "expires_at": expires.isoformat(),
         },
     )
-    later = soon + timedelta(seconds=1)
-    with services.uow() as uow:
-        assert (
-            may_use(uow, bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later)
-            is None
-        )
-    assert (
-        instance.consent_book.may_use(
-            bakery, principal_id, DataCategory.LOCATION, Purpose.MATCHING, later
-        )
-        is None
-    )
-    assert grants.POLICY.name == "consent"
+    assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (True, True)
+    clock.at = expires - timedelta(seconds=1)
+    assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (True, True)
+    clock.at = expires
+    assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)
+    clock.advance(days=30)
+    assert _both(instance, bakery, world.bob.id, DataCategory.LOCATION) == (False, False)

@@ -13,18 +13,23 @@ from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
 from buurt.domain.activity import Event
 from buurt.domain.community import Business, Circle, Site, Thing, ThingKind
-from buurt.domain.errors import AuthenticationFailed
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
 from buurt.services.community import auth, circles, members
+from buurt.services.community.auth import AuthenticationFailed
+from tests.timeline import START, MovingClock
 
-pytestmark = pytest.mark.slow  # hashing 52 passwords with argon2 takes ~10 s
+# Hashing 52 passwords with argon2 takes ~10 s. The seeded instance is one per module: on one
+# worker, or each worker given a test of it would seed its own.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Buurt, DemoSummary]]:
     path = tmp_path_factory.mktemp("demo") / "d.db"
-    instance = build(Settings(database_url=f"sqlite:///{path}"))
+    # The demo's windows ("today 9-18", "tomorrow 7-9") and its day of readings are made
+    # from now: a fixed now makes the same neighbourhood at whatever hour the tests run.
+    instance = build(Settings(database_url=f"sqlite:///{path}"), clock=MovingClock(START))
     try:
         yield instance, seed(instance.services)
     finally:

@@ -3,15 +3,26 @@ relevance rules, and the index kept current by changes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from buurt.bootstrap import build
 from buurt.services.context import Services
+from buurt.services.publishing.moments import expire_due
 from tests.actors import HOME, Actor, World, issue
 from tests.instances import settings_for
+from tests.timeline import MovingClock
+
+# Caps, quiet hours, windows and expiry all depend on the time: it stands still at
+# tests.timeline.START (a Monday, 10:00 in Amsterdam) until a test moves it.
+pytestmark = pytest.mark.frozen_clock
 
 NEAR = {"lat": 52.3625, "lon": 4.9385}  # about 60 m from HOME
 AREA = {**HOME, "radius_m": 400}
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def _thing(owner: Actor, world: World, visibility: str) -> tuple[dict[str, Any], Actor]:
@@ -102,19 +113,39 @@ def test_subscription_changes_are_seen_by_the_next_event(world: World) -> None:
     assert len(_moments(world.bob)) == 1
 
 
-def test_a_member_caps_moments_per_hour_and_keeps_quiet_hours(world: World) -> None:
+def test_a_member_caps_moments_per_rolling_hour(world: World, clock: MovingClock) -> None:
     _subscribe(world.bob, world)
     _, inverter = _thing(world.ann, world, "public")
     world.bob.patch(f"/v1/members/{world.bob.id}", {"max_moments_per_hour": 2})
     for power in (2100, 2200, 2300, 2400):
         _solar(inverter, power)
     assert len(_moments(world.bob)) == 2
-
-    carol_sub = _subscribe(world.ann, world)
-    all_day = {"quiet_from_hour": 0, "quiet_until_hour": 0}  # a full day of quiet
-    world.ann.patch(f"/v1/members/{world.ann.id}", {**all_day, "quiet_until_hour": 23})
+    clock.advance(minutes=59)
     _solar(inverter, 2500)
-    assert all(m["standing_id"] != carol_sub["id"] for m in _moments(world.ann))
+    assert len(_moments(world.bob)) == 2  # the first two are less than an hour old
+    clock.advance(minutes=1, seconds=1)
+    _solar(inverter, 2600)
+    assert len(_moments(world.bob)) == 3  # an hour on, the cap lets the next one through
+
+
+def test_a_member_keeps_quiet_hours(world: World, clock: MovingClock) -> None:
+    subscription = _subscribe(world.ann, world)
+    _, inverter = _thing(world.bob, world, "public")
+
+    def heard() -> int:
+        return sum(m["standing_id"] == subscription["id"] for m in _moments(world.ann))
+
+    assert clock.now().astimezone(AMSTERDAM).hour == 10  # the circle's time zone
+    _solar(inverter, 2100)
+    assert heard() == 1  # not quiet yet
+    world.ann.patch(f"/v1/members/{world.ann.id}", {"quiet_from_hour": 10, "quiet_until_hour": 12})
+    _solar(inverter, 2200)
+    clock.advance(minutes=119)  # 11:59
+    _solar(inverter, 2300)
+    assert heard() == 1  # held from 10:00 up to 12:00
+    clock.advance(minutes=1)  # 12:00
+    _solar(inverter, 2400)
+    assert heard() == 2
 
 
 def _bread_offer(world: World, price: float = 4.5, category: str = "food/bread") -> dict[str, Any]:
@@ -195,10 +226,12 @@ def test_a_new_offer_finds_open_intents(world: World) -> None:
     assert _moments(world.admin) == []
 
 
-def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) -> None:
+def test_the_index_is_rebuilt_from_the_store(
+    world: World, database_url: str, clock: MovingClock
+) -> None:
     _subscribe(world.bob, world)
     _, inverter = _thing(world.ann, world, "public")
-    restarted = build(settings_for(database_url))
+    restarted = build(settings_for(database_url), clock=clock)
     try:
         from fastapi.testclient import TestClient
 
@@ -215,9 +248,6 @@ def test_the_index_is_rebuilt_from_the_store(world: World, database_url: str) ->
 
 
 def test_unanswered_moments_expire(world: World, services: Services) -> None:
-    from datetime import timedelta
-
-    from buurt.services.publishing.moments import expire_due
 
     _subscribe(world.bob, world)
     _, inverter = _thing(world.ann, world, "public")
@@ -231,11 +261,10 @@ def test_unanswered_moments_expire(world: World, services: Services) -> None:
     assert accept.status_code == 409
 
 
-def test_an_offer_valid_tomorrow_answers_a_need_for_tomorrow(world: World) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    tomorrow = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
-    tomorrow += timedelta(days=1)
+def test_an_offer_valid_tomorrow_answers_a_need_for_tomorrow(
+    world: World, clock: MovingClock
+) -> None:
+    tomorrow = clock.now().replace(hour=6, minute=0) + timedelta(days=1)
     body = {
         "circle_id": world.circle["id"],
         "category": "food/bread",

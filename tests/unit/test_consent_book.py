@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.parties import PartyKind
 from buurt.services.consent.decision import ConsentBook, Recipient
@@ -42,10 +44,27 @@ def test_a_change_published_after_the_revoke_does_not_revive_the_grant() -> None
     assert _allows(book, T0 + timedelta(minutes=1)), "before the revocation it was live"
 
 
-def test_the_earliest_revocation_stands() -> None:
+def test_put_records_a_grant_and_a_later_snapshot_replaces_it() -> None:
     book = ConsentBook()
-    book.put(_grant(revoked_at=T0 + timedelta(minutes=2)))
-    book.put(_grant(revoked_at=T0 + timedelta(minutes=5)))
+    assert not _allows(book, T0 + timedelta(minutes=1))
+    book.put(_grant())
+    assert _allows(book, T0 + timedelta(minutes=1))
+    assert _allows(book, T0 + timedelta(days=400))
+    book.put(_grant(expires_at=T0 + timedelta(days=1)))  # the same grant, changed
+    assert _allows(book, T0 + timedelta(days=1) - timedelta(seconds=1))
+    assert not _allows(book, T0 + timedelta(days=1))
+
+
+@pytest.mark.parametrize("revoked", [(2, 5), (5, 2)], ids=["earliest-first", "earliest-last"])
+def test_the_earliest_revocation_stands(revoked: tuple[int, int]) -> None:
+    """Two revocations of one grant (minutes after T0), put in either order."""
+    book = ConsentBook()
+    for minute in revoked:
+        book.put(_grant(revoked_at=T0 + timedelta(minutes=minute)))
+    assert _allows(book, T0 + timedelta(minutes=1)), "live until it was revoked"
+    assert not _allows(book, T0 + timedelta(minutes=3))
+    book.put(_grant())  # a snapshot from before the revocations
+    assert _allows(book, T0 + timedelta(minutes=1))
     assert not _allows(book, T0 + timedelta(minutes=3))
 
 

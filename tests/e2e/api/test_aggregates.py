@@ -14,8 +14,8 @@ from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, crowd, moving_clock
 
-# Every test here moves time: its instance runs on the `clock` fixture.
-pytestmark = pytest.mark.usefixtures("clock")
+# Every test here moves time: its instance runs on a clock the test moves.
+pytestmark = pytest.mark.frozen_clock()
 
 WEEK = timedelta(days=7)
 MONDAY = datetime(2026, 3, 1, 23, 0, tzinfo=UTC)  # local midnight starting START's day

@@ -10,8 +10,8 @@ from buurt.services.context import Services
 from tests.actors import World, register
 from tests.timeline import adopt, crowd, moving_clock
 
-# Every test here moves time: its instance runs on the `clock` fixture.
-pytestmark = pytest.mark.usefixtures("clock")
+# Every test here moves time: its instance runs on a clock the test moves.
+pytestmark = pytest.mark.frozen_clock()
 
 RATIONALE = "Ten is too many for our street."
 

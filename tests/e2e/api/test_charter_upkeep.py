@@ -28,8 +28,8 @@ from buurt.web.app import create_app
 from tests.actors import HOME, World
 from tests.timeline import START, crowd, moving_clock
 
-# Every test here moves time: its instance runs on the `clock` fixture.
-pytestmark = pytest.mark.usefixtures("clock")
+# Every test here moves time: its instance runs on a clock the test moves.
+pytestmark = pytest.mark.frozen_clock()
 
 MONDAY = datetime(2026, 3, 1, 23, tzinfo=UTC)
 

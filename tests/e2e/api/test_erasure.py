@@ -8,7 +8,6 @@ former id in each id slot, as every other principal: none answers the name, the 
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -38,7 +37,7 @@ def _grant(member: Actor, business_id: str, category: str, **extra: Any) -> dict
 
 
 def _moment(services: Services, circle_id: str, **fields: Any) -> str:
-    now = datetime.now(UTC)
+    now = services.clock.now()
     moment = Moment(
         id=new_id("moment"),
         circle_id=circle_id,

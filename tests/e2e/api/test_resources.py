@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.actors import BOUNDARY, HOME, World, issue, register
+
+# The bodies name fixed dates (a need for the morning of 24 November 2026, a grant until 2030)
+# that must lie ahead of the instance's now: now stands at tests.timeline.START, in March 2026.
+pytestmark = pytest.mark.frozen_clock
 
 AREA = {**HOME, "radius_m": 500}
 

@@ -16,8 +16,8 @@ from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
 from tests.timeline import START, MovingClock, adopt, moving_clock
 
-# Every test here moves time: its instance runs on the `clock` fixture.
-pytestmark = pytest.mark.usefixtures("clock")
+# Every test here moves time: its instance runs on a clock the test moves.
+pytestmark = pytest.mark.frozen_clock()
 
 
 def _intent(world: World, actor: Actor, clock: MovingClock, days: int) -> str:

@@ -20,6 +20,10 @@ from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
 from tests.integration.mqtt.devices import Device, eventually
 from tests.servers import free_port
 
+# One broker with its own certificates for both backends' runs: on one worker, or each worker
+# given one of them would make its own CA and start its own broker.
+pytestmark = pytest.mark.xdist_group("mqtt-tls")
+
 
 def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
