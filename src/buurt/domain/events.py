@@ -22,6 +22,7 @@ from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order
 from buurt.domain.serialization import decode, encode
 
 # A standing record: waits in the engine's indexes for the publications it matches.
@@ -80,6 +81,22 @@ class MomentChanged(DomainEvent):
 
     name = "moment.changed"
     moment: Moment
+
+
+@dataclass(frozen=True)
+class OrderPlaced(DomainEvent):
+    """A reservation was confirmed, or a pledge settled, into an order."""
+
+    name = "order.placed"
+    order: Order
+
+
+@dataclass(frozen=True)
+class OrderChanged(DomainEvent):
+    """An order moved: ready, collected or cancelled."""
+
+    name = "order.changed"
+    order: Order
 
 
 # -- circles and members -----------------------------------------------------------------------

@@ -35,6 +35,7 @@ PREFIXES = {
     "delivery": "dlv",
     "rejected_event": "rej",
     "command": "cmd",
+    "order": "ord",
 }
 
 

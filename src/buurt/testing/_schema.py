@@ -27,6 +27,7 @@ from buurt.domain.community import Business, Circle, Member, Membership, Site, T
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order
 from buurt.domain.places import Area, Boundary
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -212,6 +213,15 @@ TABLES: dict[type, Table] = {
         ),
         Table(RejectedEvent),
         Table(MqttCredential, references=(Reference("id", Thing, cascade=True),)),
+        Table(
+            Order,
+            unique=(("source_kind", "source_id"),),
+            references=(
+                _IN_CIRCLE,
+                Reference("business_id", Business),
+                Reference("member_id", Member),
+            ),
+        ),
     )
 }
 

@@ -27,6 +27,8 @@ from buurt.domain.events import (
     MemberSettingsChanged,
     MomentChanged,
     MomentCreated,
+    OrderChanged,
+    OrderPlaced,
     StandingChanged,
     StandingCreated,
     StandingRemoved,
@@ -38,6 +40,7 @@ from buurt.domain.events import (
     to_json,
 )
 from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
+from buurt.domain.orders import Order, OrderSource, OrderStatus
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 
@@ -52,6 +55,13 @@ def _moment() -> Moment:
         "mom_1", "cir_1", PartyKind.BUSINESS, "biz_1", PublicationKind.INTENT, "int_1",
         StandingKind.OFFER, "ofr_1", "a reason", MomentStatus.DELIVERED, NOW, NOW,
         subject_member_id="mem_1", expires_at=NOW + timedelta(days=7),
+    )  # fmt: skip
+
+
+def _order() -> Order:
+    return Order(
+        "ord_1", "cir_1", "biz_1", None, OrderSource.PLEDGE, "plg_1", "Loaf", 2, NOW, NOW,
+        unit_price=4.5, status=OrderStatus.CANCELLED, cancel_reason="oven broke",
     )  # fmt: skip
 
 
@@ -147,6 +157,8 @@ def _examples() -> list[DomainEvent]:
                 result_version=3,
             )
         ),
+        OrderPlaced(_order()),
+        OrderChanged(_order()),
         WebhookEndpointChanged("whk_1"),
         WebhookDeliveryQueued("dlv_1", "whk_1"),
     ]

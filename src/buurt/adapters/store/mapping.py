@@ -16,6 +16,7 @@ from buurt.adapters.store import (
     tables_access,
     tables_charter,
     tables_ingest,
+    tables_orders,
     tables_webhooks,
 )
 from buurt.domain.access import AccessEntry
@@ -26,6 +27,7 @@ from buurt.domain.community import Business, Circle, Member, Membership, Site, T
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order
 from buurt.domain.places import Place
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -53,6 +55,7 @@ TABLE_OF: dict[type, Table] = {
     WebhookDelivery: tables_webhooks.webhook_deliveries,
     RejectedEvent: tables_ingest.rejected_events,
     MqttCredential: tables_ingest.mqtt_credentials,
+    Order: tables_orders.orders,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -42,6 +42,7 @@ from buurt.domain.events import (
 )
 from buurt.domain.ingestion import RejectedEvent
 from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookEndpoint
@@ -158,6 +159,11 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
     _access_log(uow, member.id, biz, erased)
     _around(uow, member.id, biz, thing_ids, erased)
     _memberships(uow, member.id, erased)
+    # Orders at the member's own businesses go with the businesses; their orders elsewhere stay
+    # with those businesses, without them.
+    erased.remove(uow, Order, everything(uow, Order, [{"business_id": biz}]))
+    for order in uow.repo(Order).find(member_id=member.id):
+        order.member_id = None
     uow.flush()
     erased.remove(uow, Business, businesses)
     uow.flush()

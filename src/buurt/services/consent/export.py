@@ -19,6 +19,7 @@ from buurt.domain.community import Business, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
@@ -61,6 +62,7 @@ class MemberData:
     things: list[ThingData]
     businesses: list[BusinessData]
     tokens: list[AccessToken]
+    orders: list[Order] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
@@ -158,5 +160,6 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         things=things,
         businesses=businesses,
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
+        orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
         truncated=cut,
     )

@@ -23,6 +23,7 @@ from buurt.web.api.intents import IntentOut
 from buurt.web.api.members import MemberOut
 from buurt.web.api.moments import MomentOut
 from buurt.web.api.offers import OfferOut
+from buurt.web.api.orders import OrderOut
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.api.subscriptions import SubscriptionOut
 from buurt.web.api.things import ThingOut
@@ -91,6 +92,7 @@ class MemberExport(BaseModel):
     things: list[ThingExport] = Field(description="Things you own, with their events.")
     businesses: list[BusinessExport] = Field(description="Businesses you own, with their data.")
     tokens: list[TokenOut] = Field(description="Yours and your businesses' and things' tokens.")
+    orders: list[OrderOut] = Field(description="Orders you placed, at any business.")
     reviews: list[dict[str, str]] = Field(
         default_factory=list, description="Reserved: reviews you wrote (not built yet)."
     )
@@ -152,6 +154,7 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
             for b in data.businesses
         ],
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
+        orders=[OrderOut.model_validate(o) for o in data.orders],
         truncated=data.truncated,
     )
 
