@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -94,6 +94,23 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+API_PREFIXES = ("/v1/", "/openapi.json", "/docs", "/healthz")
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API): errors answer it with an HTML page."""
+    path = request.url.path
+    if path.startswith(API_PREFIXES) or path == "/v1":
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def page(request: Request, status: int, detail: str | None = None) -> Response:
+    from buurt.web.pages.errors import error_page  # the pages import this module
+
+    return error_page(request, status, detail)
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -113,8 +130,10 @@ def install(app: FastAPI) -> None:
         return problem(422, f"Invalid value for: {names}.", invalid=invalid)
 
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, error: DomainError) -> JSONResponse:
+    async def _domain(request: Request, error: DomainError) -> Response:
         status = next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
+        if wants_page(request):
+            return page(request, status, error.detail)
         invalid = None
         if isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
@@ -122,8 +141,10 @@ def install(app: FastAPI) -> None:
         return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
         detail = error.detail if isinstance(error.detail, str) else None
+        if wants_page(request) and error.status_code in (403, 404, 405):
+            return page(request, error.status_code)
         headers = dict(getattr(error, "headers", None) or {})
         if error.status_code == 405:
             headers["Allow"] = ", ".join(_allowed_methods(request))
@@ -134,8 +155,10 @@ def install(app: FastAPI) -> None:
         return problem(error.status_code, detail, headers=headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if wants_page(request):
+            return page(request, 500)
         return problem(500, "Something went wrong on our side; it has been logged.")
 
 

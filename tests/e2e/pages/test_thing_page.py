@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.actors import PASSWORD, World
+from tests.e2e.pages.forms import submit
 from tests.e2e.pages.things import publish, register_thing
 
 NNBSP = "\u202f"
@@ -149,14 +150,15 @@ def test_logging_in_sets_a_session_cookie_and_logging_out_revokes_it(
     thing, _ = register_thing(world.bob, world)
     email = client.get("/v1/members/me", headers=world.bob.headers).json()["email"]
 
-    wrong = client.post("/login", data={"email": email, "password": "nope", "next": "/"})
+    wrong = submit(client, "/login", {"email": email, "password": "nope", "next": "/"})
     assert wrong.status_code == 401
     assert "Wrong email or password" in wrong.text
 
     path = f"/things/{thing['id']}"
-    login = client.post(
+    login = submit(
+        client,
         "/login",
-        data={"email": email, "password": PASSWORD, "next": path},
+        {"email": email, "password": PASSWORD, "next": path},
         follow_redirects=False,
     )
     assert login.status_code == 303
@@ -167,7 +169,7 @@ def test_logging_in_sets_a_session_cookie_and_logging_out_revokes_it(
     assert client.get(path).status_code == 200  # the client keeps the cookie
 
     token = client.cookies["buurt_session"]
-    out = client.post("/logout", follow_redirects=False)
+    out = submit(client, "/logout", {}, page=path, follow_redirects=False)
     assert out.status_code == 303
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/v1/auth/tokens", headers=headers).status_code == 401  # revoked
@@ -175,20 +177,28 @@ def test_logging_in_sets_a_session_cookie_and_logging_out_revokes_it(
 
 
 def test_a_login_form_posted_from_another_site_is_refused(client: TestClient) -> None:
-    refused = client.post(
+    refused = submit(
+        client,
         "/login",
-        data={"email": "a@example.org", "password": "x"},
+        {"email": "a@example.org", "password": "x"},
         headers={"Origin": "https://evil.example"},
     )
     assert refused.status_code == 403
     assert "another site" in refused.text
+    forged = client.post("/login", data={"email": "a@example.org", "password": "x", "csrf": "f"})
+    assert forged.status_code == 403  # a token that is not the cookie's
+    tokenless = client.post("/login", data={"email": "a@example.org", "password": "x"})
+    assert tokenless.status_code == 403
+    honest = submit(client, "/login", {"email": "a@example.org", "password": "x"})
+    assert honest.status_code == 401  # the control: the form's own token is accepted
 
 
 def test_login_returns_only_to_a_path_on_this_site(client: TestClient, world: World) -> None:
     email = client.get("/v1/members/me", headers=world.ann.headers).json()["email"]
-    login = client.post(
+    login = submit(
+        client,
         "/login",
-        data={"email": email, "password": PASSWORD, "next": "//evil.example/x"},
+        {"email": email, "password": PASSWORD, "next": "//evil.example/x"},
         follow_redirects=False,
     )
     assert login.headers["location"] == "/"

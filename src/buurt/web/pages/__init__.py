@@ -13,11 +13,12 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from buurt.web.pages import session, things
+from buurt.web.pages import language, session, things
 from buurt.web.pages.rendering import WEB
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
+router.include_router(language.router)
 router.include_router(things.router)
 
 
@@ -25,3 +26,4 @@ def install(app: FastAPI) -> None:
     """Serve the pages and their static files (after ``app.state.services`` is set)."""
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.add_middleware(language.LanguageMiddleware)

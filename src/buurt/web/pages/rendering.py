@@ -1,4 +1,9 @@
-"""The page templates (Jinja2, autoescaped) and the one helper that renders them."""
+"""The page templates (Jinja2, autoescaped, in two languages) and the one helper that renders them.
+
+Every text a person reads is wrapped in ``_()`` (``buurt.web.i18n``); dates, numbers and money
+go through the ``when``, ``number`` and ``money`` filters, so they read as the language writes
+them. Every form carries ``{{ csrf_field() }}`` (``forms``).
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,54 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from buurt.services.principals import Principal
-from buurt.web.pages import fields
+from buurt.web import i18n
+from buurt.web.pages import fields, forms, names
 
 WEB = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=WEB / "templates")
-templates.env.filters["show"] = fields.show
-templates.env.globals["unit_of"] = fields.unit_of
-templates.env.globals["label_of"] = fields.label_of
+env = Environment(
+    loader=FileSystemLoader(WEB / "templates"),
+    autoescape=True,
+    extensions=["jinja2.ext.i18n"],
+)
+templates = Jinja2Templates(env=env)
+env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message, **values: i18n._(message, **values),
+    lambda singular, plural, n, **values: i18n.ngettext(singular, plural, n, **values),
+    newstyle=True,
+)
+env.filters["show"] = fields.show
+env.globals["unit_of"] = fields.unit_of
+env.globals["label_of"] = fields.label_of
+env.globals["languages"] = i18n.NAMES
+env.globals.update(names.context())
 
 
-def local_time(at: datetime | None, zone: tzinfo, style: str = "%a %d %b, %H:%M") -> str:
-    """An instant as the circle's clock shows it."""
-    return at.astimezone(zone).strftime(style) if at else "never"
+def when(at: datetime | None, zone: tzinfo, style: str = "medium") -> str:
+    """An instant as the circle's clock shows it, in the page's language."""
+    return i18n.format_datetime(at, zone, style)
 
 
-templates.env.filters["local"] = local_time
+env.filters["when"] = when
+env.filters["number"] = i18n.format_number
+env.filters["money"] = i18n.format_money
+
+# Pages show personal data: never kept by shared caches, never framed by other sites, and no
+# script but the package's own files.
+SECURITY_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+}
 
 
 def render(
@@ -36,14 +71,22 @@ def render(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, name, {**context, "who": who}, status_code=status_code
+    token = forms.csrf_token(request)
+
+    def csrf_field() -> Markup:
+        return Markup('<input type="hidden" name="csrf" value="%s">') % escape(token)
+
+    values = {
+        **context,
+        "who": who,
+        "lang": i18n.current(),
+        "csrf_field": csrf_field,
+        "here": request.url.path,
+    }
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, values, status_code=status_code
     )
-    # Pages show personal data: never kept by shared caches, never framed by other sites.
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    )
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Language"] = i18n.current()
+    forms.remember_csrf(request, response, token)
     return response

@@ -2,15 +2,14 @@
 
 A browser cannot send a bearer header when it navigates, so logging in through the form
 puts the same kind of bearer token in an HttpOnly, SameSite=Lax cookie; pages and the live
-stream accept either. Form posts are refused when the browser says they come from another
-origin (``Origin``), so another site cannot log a visitor in or out.
+stream accept either. Form posts carry a CSRF token and are refused from another origin
+(``forms``), so another site cannot log a visitor in or out.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
-from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +19,8 @@ from buurt.domain.errors import AuthenticationFailed
 from buurt.services.community import auth
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.web.i18n import _
+from buurt.web.pages.forms import read_form
 from buurt.web.pages.rendering import render
 
 COOKIE = "buurt_session"
@@ -61,13 +62,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
 def login_page(
     request: Request, who: Principal | None, *, next_path: str, email: str = "", error: str = ""
 ) -> HTMLResponse:
@@ -89,19 +83,19 @@ def login_form(request: Request, who: Viewer, next: str | None = None) -> Respon
 
 @router.post("/login")
 async def log_in(request: Request) -> Response:
-    if not same_origin(request):
+    form = await read_form(request)
+    if form is None:
         return render(request, "refused.html", {}, None, status_code=403)
-    form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=10)
-    email = form.get("email", [""])[0].strip()[:320]
-    password = form.get("password", [""])[0][:200]
-    next_path = safe_next(form.get("next", ["/"])[0])
+    email = form.get("email", "").strip()[:320]
+    password = form.get("password", "")[:200]
+    next_path = safe_next(form.get("next", "/"))
     try:
-        _, secret = await run_in_threadpool(
+        _token, secret = await run_in_threadpool(
             auth.log_in, services_of(request), email, password, "web session", SESSION
         )
     except AuthenticationFailed:
         return login_page(
-            request, None, next_path=next_path, email=email, error="Wrong email or password."
+            request, None, next_path=next_path, email=email, error=_("Wrong email or password.")
         )
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
@@ -117,12 +111,12 @@ async def log_in(request: Request) -> Response:
 
 
 @router.post("/logout")
-def log_out(request: Request, who: Viewer) -> Response:
+async def log_out(request: Request, who: Viewer) -> Response:
     """Revoke the session's token (so a copied cookie stops working) and forget the cookie."""
-    if not same_origin(request):
+    if await read_form(request) is None:
         return render(request, "refused.html", {}, who, status_code=403)
     if who is not None:
-        auth.revoke_token(services_of(request), who, who.token_id)
+        await run_in_threadpool(auth.revoke_token, services_of(request), who, who.token_id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
     return response

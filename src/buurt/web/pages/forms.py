@@ -1,0 +1,73 @@
+"""Form posts from the pages: protection against cross-site requests, and reading the fields.
+
+Every form carries a CSRF token (double submit): a random value in the ``buurt_csrf`` cookie
+(HttpOnly, SameSite=Lax) and the same value in a hidden field. Another site can make a browser
+post a form, but it can neither read the cookie nor guess the value, so a post whose field
+does not match its cookie is refused. The browser's ``Origin`` must also be this site's when
+it is sent. Both hold for every post, logged in or not (logging in, signing up, resetting a
+password).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import Request
+from starlette.responses import Response
+
+CSRF_COOKIE = "buurt_csrf"
+MAX_FIELDS = 50
+MAX_BODY = 64 * 1024
+
+
+def csrf_token(request: Request) -> str:
+    """The request's token: the cookie's, or a new one (``remember_csrf`` sets the cookie)."""
+    found = request.cookies.get(CSRF_COOKIE, "")
+    if len(found) == 43 and found.replace("-", "").replace("_", "").isalnum():
+        return found
+    cached: str | None = getattr(request.state, "csrf", None)
+    if cached is None:
+        cached = secrets.token_urlsafe(32)
+        request.state.csrf = cached
+    return cached
+
+
+def remember_csrf(request: Request, response: Response, token: str) -> None:
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+
+def same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return origin != "null" and urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+async def read_form(request: Request) -> dict[str, str] | None:
+    """The posted fields (first value of each), or ``None`` when the post must be refused:
+    another origin, a missing or wrong CSRF token, or a body too large for a form."""
+    if not same_origin(request):
+        return None
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return None
+    try:
+        parsed = parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FIELDS)
+    except ValueError:  # more fields than any form of ours has
+        return None
+    form = {name: values[0] for name, values in parsed.items()}
+    sent = form.pop("csrf", "")
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return None
+    return form

@@ -1,0 +1,80 @@
+"""The words pages show for the domain's values: kinds of things, visibilities, purposes,
+statuses, data categories. One table each, translated, so no page shows ``ev_charger``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from buurt.web.i18n import N_, _
+
+
+class Names(Mapping[str, str]):
+    """A value's name in the current language (looked up when shown); unknown values read
+    as themselves, with underscores as spaces."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self._names = names
+
+    def __getitem__(self, value: str) -> str:
+        found = self._names.get(value)
+        return _(found) if found else value.replace("_", " ")
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+KINDS = Names(
+    {
+        "solar_inverter": N_("solar inverter"),
+        "parking_sensor": N_("parking sensor"),
+        "fridge": N_("fridge"),
+        "cargo_bike": N_("cargo bike"),
+        "air_quality": N_("air quality sensor"),
+        "ev_charger": N_("EV charger"),
+        "smart_meter": N_("smart meter"),
+    }
+)
+VISIBILITIES = Names({"private": N_("private"), "circle": N_("circle"), "public": N_("public")})
+PURPOSES = Names(
+    {
+        "matching": N_("matching"),
+        "service_delivery": N_("service delivery"),
+        "analytics": N_("analytics"),
+        "administration": N_("running the circle"),
+    }
+)
+CATEGORIES = Names(
+    {
+        "profile": N_("your profile"),
+        "location": N_("your location"),
+        "intents": N_("your needs"),
+        "preferences": N_("your preferences"),
+        "thing_data": N_("your thing's data"),
+        "purchase_history": N_("your purchases"),
+    }
+)
+MOMENT_STATUSES = Names(
+    {
+        "delivered": N_("new"),
+        "accepted": N_("accepted"),
+        "declined": N_("declined"),
+        "expired": N_("expired"),
+        "fulfilled": N_("fulfilled"),
+        "cancelled": N_("cancelled"),
+    }
+)
+
+
+def context() -> dict[str, Names]:
+    """The tables every template may use."""
+    return {
+        "kind_names": KINDS,
+        "visibility_names": VISIBILITIES,
+        "purpose_names": PURPOSES,
+        "category_names": CATEGORIES,
+        "moment_status_names": MOMENT_STATUSES,
+    }
