@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from buurt.config import Settings
@@ -13,5 +15,10 @@ def settings_for(database_url: str, **options: Any) -> Settings:
     argon2's cheapest profile (the default one spends most of a test hashing passwords), and
     no periodic upkeep unless asked for: a test that wants it runs it itself, on its clock.
     """
-    defaults: dict[str, Any] = {"password_profile": "CHEAPEST", "maintenance_interval_seconds": 0}
+    defaults: dict[str, Any] = {
+        "password_profile": "CHEAPEST",
+        "maintenance_interval_seconds": 0,
+        # Mail of a test stays with the test (tests/mail.py has a real SMTP server).
+        "mail_folder": Path(tempfile.mkdtemp(prefix="buurt-mail-")),
+    }
     return Settings(database_url=database_url, **{**defaults, **options})

@@ -53,6 +53,28 @@ class Settings(BaseSettings):
         default=4, ge=1, le=100, description="Webhook requests in flight per endpoint."
     )
 
+    public_url: str = Field(
+        default="",
+        description="The address people reach the pages at (https://buurt.example.org), used "
+        "in the links of mails; empty: http://<host>:<port>.",
+    )
+    mail_url: str | None = Field(
+        default=None,
+        description="SMTP server for mail, smtp://user:password@host:port (smtps:// for TLS); "
+        "without it, mail is written to BUURT_MAIL_FOLDER.",
+    )
+    mail_from: str = Field(
+        default="Buurt <buurt@localhost>", description="The sender of Buurt's mails."
+    )
+    mail_folder: Path = Field(
+        default=Path("var/mail"),
+        description="Where mail is written as .eml files when BUURT_MAIL_URL is not set.",
+    )
+
+    def base_url(self) -> str:
+        """Where the pages are, for links in mails."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
     def webhook_rules(self) -> WebhookRules:
         return WebhookRules(
             allow_private=self.webhooks_allow_private,

@@ -3,9 +3,10 @@
 ``build`` is the one place an instance is put together, for ``buurt serve``, ``buurt demo``, the
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
 mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
-live streams, the webhook worker, the periodic upkeep, and, with ``mqtt_url`` set, the MQTT
-gateway that is also the link commands go out on. What it returns is complete and frozen: the
-edges (``web``, the CLI) take it as it is and only start and stop it.
+live streams, the webhook worker, the periodic upkeep, the mailer (SMTP with ``mail_url``, else
+a folder), and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands go out
+on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is and
+only start and stop it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine
 
 from buurt.adapters.bus import InProcessBus
+from buurt.adapters.mail import FolderMailer, SmtpMailer
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
 from buurt.adapters.streams import Broadcaster
@@ -24,6 +26,7 @@ from buurt.bootstrap.handlers import handler_map
 from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
+from buurt.ports.mail import Mailer
 from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
@@ -57,6 +60,7 @@ class Buurt:
     broadcaster: Broadcaster
     webhooks: DeliveryWorker
     background: tuple[Background, ...]
+    mailer: Mailer
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -139,6 +143,9 @@ def assemble(
         broadcaster=broadcaster,
         webhooks=webhooks,
         background=tuple(background),
+        mailer=SmtpMailer(settings.mail_url)
+        if settings.mail_url
+        else FolderMailer(settings.mail_folder),
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

@@ -54,6 +54,7 @@ class DemoSummary:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
+        grid.add_row("Pages", f"[link={url}/]{url}/[/link]  (log in at {url}/login)")
         grid.add_row("API", f"[link={url}]{url}[/link]")
         grid.add_row("Docs", f"[link={url}/docs]{url}/docs[/link]")
         grid.add_row("Circle", f"{self.circle_name} ({self.circle_id})")
@@ -66,6 +67,8 @@ class DemoSummary:
             f"…@example.org account  password [cyan]{self.neighbour_password}[/]",
         )
         grid.add_row("Bearer token", Text(self.demo_token, style="green", no_wrap=True))
+        mail = settings.mail_url or f"written to {settings.mail_folder.resolve()}"
+        grid.add_row("Mail", f"{mail} (sign-up confirmations, password resets)")
         when = (
             f"seeded in {self.seconds:.1f} s"
             if self.created

@@ -57,6 +57,9 @@ class Member(Changeable):
     max_moments_per_hour: int = 10
     quiet_from_hour: int | None = None
     quiet_until_hour: int | None = None
+    # When the member proved the address is theirs (a link in a mail); None until then.
+    email_confirmed_at: datetime | None = None
+    language: str | None = None  # the pages' and mails' language, when the member chose one
 
     CHANGEABLE: ClassVar[frozenset[str]] = frozenset(
         {
@@ -66,6 +69,7 @@ class Member(Changeable):
             "max_moments_per_hour",
             "quiet_from_hour",
             "quiet_until_hour",
+            "language",
         }
     )
 

@@ -36,6 +36,8 @@ PREFIXES = {
     "rejected_event": "rej",
     "command": "cmd",
     "order": "ord",
+    "account_token": "act",
+    "mail": "mail",
 }
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from buurt.domain.access import AccessEntry
+from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -213,6 +214,11 @@ TABLES: dict[type, Table] = {
         ),
         Table(RejectedEvent),
         Table(MqttCredential, references=(Reference("id", Thing, cascade=True),)),
+        Table(
+            AccountToken,
+            unique=(("digest",),),
+            references=(Reference("member_id", Member, cascade=True),),
+        ),
         Table(
             Order,
             unique=(("source_kind", "source_id"),),

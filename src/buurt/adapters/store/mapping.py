@@ -14,12 +14,14 @@ from sqlalchemy.orm import composite, registry
 from buurt.adapters.store import (
     tables,
     tables_access,
+    tables_accounts,
     tables_charter,
     tables_ingest,
     tables_orders,
     tables_webhooks,
 )
 from buurt.domain.access import AccessEntry
+from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -56,6 +58,7 @@ TABLE_OF: dict[type, Table] = {
     RejectedEvent: tables_ingest.rejected_events,
     MqttCredential: tables_ingest.mqtt_credentials,
     Order: tables_orders.orders,
+    AccountToken: tables_accounts.account_tokens,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -62,6 +62,8 @@ members = Table(
     Column("quiet_from_hour", Integer),
     Column("quiet_until_hour", Integer),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("email_confirmed_at", UTCDateTime),
+    Column("language", String(8)),
 )
 
 memberships = Table(

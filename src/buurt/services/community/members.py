@@ -12,7 +12,7 @@ from typing import Any
 
 from buurt.domain.community import Circle, Member, Membership, Role
 from buurt.domain.consent import DataCategory, Purpose
-from buurt.domain.errors import Conflict, NotFound
+from buurt.domain.errors import Conflict, InvalidInput, NotFound
 from buurt.domain.events import MemberSettingsChanged
 from buurt.domain.ids import new_id
 from buurt.ports import UnitOfWork
@@ -56,11 +56,40 @@ class MemberPolicy:
 POLICY = MemberPolicy()
 
 
+PASSWORD_LENGTH = (8, 200)
+
+
+def check_password(password: str) -> None:
+    """A password of 8 to 200 characters, without NUL (what argon2 and every form take)."""
+    shortest, longest = PASSWORD_LENGTH
+    if not shortest <= len(password) <= longest or "\x00" in password:
+        raise InvalidInput(f"a password has {shortest} to {longest} characters", "password")
+
+
 def register_member(
-    services: Services, *, name: str, email: str, password: str, circle_id: str | None
+    services: Services,
+    *,
+    name: str,
+    email: str,
+    password: str,
+    circle_id: str | None,
+    confirmed: bool = True,
+    language: str | None = None,
 ) -> Member:
+    """A new account. The API's accounts count as confirmed (their client vouches for the
+    address, as before); the sign-up page makes them ``confirmed=False`` until the link in
+    the mail is followed."""
+    check_password(password)
     now = services.clock.now()
-    member = Member(new_id("member"), name, email.lower(), services.passwords.hash(password), now)
+    member = Member(
+        new_id("member"),
+        name,
+        email.lower(),
+        services.passwords.hash(password),
+        now,
+        email_confirmed_at=now if confirmed else None,
+        language=language,
+    )
     with services.uow() as uow:
         if uow.repo(Member).find(email=member.email):
             raise Conflict("an account with this email already exists")
@@ -97,3 +126,12 @@ def update_member(
 def circles_of(services: Services, member_id: str) -> list[Membership]:
     with services.uow() as uow:
         return uow.repo(Membership).find(member_id=member_id)
+
+
+def email_of(services: Services, principal: Principal) -> str:
+    """The acting member's own address."""
+    with services.uow() as uow:
+        member = uow.repo(Member).get(principal.id) if principal.is_member else None
+        if member is None:
+            raise NotFound("member", principal.id)
+        return member.email
