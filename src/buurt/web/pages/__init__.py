@@ -13,13 +13,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from buurt.web.pages import accounts, language, session, things
+from buurt.web.pages import accounts, circle_map, language, session, things
 from buurt.web.pages.rendering import WEB
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
 router.include_router(language.router)
 router.include_router(accounts.router)
+router.include_router(circle_map.router)
 router.include_router(things.router)
 
 
