@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from buurt.web.pages import accounts, circle_map, language, session, things
+from buurt.web.pages import accounts, app, circle_map, language, session, things
 from buurt.web.pages.rendering import WEB
 
 router = APIRouter(include_in_schema=False)
@@ -21,6 +21,7 @@ router.include_router(session.router)
 router.include_router(language.router)
 router.include_router(accounts.router)
 router.include_router(circle_map.router)
+router.include_router(app.router)
 router.include_router(things.router)
 
 

@@ -119,4 +119,6 @@ async def log_out(request: Request, who: Viewer) -> Response:
         await run_in_threadpool(auth.revoke_token, services_of(request), who, who.token_id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    # The pages kept for offline use were this person's: nothing of them stays behind.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
