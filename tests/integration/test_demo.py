@@ -162,7 +162,11 @@ def test_a_circle_of_the_same_name_that_is_not_a_finished_demo_is_refused(
     try:
         services = instance.services
         member = members.register_member(
-            services, name="Someone", email="someone@example.org", password="a password", circle_id=None
+            services,
+            name="Someone",
+            email="someone@example.org",
+            password="a password",
+            circle_id=None,
         )
         with services.uow() as uow:
             _, secret = auth.issue_token(
