@@ -115,11 +115,10 @@ async def test_a_slow_partner_does_not_hold_up_a_fast_one(instance: Buurt, world
                 store_moment(instance.services, world.circle["id"], "business", world.bakery["id"])
             await eventually(lambda: fast.answered == count, "the fast partner got every moment")
             # The slow partner has not answered a single request yet, and no more of them are
-            # in flight than one endpoint's share.
+            # in flight than one endpoint's share (its first may arrive after the fast ones).
+            await eventually(lambda: len(slow.received) >= 1, "the slow partner was asked")
             assert slow.answered == 0
-            assert (
-                1 <= len(slow.received) <= instance.services.webhook_rules.concurrency_per_endpoint
-            )
+            assert len(slow.received) <= instance.services.webhook_rules.concurrency_per_endpoint
             slow.release()
             await eventually(lambda: slow.answered == count, "the slow partner got every moment")
     assert len(fast.received) == count
