@@ -125,7 +125,9 @@ def format_datetime(at: datetime | None, zone: tzinfo, style: str = "medium") ->
         return dates.format_time(local, "short", locale=current())
     if style == "day":
         return dates.format_date(local, "medium", locale=current())
-    return dates.format_datetime(local, "medium", tzinfo=zone, locale=current())
+    # Day, month and time to the minute ("3 dec., 14:05"): what pages show is recent; "day"
+    # writes the year.
+    return dates.format_datetime(local, "d MMM, HH:mm", tzinfo=zone, locale=current())
 
 
 def format_date(day: date) -> str:
@@ -137,7 +139,7 @@ def format_number(value: float, digits: int = 0) -> str:
 
 
 def format_money(amount: float | None) -> str:
-    if amount is None:
+    if not amount:
         return _("free")
     return numbers.format_currency(amount, CURRENCY, locale=current())
 
@@ -152,6 +154,12 @@ def extracted() -> Iterator[tuple[str, str | tuple[str, ...], int]]:
         WEB, METHODS, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
     ):
         yield filename, message, line
+    # The names of the category taxonomy live with the domain, marked with its own N_.
+    taxonomy = WEB.parent / "domain"
+    for filename, line, message, _comments, _context in extract_from_dir(
+        taxonomy, [("taxonomy.py", "python"), ("**.py", "ignore")], keywords={"N_": None}
+    ):
+        yield f"domain/{filename}", message, line
 
 
 def update() -> dict[str, int]:

@@ -9,4 +9,6 @@ from fastapi.testclient import TestClient
 
 @pytest.fixture(autouse=True)
 def english(client: TestClient) -> None:
+    """The test client asks as a browser would: HTML first, in English."""
     client.headers["Accept-Language"] = "en"
+    client.headers["Accept"] = "text/html,application/xhtml+xml,*/*;q=0.8"

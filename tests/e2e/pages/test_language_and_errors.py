@@ -45,7 +45,7 @@ def test_a_browser_gets_an_html_404_and_the_api_a_problem(client: TestClient) ->
     api = client.get("/v1/no/such/thing", headers=HTML)
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/problem+json"
-    plain = client.get("/no/such/page")  # no browser: the problem document
+    plain = client.get("/no/such/page", headers={"Accept": "application/json"})  # no browser
     assert plain.headers["content-type"] == "application/problem+json"
 
 

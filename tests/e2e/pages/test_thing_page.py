@@ -128,7 +128,7 @@ def test_the_index_lists_the_circles_things_with_links(world: World) -> None:
     public, _ = register_thing(world.bob, world, visibility="public")
     private, _ = register_thing(world.bob, world)
 
-    index = world.ann.get("/")
+    index = world.ann.get("/things")
 
     assert index.status_code == 200
     assert f'href="/things/{public["id"]}"' in index.text

@@ -13,7 +13,18 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from buurt.web.pages import accounts, app, circle_map, language, session, things
+from buurt.web.pages import (
+    accounts,
+    app,
+    circle_map,
+    consent,
+    home,
+    language,
+    needs,
+    session,
+    settings,
+    things,
+)
 from buurt.web.pages.rendering import WEB
 
 router = APIRouter(include_in_schema=False)
@@ -22,6 +33,10 @@ router.include_router(language.router)
 router.include_router(accounts.router)
 router.include_router(circle_map.router)
 router.include_router(app.router)
+router.include_router(home.router)
+router.include_router(needs.router)
+router.include_router(consent.router)
+router.include_router(settings.router)
 router.include_router(things.router)
 
 

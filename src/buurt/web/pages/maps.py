@@ -18,7 +18,7 @@ reads with a screen reader too. The text in the SVG is at least 12 px at 375 px 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import h3
@@ -103,6 +103,7 @@ def hex_map(
     marks: Iterable[Mark] = (),
     here: Place | None = None,
     cell_title: str = "",
+    cell_link: Callable[[str], str] | None = None,
 ) -> Markup:
     """The SVG of the cells with their layers; ``title`` names the map for screen readers."""
     drawn = sorted(set(cells))
@@ -116,8 +117,11 @@ def hex_map(
         return Markup("")
     projection = _Projection(points)
     top = max(shade.values.values(), default=0.0) if shade else 0.0
+    # A map with links is a group of them; one without is a picture.
+    linked = cell_link is not None or any(m.href for m in marks)
+    role = "group" if linked else "img"
     parts = [
-        f'<svg class="map" viewBox="0 0 {WIDTH} {projection.height:.0f}" role="img" '
+        f'<svg class="map" viewBox="0 0 {WIDTH} {projection.height:.0f}" role="{role}" '
         f'aria-labelledby="map-title" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="map-title">{escape(title)}</title>',
         '<defs><pattern id="withheld" width="6" height="6" patternUnits="userSpaceOnUse" '
@@ -135,7 +139,10 @@ def hex_map(
             css = f"cell shade-{_step(value, top)}"
             note = f"{shade.label}: {value:g}" if shade.label else f"{value:g}"
         label = f"<title>{escape(note)}</title>" if note else ""
-        parts.append(f'<polygon class="{css}" points="{polygon}">{label}</polygon>')
+        shape = f'<polygon class="{css}" points="{polygon}">{label}</polygon>'
+        if cell_link is not None:
+            shape = f'<a href="{escape(cell_link(cell))}" aria-label="{escape(note)}">{shape}</a>'
+        parts.append(shape)
     parts.append('</g><g class="marks">')
     for mark in marks:
         x, y = projection.xy(mark.place.lat, mark.place.lon)

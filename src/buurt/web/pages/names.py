@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from buurt.domain.taxonomy import name_of
 from buurt.web.i18n import N_, _
 
 
@@ -67,6 +68,14 @@ MOMENT_STATUSES = Names(
         "cancelled": N_("cancelled"),
     }
 )
+NEED_STATUSES = Names(
+    {
+        "open": N_("open"),
+        "fulfilled": N_("fulfilled"),
+        "withdrawn": N_("withdrawn"),
+        "expired": N_("expired"),
+    }
+)
 
 
 def context() -> dict[str, Names]:
@@ -77,4 +86,10 @@ def context() -> dict[str, Names]:
         "purpose_names": PURPOSES,
         "category_names": CATEGORIES,
         "moment_status_names": MOMENT_STATUSES,
+        "need_status_names": NEED_STATUSES,
     }
+
+
+def category_name(path: str) -> str:
+    """A category as words in the page's language: ``food/bread`` reads "bread"."""
+    return _(name_of(path))

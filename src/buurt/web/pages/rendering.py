@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
-from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from buurt.services.principals import Principal
@@ -37,6 +36,7 @@ env.filters["show"] = fields.show
 env.globals["unit_of"] = fields.unit_of
 env.globals["label_of"] = fields.label_of
 env.globals["languages"] = i18n.NAMES
+env.globals["category_name"] = names.category_name
 env.globals.update(names.context())
 
 
@@ -47,6 +47,7 @@ def when(at: datetime | None, zone: tzinfo, style: str = "medium") -> str:
 
 env.filters["when"] = when
 env.filters["number"] = i18n.format_number
+env.filters["longdate"] = i18n.format_date
 env.filters["money"] = i18n.format_money
 
 # Pages show personal data: never kept by shared caches, never framed by other sites, and no
@@ -72,15 +73,11 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     token = forms.csrf_token(request)
-
-    def csrf_field() -> Markup:
-        return Markup('<input type="hidden" name="csrf" value="%s">') % escape(token)
-
     values = {
         **context,
         "who": who,
         "lang": i18n.current(),
-        "csrf_field": csrf_field,
+        "csrf_field": forms.csrf_field(request),
         "here": request.url.path,
     }
     response: HTMLResponse = templates.TemplateResponse(

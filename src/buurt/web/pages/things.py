@@ -16,11 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 
 from buurt.adapters.streams import Broadcaster
-from buurt.domain.community import Circle, Thing
 from buurt.domain.errors import NotFound
-from buurt.services import resources
 from buurt.services.principals import Principal
-from buurt.services.things import registry, views
+from buurt.services.things import views
 from buurt.services.things.views import ThingView
 from buurt.web.pages import charts, fields
 from buurt.web.pages.live import thing_stream
@@ -37,33 +35,6 @@ def not_found(request: Request, who: Principal | None) -> HTMLResponse:
 
 def to_login(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-
-@router.get("/", response_class=HTMLResponse)
-def index(request: Request, who: Viewer) -> HTMLResponse:
-    """The things of the viewer's circles (or the way to log in)."""
-    if who is None:
-        return render(request, "index.html", {"circles": []}, who)
-    services = services_of(request)
-    with services.uow() as uow:
-        circles = [c for c in (uow.repo(Circle).get(i) for i in sorted(who.circles)) if c]
-    page = resources.list_page(
-        services,
-        who,
-        Thing,
-        registry.POLICY,
-        where={"circle_id": sorted(who.circles)},
-        limit=500,
-    )
-    groups = [
-        (circle, sorted((t for t in page.items if t.circle_id == circle.id), key=_order))
-        for circle in sorted(circles, key=lambda c: c.name)
-    ]
-    return render(request, "index.html", {"circles": groups}, who)
-
-
-def _order(thing: Thing) -> tuple[str, str]:
-    return (thing.kind.value, thing.name.lower())
 
 
 def _chart_context(view: ThingView) -> dict[str, Any]:
