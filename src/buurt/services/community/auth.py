@@ -179,3 +179,26 @@ def issue_principal_token(
         token, secret = issue_token(uow, kind, ident, label, services.clock.now(), expires_at)
         uow.commit()
     return token, secret
+
+
+def as_business(services: Services, principal: Principal, business_id: str) -> Principal:
+    """The member's role for one business they own: the same login, acting as the shop.
+
+    Under this principal a page sees and answers what the business sees and answers, and
+    none of the member's own moments. Anyone else gets ``NotFound``, so the page does not
+    tell which businesses exist.
+    """
+    if not principal.is_member or business_id not in principal.businesses:
+        raise NotFound("business", business_id)
+    with services.uow() as uow:
+        business = uow.repo(Business).get(business_id)
+        if business is None:
+            raise NotFound("business", business_id)
+    return Principal(
+        kind=PartyKind.BUSINESS,
+        id=business.id,
+        token_id=principal.token_id,
+        circles=frozenset({business.circle_id}),
+        businesses=frozenset({business.id}),
+        as_of=principal.as_of,
+    )

@@ -76,6 +76,21 @@ NEED_STATUSES = Names(
         "expired": N_("expired"),
     }
 )
+OFFER_STATUSES = Names(
+    {"active": N_("on offer"), "sold_out": N_("sold out"), "withdrawn": N_("withdrawn")}
+)
+ORDER_STATUSES = Names(
+    {
+        "placed": N_("placed"),
+        "ready": N_("ready to collect"),
+        "collected": N_("collected"),
+        "cancelled": N_("cancelled"),
+    }
+)
+# What the button that takes an order to a status says.
+ORDER_STEPS = Names(
+    {"ready": N_("Ready"), "collected": N_("Collected"), "cancelled": N_("Cancel order")}
+)
 
 
 def context() -> dict[str, Names]:
@@ -87,6 +102,9 @@ def context() -> dict[str, Names]:
         "category_names": CATEGORIES,
         "moment_status_names": MOMENT_STATUSES,
         "need_status_names": NEED_STATUSES,
+        "offer_status_names": OFFER_STATUSES,
+        "order_status_names": ORDER_STATUSES,
+        "order_step_names": ORDER_STEPS,
     }
 
 
