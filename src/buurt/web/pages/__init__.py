@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from buurt.web.pages import (
     accounts,
+    admin,
     app,
     circle,
     circle_map,
@@ -47,6 +48,7 @@ router.include_router(things.router)
 router.include_router(shop.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
+router.include_router(admin.router)
 
 
 def install(app: FastAPI) -> None:

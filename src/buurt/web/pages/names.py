@@ -109,6 +109,7 @@ RULES = Names(
     }
 )
 PROPOSAL_STATUSES = Names({"open": N_("open"), "passed": N_("passed"), "rejected": N_("rejected")})
+ROLES = Names({"member": N_("member"), "admin": N_("admin")})
 AGGREGATE_KINDS = Names({"intents": N_("needs"), "moments": N_("moments")})
 VOTE_CHOICES = Names({"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")})
 
@@ -129,6 +130,7 @@ def context() -> dict[str, Names]:
         "proposal_status_names": PROPOSAL_STATUSES,
         "vote_names": VOTE_CHOICES,
         "aggregate_names": AGGREGATE_KINDS,
+        "role_names": ROLES,
     }
 
 
