@@ -88,14 +88,27 @@ def authenticate(services: Services, secret: str) -> Principal:
 
 
 def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
-    kind, ident = token.principal_kind, token.principal_id
+    return _principal(uow, token.principal_kind, token.principal_id, token.id, now)
+
+
+def acting_party(services: Services, kind: PartyKind, ident: str, label: str) -> Principal:
+    """The principal of a party for work the process does on its own (the demo's living
+    neighbourhood), resolved as a token of theirs would be. No request can reach this: a
+    request's principal always comes from ``authenticate``."""
+    with services.uow() as uow:
+        return _principal(uow, kind, ident, label, services.clock.now())
+
+
+def _principal(
+    uow: UnitOfWork, kind: PartyKind, ident: str, token_id: str, now: datetime
+) -> Principal:
     if kind is PartyKind.MEMBER:
         memberships = uow.repo(Membership).find(member_id=ident)
         owned = uow.repo(Business).find(owner_member_id=ident)
         return Principal(
             kind=kind,
             id=ident,
-            token_id=token.id,
+            token_id=token_id,
             circles=frozenset(m.circle_id for m in memberships),
             admin_of=frozenset(m.circle_id for m in memberships if m.role is Role.ADMIN),
             businesses=frozenset(b.id for b in owned),
@@ -108,7 +121,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
         return Principal(
             kind=kind,
             id=ident,
-            token_id=token.id,
+            token_id=token_id,
             circles=frozenset({business.circle_id}),
             businesses=frozenset({ident}),
             as_of=now,
@@ -117,7 +130,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
     if thing is None:
         raise AuthenticationFailed("the token's thing no longer exists")
     return Principal(
-        kind=kind, id=ident, token_id=token.id, circles=frozenset({thing.circle_id}), as_of=now
+        kind=kind, id=ident, token_id=token_id, circles=frozenset({thing.circle_id}), as_of=now
     )
 
 
