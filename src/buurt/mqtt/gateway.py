@@ -32,6 +32,7 @@ from typing import Any
 import gmqtt
 from gmqtt.storage import PersistentStorage
 
+from buurt.domain.activity import Event
 from buurt.domain.errors import ThingLinkDown
 from buurt.domain.ingestion import IngestSource, RejectedEvent
 from buurt.mqtt.messages import ThingMessage, read_message
@@ -259,20 +260,9 @@ class Gateway:
         self.stats.batches += 1
 
     def _ingest(self, messages: list[ThingMessage]) -> None:
-        before = len(messages)
-        now = self.services.clock.now()
-        drafts: list[dict[str, Any]] = []
-        dead: list[RejectedEvent] = []
-        for message in messages:
-            draft, reason = read_message(message)
-            if draft is not None:
-                drafts.append(draft)
-            else:
-                payload = message.payload
-                dead.append(rejection(message.thing_id, now, IngestSource.MQTT, payload, reason))
-        events = ingest.ingest_drafts(self.services, drafts, dead)
+        events = ingest_messages(self.services, messages)
         self.stats.stored += len(events)
-        self.stats.rejected += before - len(events)
+        self.stats.rejected += len(messages) - len(events)
 
     def _ingest_alone(self, message: ThingMessage) -> None:
         try:
@@ -284,6 +274,34 @@ class Gateway:
             )
             ingest.keep_dead_letters(self.services, [dead])
             self.stats.rejected += 1
+
+
+def ingest_messages(services: Services, messages: list[ThingMessage]) -> list[Event]:
+    """Store messages in one transaction. Whether a message is an event or a dead letter is
+    decided message by message before the write, so a bad one (not JSON, an integer of 5,000
+    digits, nesting 20,000 deep, the wrong types, too large) never fails the batch it came in:
+    that would cost every other thing's messages the slow path, one transaction each."""
+    now = services.clock.now()
+    drafts: list[dict[str, Any]] = []
+    dead: list[RejectedEvent] = []
+    for message in messages:
+        draft, reason = _read(message)
+        if draft is not None:
+            drafts.append(draft)
+        else:
+            payload = message.payload
+            dead.append(rejection(message.thing_id, now, IngestSource.MQTT, payload, reason))
+    return ingest.ingest_drafts(services, drafts, dead)
+
+
+def _read(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
+    # ``read_message`` does not raise for any payload we know of; should one still make it
+    # raise, that message alone becomes a dead letter, named in one line of the log.
+    try:
+        return read_message(message)
+    except Exception as error:
+        log.warning("an MQTT message from %s could not be read: %r", message.thing_id, error)
+        return None, f"the payload could not be read ({type(error).__name__})"
 
 
 class _Receipts(PersistentStorage):  # type: ignore[misc]  # gmqtt has no type hints
