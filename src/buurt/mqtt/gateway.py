@@ -7,6 +7,9 @@ the broker keeps what arrives while it is away. It acknowledges (PUBACK) a messa
 the transaction holding it (as an event or a dead letter) committed: if the gateway dies
 before, the broker delivers the message again. A thing that sends a ``message_id`` gets
 exactly-once storage: the redelivered message finds its receipt and stores nothing new.
+Retained messages are not stored again: the subscription asks the broker not to send them, and
+a retained copy that still arrives is acknowledged and left out (each message was stored when
+it was published).
 
 Two threads share the work. The network thread runs an asyncio loop with a gmqtt client
 (chosen over paho for the receive path: it parses packets from a buffer, about a fifth of
@@ -48,6 +51,7 @@ RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send us (MQTT
 RECONNECT_DELAY_S = 1
 PUBACK_SUCCESS = 0
 COMMAND_TIMEOUT_S = 5
+RETAINED_NOT_SENT = 2  # MQTT 5 "Retain Handling": no retained messages on subscribing
 _Waiting = tuple[ThingMessage, "asyncio.Future[int]"]
 
 
@@ -58,6 +62,7 @@ class GatewayStats:
     rejected: int = 0
     acknowledged: int = 0
     batches: int = 0
+    retained: int = 0  # retained copies left out (see Gateway._on_message)
 
 
 class Gateway:
@@ -189,8 +194,9 @@ class Gateway:
 
     def _on_connect(self, client: gmqtt.Client, flags: int, result: int, props: Any) -> None:
         log.info("MQTT gateway connected to %s (session present: %s)", self.url, flags)
-        # Every (re)connection subscribes: the broker may have lost the session it kept.
-        client.subscribe(EVENTS_FILTER, qos=1)
+        # Every (re)connection subscribes: the broker may have lost the session it kept. The
+        # broker is asked not to send retained messages on subscribing (see _on_message).
+        client.subscribe(EVENTS_FILTER, qos=1, retain_handling_options=RETAINED_NOT_SENT)
 
     def _on_subscribe(self, client: gmqtt.Client, mid: int, qos: Any, props: Any) -> None:
         if self._subscribed is not None:
@@ -200,6 +206,14 @@ class Gateway:
         self, client: gmqtt.Client, topic: str, payload: bytes, qos: int, props: Any
     ) -> int:
         self.stats.received += 1
+        if props.get("retain"):
+            # The broker's copy of a thing's last retained message, sent because we subscribed
+            # (MQTT clears the flag on what it forwards live, or queued in our session): the
+            # message itself reached us when it was published, so this copy is never new.
+            # Stored, it would be the same reading again at every (re)subscription, each time
+            # with a new time of arrival. Acknowledged and left out.
+            self.stats.retained += 1
+            return PUBACK_SUCCESS
         stored: asyncio.Future[int] = self._loop.create_future()
         self._inbox.put((_thing_message(topic, payload), stored))
         return await stored  # gmqtt sends the PUBACK when this returns
