@@ -312,10 +312,16 @@ def _figures(
     )
 
 
-def ratio_to_clean(figures: list[Figures], row: Figures) -> float | None:
-    """A poison row's events/s as a share of its clean row's, from the same run."""
+def ratio_to_clean(figures: list[Figures], row: Figures, *, per_cpu: bool = False) -> float | None:
+    """A poison row's events/s (or events per CPU second) as a share of its clean row's, from
+    the same run. On a busy machine the CPU figure is the steadier of the two."""
     clean = next((f for f in figures if f.name == row.clean), None)
-    return round(row.per_second / clean.per_second, 3) if clean else None
+    if clean is None:
+        return None
+    if per_cpu:
+        ours, theirs = row.per_cpu_second, clean.per_cpu_second
+        return round(ours / theirs, 3) if ours and theirs else None
+    return round(row.per_second / clean.per_second, 3)
 
 
 def as_json(figures: list[Figures]) -> str:
@@ -326,6 +332,7 @@ def as_json(figures: list[Figures]) -> str:
             "per_cpu_second": f.per_cpu_second,
             "ratio_to_peer": round(f.per_second / peer, 3),
             "ratio_to_clean": ratio_to_clean(figures, f),
+            "per_cpu_second_ratio_to_clean": ratio_to_clean(figures, f, per_cpu=True),
         }
         for f in figures
     ]

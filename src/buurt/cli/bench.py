@@ -155,8 +155,10 @@ def ingest(
     Console().print(table)
     for f in figures:
         if (ratio := bench.ratio_to_clean(figures, f)) is not None:
+            cpu = bench.ratio_to_clean(figures, f, per_cpu=True)
             Console().print(
-                f"{f.name}: {ratio:.2f}x the clean rate of the same run (goal: at least 0.90x)"
+                f"{f.name}: {ratio:.2f}x the clean events/s of the same run (goal: at least "
+                f"0.90x), {cpu or 0:.2f}x its events per CPU second"
             )
     Console().print(
         "[dim]events/s: a flood, first hand-off to last commit. latency: at 500 events/s, "
