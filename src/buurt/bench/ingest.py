@@ -14,7 +14,8 @@ measured twice: a flood of ``events`` (sustained events/s) and a paced run at 50
 - **MQTT → stored, 1% poison**: the same, with one message in a hundred a poison payload from
   one thing (``simulator.poison``: an integer of 5,000 digits, nesting 20,000 deep, NUL in a
   message id, ...), each of which must become a dead letter; events/s counts the other
-  things' readings stored, and is shown as a ratio to the clean run (the goal is ≥ 0.9).
+  things' readings stored, and is shown as a ratio to the clean run (the goal is ≥ 0.9). The
+  clean and the poisoned flood take turns, twice, and each row keeps its best.
 - **HTTP batch → stored**: ``POST /v1/things/{id}/events`` with 500 events per request, to a
   uvicorn server in this process.
 """
@@ -58,6 +59,7 @@ GATEWAY = "buurt-gateway"
 HTTP_BATCH = 500
 PACED_RATE = 500.0  # events/s of the latency runs: a busy neighbourhood, not a flood
 POISON_SHARE = 0.01
+MQTT_ROUNDS = 2
 _STAMP = re.compile(rb'"message_id": "[0-9]+@([0-9.]+)"')
 
 
@@ -95,12 +97,17 @@ def run(events: int, things: int = 8) -> list[Figures]:
             broker.start()
             try:
                 url = BrokerUrl("127.0.0.1", broker.port, GATEWAY, password, tls=False)
-                return [
-                    _peer(root, url, sims, events),
-                    _mqtt(services, url, sims, events),
-                    _mqtt(services, url, sims, events, poison=POISON_SHARE),
-                    _http(instance, sims, events),
+                peer = _peer(root, url, sims, events)
+                # Clean and poisoned floods take turns, the best of each kept: on a shared
+                # machine a burst of someone else's load would otherwise decide their ratio.
+                rounds = [
+                    _mqtt(services, url, sims, events, poison=share)
+                    for _ in range(MQTT_ROUNDS)
+                    for share in (0.0, POISON_SHARE)
                 ]
+                clean = max(rounds[0::2], key=lambda f: f.per_second)
+                poisoned = max(rounds[1::2], key=lambda f: f.per_second)
+                return [peer, clean, poisoned, _http(instance, sims, events)]
             finally:
                 broker.stop()
         finally:
