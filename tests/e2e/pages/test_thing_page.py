@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.actors import PASSWORD, World
+from tests.actors import HOME, PASSWORD, World
 from tests.e2e.pages.forms import submit
 from tests.e2e.pages.things import publish, register_thing
 
@@ -249,3 +249,23 @@ def test_the_owner_changes_visibility_and_shares_and_stops_sharing_on_the_page(
     away = {"next": "https://evil.example/"}
     outside = submit(client, revoke, away, page=page_path, follow_redirects=False)
     assert outside.headers["location"] == "/"  # never back to another site
+
+
+def test_a_yes_no_sensor_is_drawn_as_a_timeline_and_its_newest_reading_is_shown(
+    world: World,
+) -> None:
+    thing, device = register_thing(world.bob, world, kind="parking_sensor")
+    body = {"kind": "mobility/parking", "place": HOME}
+    for occupied in (True, False, True):
+        last = device.created("/v1/events", {**body, "attributes": {"occupied": occupied}})
+
+    html = world.bob.get(f"/things/{thing['id']}").text
+
+    assert 'class="chart timeline"' in html
+    assert 'data-field="occupied"' in html
+    assert "No readings to draw" not in html
+    assert "% of the time" in html
+    assert "occupied" in html  # the field in words
+    assert "Newest reading" in html
+    shown = html.split('<time id="last-seen">')[1].split("</time>")[0]
+    assert shown.startswith(f"{int(last['occurred_at'][8:10])} ")  # its day, then the time

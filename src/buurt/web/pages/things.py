@@ -24,7 +24,7 @@ from buurt.services.principals import Principal
 from buurt.services.things import registry, views
 from buurt.services.things.views import ThingView
 from buurt.web.i18n import _
-from buurt.web.pages import charts, fields
+from buurt.web.pages import charts, fields, timelines
 from buurt.web.pages.consent import PURPOSES
 from buurt.web.pages.forms import read_form
 from buurt.web.pages.live import thing_stream
@@ -49,7 +49,18 @@ def _chart_context(view: ThingView) -> dict[str, Any]:
         ((e.occurred_at, e.attributes) for e in view.events), fields.unit_of
     )
     drawn = [(s, charts.line_chart(s, view.since, view.until, zone)) for s in series]
-    return {"view": view, "charts": drawn, "zone": zone}
+    flags = timelines.flag_series((e.occurred_at, e.attributes) for e in view.events)
+    bands = [
+        (
+            f,
+            timelines.timeline(
+                f, view.since, view.until, zone, label=fields.label_of(f.field), yes=_("yes")
+            ),
+            f.share(view.since, view.until),
+        )
+        for f in flags
+    ]
+    return {"view": view, "charts": drawn, "bands": bands, "zone": zone}
 
 
 def _view(request: Request, who: Principal, thing_id: str) -> ThingView | None:
