@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -165,3 +166,46 @@ def ingest(
         "from hand-off to the publisher (or the HTTP request) to commit. events/CPU-s: per "
         "CPU second of this process, steadier than events/s on a busy machine.[/dim]"
     )
+
+
+@app.command()
+def pages(
+    requests: Annotated[int, typer.Option(min=5, help="Timed requests per page.")] = 200,
+    lighthouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="A Lighthouse 12.2.3 binary (node_modules/.bin/lighthouse) to score "
+            "each page with, in Debian's Chromium."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Each main page's server render time on the demo's data and its weight on a first
+    visit, against the targets (p99 30 ms, 150 KB); with --lighthouse, its scores."""
+    from buurt.bench.pages import TARGET_BYTES, TARGET_P99_MS, run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(requests, step, lighthouse)
+    if as_json:
+        out = {"pages": {name: {"path": f.path, "p50_ms": round(f.p50_ms, 2),
+                                "p99_ms": round(f.p99_ms, 2), "bytes": f.bytes, **(
+                                    {"lighthouse": f.lighthouse} if f.lighthouse else {})}
+                         for name, f in figures.items()},
+               "targets": {"p99_ms": TARGET_P99_MS, "bytes": TARGET_BYTES}}  # fmt: skip
+        typer.echo(json.dumps(out))
+        return
+    table = Table(title=f"Pages on the demo's data, {requests} requests each")
+    columns = ["page", "p50 ms", "p99 ms", "vs 30 ms", "KB", "vs 150 KB"]
+    if lighthouse is not None:
+        columns += ["performance", "accessibility"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "page" else "right")
+    for f in figures.values():
+        row = [f.path, f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.p99_ms / TARGET_P99_MS:.2f}x",
+               f"{f.bytes / 1024:.0f}", f"{f.bytes / TARGET_BYTES:.2f}x"]  # fmt: skip
+        if lighthouse is not None:
+            row += [str(f.lighthouse.get("performance", "")),
+                    str(f.lighthouse.get("accessibility", ""))]  # fmt: skip
+        table.add_row(*row)
+    console.print(table)

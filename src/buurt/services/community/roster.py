@@ -15,8 +15,11 @@ from buurt.domain.charter import CharterProposal, ProposalStatus
 from buurt.domain.community import Business, Circle, Member, Membership, Role, Thing
 from buurt.domain.errors import NotFound
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
+from buurt.ports import UnitOfWork
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+
+CHUNK = 500  # ids per read; a page holds at most this many
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
         if circle is None:
             raise NotFound("circle", circle_id)
         memberships = uow.repo(Membership).find(circle_id=circle_id)
-        people = {m.id: m for m in (uow.repo(Member).get(s.member_id) for s in memberships) if m}
+        people = _members(uow, [s.member_id for s in memberships])
         seats = sorted(
             (
                 Seat(s.member_id, people[s.member_id].name, s.role, s.joined_at)
@@ -74,6 +77,15 @@ def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
             uow.repo(CharterProposal).find(circle_id=circle_id, status=ProposalStatus.OPEN)
         )
     return Roster(circle, seats, businesses, things, open_proposals)
+
+
+def _members(uow: UnitOfWork, ids: list[str]) -> dict[str, Member]:
+    """The members of ``ids``, read a page at a time rather than one by one."""
+    found: dict[str, Member] = {}
+    for start in range(0, len(ids), CHUNK):
+        page = uow.repo(Member).page(where={"id": ids[start : start + CHUNK]}, limit=CHUNK)
+        found.update((m.id, m) for m in page.items)
+    return found
 
 
 def figures(services: Services, principal: Principal) -> Figures:
