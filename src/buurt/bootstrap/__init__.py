@@ -107,7 +107,7 @@ def assemble(
     matcher = Matcher(consent_book)
     with uow_factory() as uow:
         consent_book.load(uow)
-        matcher.load(uow)
+        matcher.load(uow, clock.now())
     broadcaster = Broadcaster()
     webhooks = DeliveryWorker(uow_factory, clock, rules)
     broker_files = _broker_files(settings, uow_factory)

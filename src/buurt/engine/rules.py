@@ -211,6 +211,38 @@ class RelevanceGate:
         mask[rows] = True
         return mask
 
+    def restore(
+        self,
+        publication_id: PublicationId,
+        at: datetime,
+        keys: npt.NDArray[np.int64],
+        recipients: npt.NDArray[np.int64],
+    ) -> None:
+        """Count pairs admitted earlier (by a process before this one) as admitted ``at``,
+        without applying the rules: they were applied then, and the moments exist.
+
+        Call it for the recipients once their caps are set (``set_cap`` starts a recipient's
+        hour afresh), in order of ``at``, and before ``admit`` is called at a later time.
+        """
+        if recipients.shape != keys.shape:
+            raise ValueError("keys and recipients must have the same length")
+        at_us = to_microseconds(at)
+        self._forget(at_us)
+        if keys.shape[0]:
+            if int(recipients.min()) < 0:
+                raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
+            self._grow(int(recipients.max()))
+        until = at_us + HOUR_US
+        # A loop, not one vectorised write: restored pairs may repeat a recipient (each moment
+        # counts), and start-up restores an hour at most, a few per recipient.
+        for recipient in recipients.tolist():
+            oldest = int(self._oldest[recipient])
+            if self._ring[oldest] == _FOREVER:
+                continue  # a cap of 0 stays closed
+            self._ring[oldest] = until
+            self._oldest[recipient] = self._after[oldest]
+        self._record(publication_id, at_us, keys.copy(), recipients.copy())
+
     def _record(
         self,
         publication_id: PublicationId,

@@ -12,26 +12,39 @@ Each circle numbers its own recipients (``registry.RecipientNumbers``), so a gat
 follow the circle's recipients; a number is freed, and its settings forgotten, once its
 recipient owns no standing in the circle and the gate can no longer hold anything of it.
 
+What the gates admitted outlives the process: at start-up ``restore`` counts the moments of
+the last hour from the store (``RESTORE_HORIZON``), so a restart gives nobody a fresh hourly
+cap, and a publication matched again within that hour finds its pairs taken. One bulk read of
+the moments, one of their members' settings per page of ids, no read per moment.
+
 Not thread-safe: the ``Matcher`` holds its lock around every call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Protocol
 
 import numpy as np
 
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.community import Member
+from buurt.domain.moments import Moment, PublicationKind
 from buurt.engine import RelevanceGate
 from buurt.ports import UnitOfWork
+from buurt.ports.store import Between
 from buurt.services.charter import proposals
 from buurt.services.matching.candidates import Pair
 from buurt.services.matching.registry import RecipientNumbers
 
 BUSINESS_CAP = 100
+RESTORE_HORIZON = timedelta(hours=1)
+"""How far back ``restore`` counts moments: the hourly caps' memory."""
+_PAGE = 500  # the store's largest page
+_UNPOSTED = -1  # the key of a standing that is no longer posted: engine keys are >= 0
 
 
 class Circles(Protocol):
@@ -41,6 +54,10 @@ class Circles(Protocol):
 
     def owns(self, circle_id: str, name: str) -> bool:
         """Whether the recipient ``name`` (``"kind:id"``) owns a standing in the circle."""
+        ...
+
+    def key_of(self, standing_id: str) -> int | None:
+        """The engine key of a posted standing; ``None`` when it is not posted."""
         ...
 
 
@@ -84,6 +101,49 @@ class Gates:
             mask = circle.gate.admit(publication, at, keys[index], recipients[index])
             admitted += [pairs[i] for i, ok in zip(rows, mask, strict=True) if ok]
         return admitted
+
+    def restore(self, uow: UnitOfWork, at: datetime) -> int:
+        """Count the moments stored in the last ``RESTORE_HORIZON`` before ``at`` as admitted
+        (at start-up, before any publication); how many were counted."""
+        moments = sorted(_recent_moments(uow, at - RESTORE_HORIZON), key=_restore_order)
+        for circle_id, group in groupby(moments, key=lambda m: m.circle_id):
+            self._restore_circle(uow, circle_id, list(group), at)
+        return len(moments)
+
+    def _restore_circle(
+        self, uow: UnitOfWork, circle_id: str, moments: list[Moment], at: datetime
+    ) -> None:
+        circle = self._circle(circle_id)
+        numbers: list[int] = []
+        for moment in moments:
+            name = f"{moment.recipient_kind}:{moment.recipient_id}"
+            number, freed = circle.numbers.number(name, min(moment.created_at, at))
+            circle.configured.difference_update(freed)
+            numbers.append(number)
+        # Caps first: setting one starts the recipient's hour afresh.
+        recipients = {
+            number: (str(m.recipient_kind), m.recipient_id)
+            for number, m in zip(numbers, moments, strict=True)
+        }
+        member_ids = [ident for kind, ident in recipients.values() if kind == "member"]
+        members = _members(uow, member_ids)
+        rules = proposals.in_force(uow, circle_id, at)
+        charter_hours = quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
+        for number, (kind, ident) in recipients.items():
+            member = members.get(ident) if kind == "member" else None
+            if kind == "member" and member is None:
+                continue  # erased meanwhile: nothing of theirs to hold
+            self._configure(circle, number, member, charter_hours)
+        rows = list(zip(moments, numbers, strict=True))
+        for (when, publication), pairs in groupby(rows, key=lambda r: _restore_order(r[0])[1:3]):
+            pairs_list = list(pairs)
+            keys = [self._info.key_of(m.standing_id) for m, _ in pairs_list]
+            circle.gate.restore(
+                publication,
+                min(when, at),
+                np.array([_UNPOSTED if k is None else k for k in keys], dtype=np.int64),
+                np.array([n for _, n in pairs_list], dtype=np.int64),
+            )
 
     def forget_member(self, member_id: str) -> None:
         """A member changed their cap or quiet hours: configure again on next use."""
@@ -132,16 +192,24 @@ class Gates:
         if number not in circle.configured:
             kind, ident = recipient
             member = uow.repo(Member).get(ident) if kind == "member" else None
-            cap = member.max_moments_per_hour if member else BUSINESS_CAP
-            circle.gate.set_cap(number, cap)
-            hours: set[int] = set()
-            if member is not None:  # quiet hours are for people: the member's and the circle's
-                hours |= quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
+            charter_hours: set[int] = set()
+            if member is not None:
                 rules = proposals.in_force(uow, circle_id, at)
-                hours |= quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
-            circle.gate.set_quiet_hours(number, sorted(hours))
-            circle.configured.add(number)
+                charter_hours = quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
+            self._configure(circle, number, member, charter_hours)
         return number
+
+    @staticmethod
+    def _configure(
+        circle: CircleGate, number: int, member: Member | None, charter_hours: set[int]
+    ) -> None:
+        """Set a recipient's cap and quiet hours (``member`` is ``None`` for a business)."""
+        circle.gate.set_cap(number, member.max_moments_per_hour if member else BUSINESS_CAP)
+        hours: set[int] = set()
+        if member is not None:  # quiet hours are for people: the member's and the circle's
+            hours = charter_hours | quiet_hours(member.quiet_from_hour, member.quiet_until_hour)
+        circle.gate.set_quiet_hours(number, sorted(hours))
+        circle.configured.add(number)
 
 
 def quiet_hours(start: int | None, end: int | None) -> set[int]:
@@ -149,3 +217,34 @@ def quiet_hours(start: int | None, end: int | None) -> set[int]:
     if start is None or end is None:
         return set()
     return {(start + i) % 24 for i in range((end - start) % 24)}
+
+
+def _restore_order(moment: Moment) -> tuple[str, datetime, str, str]:
+    """Circle, then time, then publication: the gate's publication of a moment is its event,
+    or its (intent, offer) pair."""
+    publication = moment.source_id
+    if moment.source_kind != PublicationKind.EVENT:
+        publication = f"{moment.source_id}/{moment.standing_id}"
+    return moment.circle_id, moment.created_at, publication, moment.id
+
+
+def _recent_moments(uow: UnitOfWork, since: datetime) -> Iterator[Moment]:
+    """Every moment created at ``since`` or later, a page at a time."""
+    cursor: str | None = None
+    while True:
+        page = uow.repo(Moment).page(
+            where={"created_at": Between(since, None)}, after=cursor, limit=_PAGE
+        )
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _members(uow: UnitOfWork, ids: list[str]) -> dict[str, Member]:
+    """The members with these ids, a page of ids per read."""
+    found: dict[str, Member] = {}
+    for start in range(0, len(ids), _PAGE):
+        page = uow.repo(Member).page(where={"id": ids[start : start + _PAGE]}, limit=_PAGE)
+        found.update((member.id, member) for member in page.items)
+    return found

@@ -1,0 +1,77 @@
+"""The relevance gate picks up what an earlier process admitted: ``restore`` counts pairs as
+admitted without applying the rules again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from buurt.engine import RelevanceGate
+
+AT = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def arr(*values: int) -> npt.NDArray[np.int64]:
+    return np.array(values, dtype=np.int64)
+
+
+def test_restored_admissions_count_toward_the_cap_for_their_hour() -> None:
+    gate = RelevanceGate()
+    gate.set_cap(7, 3)
+    for minute in range(3):
+        gate.restore(f"evt{minute}", AT + timedelta(minutes=minute), arr(minute), arr(7))
+    later = AT + timedelta(minutes=30)
+    assert gate.admit("new", later, arr(9), arr(7)).tolist() == [False]  # the cap is used up
+    # The control: another recipient, with nothing restored, is admitted.
+    assert gate.admit("new", later, arr(9), arr(8)).tolist() == [True]
+    # An hour after the first restored admission its slot is free again, and only that one.
+    hour_on = AT + timedelta(hours=1)
+    assert gate.admit("next", hour_on, arr(9), arr(7)).tolist() == [True]
+    assert gate.admit("after", hour_on, arr(9), arr(7)).tolist() == [False]
+
+
+def test_without_restoring_a_fresh_gate_gives_a_full_cap() -> None:
+    # The control for the test above: it is ``restore`` that holds the recipient back.
+    gate = RelevanceGate()
+    gate.set_cap(7, 3)
+    later = AT + timedelta(minutes=30)
+    assert gate.admit("new", later, arr(9), arr(7)).tolist() == [True]
+
+
+def test_restored_pairs_are_not_admitted_again_for_their_publication() -> None:
+    gate = RelevanceGate()
+    gate.restore("evt", AT, arr(1, 2), arr(10, 20))
+    later = AT + timedelta(minutes=5)
+    # The same publication again (a replay): its pairs are taken, a new recipient is not.
+    assert gate.admit("evt", later, arr(1, 2, 3), arr(10, 20, 30)).tolist() == [
+        False,
+        False,
+        True,
+    ]
+    assert gate.admit("other", later, arr(1, 2), arr(10, 20)).tolist() == [True, True]
+
+
+def test_a_restored_admission_beyond_a_lowered_cap_still_counts() -> None:
+    # The moments exist: restoring counts them all, whatever the cap is now.
+    gate = RelevanceGate()
+    gate.set_cap(7, 2)
+    gate.restore("evt", AT, arr(1, 2, 3), arr(7, 7, 7))
+    assert gate.admit("new", AT + timedelta(minutes=1), arr(9), arr(7)).tolist() == [False]
+
+
+def test_a_cap_of_zero_stays_closed_after_restoring() -> None:
+    gate = RelevanceGate()
+    gate.set_cap(7, 0)
+    gate.restore("evt", AT, arr(1), arr(7))
+    assert gate.admit("new", AT + timedelta(hours=2), arr(9), arr(7)).tolist() == [False]
+
+
+def test_restore_checks_its_arguments() -> None:
+    gate = RelevanceGate()
+    with pytest.raises(ValueError, match="same length"):
+        gate.restore("evt", AT, arr(1, 2), arr(1))
+    with pytest.raises(ValueError, match="recipient ids"):
+        gate.restore("evt", AT, arr(1), arr(-1))
