@@ -25,7 +25,7 @@ and no index array.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -213,35 +213,52 @@ class RelevanceGate:
 
     def restore(
         self,
-        publication_id: PublicationId,
-        at: datetime,
-        keys: npt.NDArray[np.int64],
-        recipients: npt.NDArray[np.int64],
+        publication_ids: Sequence[PublicationId],
+        ats: Sequence[datetime],
+        keys: Sequence[int],
+        recipients: Sequence[int],
     ) -> None:
-        """Count pairs admitted earlier (by a process before this one) as admitted ``at``,
-        without applying the rules: they were applied then, and the moments exist.
+        """Count pairs admitted earlier (by a process before this one) as admitted, without
+        applying the rules: they were applied then, and the moments exist. One entry per
+        pair: its publication, when it was admitted, its key and its recipient.
 
-        Call it for the recipients once their caps are set (``set_cap`` starts a recipient's
-        hour afresh), in order of ``at``, and before ``admit`` is called at a later time.
+        Call it once the recipients' caps are set (``set_cap`` starts a recipient's hour
+        afresh) and before ``admit``, with the pairs in order of time; every pair counts, even
+        two of one recipient for one publication.
         """
-        if recipients.shape != keys.shape:
-            raise ValueError("keys and recipients must have the same length")
-        at_us = to_microseconds(at)
-        self._forget(at_us)
-        if keys.shape[0]:
-            if int(recipients.min()) < 0:
-                raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
-            self._grow(int(recipients.max()))
-        until = at_us + HOUR_US
-        # A loop, not one vectorised write: restored pairs may repeat a recipient (each moment
-        # counts), and start-up restores an hour at most, a few per recipient.
-        for recipient in recipients.tolist():
-            oldest = int(self._oldest[recipient])
-            if self._ring[oldest] == _FOREVER:
-                continue  # a cap of 0 stays closed
-            self._ring[oldest] = until
-            self._oldest[recipient] = self._after[oldest]
-        self._record(publication_id, at_us, keys.copy(), recipients.copy())
+        if not len(publication_ids) == len(ats) == len(keys) == len(recipients):
+            raise ValueError("publication_ids, ats, keys and recipients must have one length")
+        if not recipients:
+            return
+        if min(recipients) < 0:
+            raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
+        self._grow(max(recipients))
+        # Plain Python over lists: start-up restores an hour at most, a few pairs per
+        # recipient, and numpy's per-call cost would be most of it.
+        ring = self._ring.tolist()
+        oldest = self._oldest.tolist()
+        start = 0
+        stamps = [to_microseconds(at) for at in ats]
+        for row, recipient in enumerate(recipients):
+            slot = oldest[recipient]
+            if ring[slot] != _FOREVER:  # a cap of 0 stays closed
+                ring[slot] = stamps[row] + HOUR_US
+                oldest[recipient] = ring[slot + 1]
+            last = row + 1 == len(recipients)
+            if last or (publication_ids[row + 1], stamps[row + 1]) != (
+                publication_ids[row],
+                stamps[row],
+            ):
+                self._forget(stamps[row])
+                self._record(
+                    publication_ids[row],
+                    stamps[row],
+                    np.array(keys[start : row + 1], dtype=np.int64),
+                    np.array(recipients[start : row + 1], dtype=np.int64),
+                )
+                start = row + 1
+        self._ring[:] = ring
+        self._oldest[:] = oldest
 
     def _record(
         self,

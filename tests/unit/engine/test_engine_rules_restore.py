@@ -21,8 +21,8 @@ def arr(*values: int) -> npt.NDArray[np.int64]:
 def test_restored_admissions_count_toward_the_cap_for_their_hour() -> None:
     gate = RelevanceGate()
     gate.set_cap(7, 3)
-    for minute in range(3):
-        gate.restore(f"evt{minute}", AT + timedelta(minutes=minute), arr(minute), arr(7))
+    times = [AT + timedelta(minutes=minute) for minute in range(3)]
+    gate.restore(["evt0", "evt1", "evt2"], times, [0, 1, 2], [7, 7, 7])
     later = AT + timedelta(minutes=30)
     assert gate.admit("new", later, arr(9), arr(7)).tolist() == [False]  # the cap is used up
     # The control: another recipient, with nothing restored, is admitted.
@@ -43,7 +43,7 @@ def test_without_restoring_a_fresh_gate_gives_a_full_cap() -> None:
 
 def test_restored_pairs_are_not_admitted_again_for_their_publication() -> None:
     gate = RelevanceGate()
-    gate.restore("evt", AT, arr(1, 2), arr(10, 20))
+    gate.restore(["evt", "evt"], [AT, AT], [1, 2], [10, 20])
     later = AT + timedelta(minutes=5)
     # The same publication again (a replay): its pairs are taken, a new recipient is not.
     assert gate.admit("evt", later, arr(1, 2, 3), arr(10, 20, 30)).tolist() == [
@@ -58,20 +58,20 @@ def test_a_restored_admission_beyond_a_lowered_cap_still_counts() -> None:
     # The moments exist: restoring counts them all, whatever the cap is now.
     gate = RelevanceGate()
     gate.set_cap(7, 2)
-    gate.restore("evt", AT, arr(1, 2, 3), arr(7, 7, 7))
+    gate.restore(["evt"] * 3, [AT] * 3, [1, 2, 3], [7, 7, 7])
     assert gate.admit("new", AT + timedelta(minutes=1), arr(9), arr(7)).tolist() == [False]
 
 
 def test_a_cap_of_zero_stays_closed_after_restoring() -> None:
     gate = RelevanceGate()
     gate.set_cap(7, 0)
-    gate.restore("evt", AT, arr(1), arr(7))
+    gate.restore(["evt"], [AT], [1], [7])
     assert gate.admit("new", AT + timedelta(hours=2), arr(9), arr(7)).tolist() == [False]
 
 
 def test_restore_checks_its_arguments() -> None:
     gate = RelevanceGate()
-    with pytest.raises(ValueError, match="same length"):
-        gate.restore("evt", AT, arr(1, 2), arr(1))
+    with pytest.raises(ValueError, match="one length"):
+        gate.restore(["evt"], [AT], [1, 2], [1])
     with pytest.raises(ValueError, match="recipient ids"):
-        gate.restore("evt", AT, arr(1), arr(-1))
+        gate.restore(["evt"], [AT], [1], [-1])

@@ -22,11 +22,10 @@ Not thread-safe: the ``Matcher`` holds its lock around every call.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -105,45 +104,40 @@ class Gates:
     def restore(self, uow: UnitOfWork, at: datetime) -> int:
         """Count the moments stored in the last ``RESTORE_HORIZON`` before ``at`` as admitted
         (at start-up, before any publication); how many were counted."""
-        moments = sorted(_recent_moments(uow, at - RESTORE_HORIZON), key=_restore_order)
-        for circle_id, group in groupby(moments, key=lambda m: m.circle_id):
+        rows = uow.repo(Moment).values(
+            _RESTORED, {"created_at": Between(at - RESTORE_HORIZON, None)}
+        )
+        pairs = sorted(_Restored.of(row, at) for row in rows)
+        for circle_id, group in groupby(pairs, key=lambda pair: pair.circle_id):
             self._restore_circle(uow, circle_id, list(group), at)
-        return len(moments)
+        return len(pairs)
 
     def _restore_circle(
-        self, uow: UnitOfWork, circle_id: str, moments: list[Moment], at: datetime
+        self, uow: UnitOfWork, circle_id: str, pairs: list[_Restored], at: datetime
     ) -> None:
         circle = self._circle(circle_id)
         numbers: list[int] = []
-        for moment in moments:
-            name = f"{moment.recipient_kind}:{moment.recipient_id}"
-            number, freed = circle.numbers.number(name, min(moment.created_at, at))
+        recipients: dict[int, tuple[str, str]] = {}
+        for pair in pairs:
+            number, freed = circle.numbers.number(pair.recipient, pair.at)
             circle.configured.difference_update(freed)
             numbers.append(number)
+            recipients[number] = pair.recipient_kind, pair.recipient_id
         # Caps first: setting one starts the recipient's hour afresh.
-        recipients = {
-            number: (str(m.recipient_kind), m.recipient_id)
-            for number, m in zip(numbers, moments, strict=True)
-        }
-        member_ids = [ident for kind, ident in recipients.values() if kind == "member"]
-        members = _members(uow, member_ids)
+        members = _members(uow, [i for kind, i in recipients.values() if kind == "member"])
         rules = proposals.in_force(uow, circle_id, at)
         charter_hours = quiet_hours(rules.quiet_from_hour, rules.quiet_until_hour)
         for number, (kind, ident) in recipients.items():
             member = members.get(ident) if kind == "member" else None
-            if kind == "member" and member is None:
-                continue  # erased meanwhile: nothing of theirs to hold
-            self._configure(circle, number, member, charter_hours)
-        rows = list(zip(moments, numbers, strict=True))
-        for (when, publication), pairs in groupby(rows, key=lambda r: _restore_order(r[0])[1:3]):
-            pairs_list = list(pairs)
-            keys = [self._info.key_of(m.standing_id) for m, _ in pairs_list]
-            circle.gate.restore(
-                publication,
-                min(when, at),
-                np.array([_UNPOSTED if k is None else k for k in keys], dtype=np.int64),
-                np.array([n for _, n in pairs_list], dtype=np.int64),
-            )
+            if kind != "member" or member is not None:  # an erased member has nothing held
+                self._configure(circle, number, member, charter_hours)
+        keys = [self._info.key_of(pair.standing_id) for pair in pairs]
+        circle.gate.restore(
+            [pair.publication for pair in pairs],
+            [pair.at for pair in pairs],
+            [_UNPOSTED if key is None else key for key in keys],
+            numbers,
+        )
 
     def forget_member(self, member_id: str) -> None:
         """A member changed their cap or quiet hours: configure again on next use."""
@@ -219,26 +213,40 @@ def quiet_hours(start: int | None, end: int | None) -> set[int]:
     return {(start + i) % 24 for i in range((end - start) % 24)}
 
 
-def _restore_order(moment: Moment) -> tuple[str, datetime, str, str]:
-    """Circle, then time, then publication: the gate's publication of a moment is its event,
-    or its (intent, offer) pair."""
-    publication = moment.source_id
-    if moment.source_kind != PublicationKind.EVENT:
-        publication = f"{moment.source_id}/{moment.standing_id}"
-    return moment.circle_id, moment.created_at, publication, moment.id
+_RESTORED = (
+    "circle_id",
+    "created_at",
+    "source_kind",
+    "source_id",
+    "standing_id",
+    "recipient_kind",
+    "recipient_id",
+)
 
 
-def _recent_moments(uow: UnitOfWork, since: datetime) -> Iterator[Moment]:
-    """Every moment created at ``since`` or later, a page at a time."""
-    cursor: str | None = None
-    while True:
-        page = uow.repo(Moment).page(
-            where={"created_at": Between(since, None)}, after=cursor, limit=_PAGE
-        )
-        yield from page.items
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+class _Restored(NamedTuple):
+    """What the gate needs of a stored moment, ordered by circle, then time, then the
+    publication (its event, or its (intent, offer) pair: the gate's publication)."""
+
+    circle_id: str
+    at: datetime
+    publication: str
+    standing_id: str
+    recipient_kind: str
+    recipient_id: str
+
+    @property
+    def recipient(self) -> str:
+        return f"{self.recipient_kind}:{self.recipient_id}"
+
+    @classmethod
+    def of(cls, row: tuple[Any, ...], now: datetime) -> _Restored:
+        circle_id, created_at, source_kind, source_id, standing_id, kind, ident = row
+        publication = source_id
+        if source_kind != PublicationKind.EVENT:
+            publication = f"{source_id}/{standing_id}"
+        # Time must not run backwards in the gate: a moment from ahead of now counts now.
+        return cls(circle_id, min(created_at, now), publication, standing_id, str(kind), ident)
 
 
 def _members(uow: UnitOfWork, ids: list[str]) -> dict[str, Member]:
