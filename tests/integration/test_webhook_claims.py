@@ -177,3 +177,24 @@ def test_recording_an_attempt_ends_its_claim(instance: Buurt, world: World) -> N
     assert recorded is not None
     assert (recorded.claimed_until, recorded.claimed_by) == (None, None)
     assert [d.id for d in claims.claim(webhook["id"], "worker-b", now, far, 1)] == [delivery.id]
+
+
+async def test_a_stopping_worker_gives_back_the_claims_of_attempts_it_cuts_short(
+    instance: Buurt, world: World
+) -> None:
+    with Receiver(hold=True) as receiver:
+        webhook = register(world.bakery_actor, receiver.url)
+        _owed_moment(instance, world)
+        worker = instance.webhooks
+        await worker.start()
+        try:
+            await eventually(lambda: len(receiver.received) == 1, "the attempt is under way")
+            with instance.services.uow() as uow:
+                (claimed,) = uow.repo(WebhookDelivery).find(endpoint_id=webhook["id"])
+            assert claimed.claimed_by == worker.name  # the control: it was claimed
+        finally:
+            await worker.stop(grace_seconds=0.05)
+    with instance.services.uow() as uow:
+        (given_back,) = uow.repo(WebhookDelivery).find(endpoint_id=webhook["id"])
+    assert given_back.status is DeliveryStatus.PENDING
+    assert (given_back.claimed_until, given_back.claimed_by) == (None, None)

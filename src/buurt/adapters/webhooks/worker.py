@@ -115,12 +115,17 @@ class DeliveryWorker:
             task.cancel()
         if attempts:
             await asyncio.wait(attempts, timeout=grace_seconds)
+        cut_short = [
+            ident
+            for lane in self._lanes.values()
+            for ident, task in lane.in_flight.items()
+            if not task.done()
+        ]
         for task in attempts:
             task.cancel()
         for task in loops + attempts:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        cut_short = [ident for lane in self._lanes.values() for ident in lane.in_flight]
         if cut_short and self._store_threads is not None:
             try:  # give them back now, rather than when their lease runs out
                 await self._in_store(self._claims.release, self.name, cut_short)
