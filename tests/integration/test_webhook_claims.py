@@ -198,3 +198,34 @@ async def test_a_stopping_worker_gives_back_the_claims_of_attempts_it_cuts_short
         (given_back,) = uow.repo(WebhookDelivery).find(endpoint_id=webhook["id"])
     assert given_back.status is DeliveryStatus.PENDING
     assert (given_back.claimed_until, given_back.claimed_by) == (None, None)
+
+
+@pytest.mark.frozen_clock
+async def test_a_crashed_workers_claims_come_back_when_their_lease_runs_out(
+    instance: Buurt, world: World, clock: MovingClock
+) -> None:
+    claims = _claims("sql", instance)
+    worker = instance.webhooks
+    with Receiver() as receiver:
+        webhook = register(world.bakery_actor, receiver.url)
+        for _ in range(2):
+            _owed_moment(instance, world)
+        # A worker claimed the first and died before sending it (a SIGKILL leaves just that).
+        now = clock.now()
+        (lost,) = claims.claim(webhook["id"], "crashed", now, now + worker.lease, 1)
+        async with running(worker):
+            # The control: the free one is sent; the claimed one waits for its lease.
+            await eventually(lambda: len(receiver.received) == 1, "the free one is sent")
+            await eventually(
+                lambda: len(deliveries(world.bakery_actor, webhook["id"], status="pending")) == 1,
+                "the free one is recorded",
+            )
+            clock.advance(seconds=worker.lease.total_seconds())
+            worker.wake(webhook["id"])
+            await eventually(
+                lambda: not deliveries(world.bakery_actor, webhook["id"], status="pending"),
+                "the lost one is sent after its lease",
+            )
+    keys = [got.headers["Buurt-Idempotency-Key"] for got in receiver.received]
+    assert keys[1] == lost.id
+    assert sorted(keys) == sorted(d["id"] for d in deliveries(world.bakery_actor, webhook["id"]))
