@@ -128,3 +128,25 @@ def solar_record(event: Event | None) -> Event:
     """A new event like ``event``, stored but not yet matched."""
     assert event is not None
     return replace(event, id=new_id("event"))
+
+
+def test_a_change_of_settings_mid_hour_gives_no_fresh_cap(world: World, clock: MovingClock) -> None:
+    circle_id = world.circle["id"]
+    world.bob.patch(f"/v1/members/{world.bob.id}", {"max_moments_per_hour": CAP})
+    subscribe(world.bob, circle_id)
+    body = {"circle_id": circle_id, "kind": "solar_inverter", "name": "Roof", "place": NEAR}
+    thing = world.ann.created("/v1/things", {**body, "visibility": "public"})
+    inverter = issue(world.ann, "thing", thing["id"])
+    for _ in range(CAP + 1):
+        solar(inverter)
+    assert len(moments(world.bob)) == CAP
+    clock.advance(minutes=5)
+    changed = world.bob.patch(f"/v1/members/{world.bob.id}", {"quiet_from_hour": 23})
+    assert changed.status_code == 200, changed.text
+    solar(inverter)
+    assert len(moments(world.bob)) == CAP  # configured again, the hour's moments still count
+    raised = world.bob.patch(f"/v1/members/{world.bob.id}", {"max_moments_per_hour": CAP + 1})
+    assert raised.status_code == 200, raised.text
+    solar(inverter)
+    solar(inverter)
+    assert len(moments(world.bob)) == CAP + 1  # the control: one more, as the new cap allows

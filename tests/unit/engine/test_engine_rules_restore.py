@@ -75,3 +75,29 @@ def test_restore_checks_its_arguments() -> None:
         gate.restore(["evt"], [AT], [1, 2], [1])
     with pytest.raises(ValueError, match="recipient ids"):
         gate.restore(["evt"], [AT], [1], [-1])
+
+
+def test_a_new_cap_still_counts_the_moments_of_the_last_hour() -> None:
+    # A member changing their settings (or a charter change) configures them again: no fresh
+    # hour comes with it.
+    gate = RelevanceGate()
+    gate.set_cap(7, 3)
+    minute = timedelta(minutes=1)
+    assert [gate.admit(p, AT + p * minute, arr(p), arr(7))[0] for p in range(4)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    gate.set_cap(7, 3)  # the same cap again
+    assert gate.admit("same", AT + 5 * minute, arr(9), arr(7)).tolist() == [False]
+    gate.set_cap(7, 5)  # raised: two more
+    got = [gate.admit(f"up{p}", AT + (6 + p) * minute, arr(9), arr(7))[0] for p in range(3)]
+    assert got == [True, True, False]
+    gate.set_cap(7, 0)  # closed, then opened again: the hour's moments are still there
+    gate.set_cap(7, 2)
+    assert gate.admit("down", AT + 10 * minute, arr(9), arr(7)).tolist() == [False]
+    # The control: an hour after the first moments, slots come free again.
+    assert gate.admit("later", AT + timedelta(hours=1, minutes=7), arr(9), arr(7)).tolist() == [
+        True
+    ]

@@ -3,7 +3,8 @@
 A recipient is configured in a circle's gate on its first moment there: a member's cap is
 their ``max_moments_per_hour``, a business's ``BUSINESS_CAP``; a member's quiet hours are
 their own and the circle charter's (businesses are not held). A member's change of settings,
-or a charter change, has the recipients configured again on their next moment.
+or a charter change, has the recipients configured again on their next moment; the moments
+of their last hour still count against the cap they then get.
 
 One moment per recipient and event, but one per (intent, offer): each pair of a need is its
 own publication to the gate.
