@@ -58,6 +58,11 @@ class Repository(Protocol[T]):
         and a ``Between`` a range."""
         ...
 
+    def values(self, fields: Sequence[str], where: Filter) -> list[tuple[Any, ...]]:
+        """The values of ``fields`` of every entity matching ``where``, in id order, without
+        loading the entities: a bulk read (start-up), at a fraction of ``page``'s cost."""
+        ...
+
 
 class UnitOfWork(Protocol):
     def __enter__(self) -> Self: ...

@@ -62,6 +62,11 @@ class SqlRepository(Repository[T]):
         items = rows[:limit]
         return Page(items=items, next_cursor=cast(Any, items[-1]).id if more else None)
 
+    def values(self, fields: Sequence[str], where: Filter) -> list[tuple[Any, ...]]:
+        columns = [self._table.c[name] for name in fields]
+        query = select(*columns).where(self._condition(where)).order_by(self._table.c.id)
+        return [tuple(row) for row in self._session.execute(query)]
+
     def _condition(self, equals: Filter) -> ColumnElement[bool]:
         parts = []
         for name, value in equals.items():
