@@ -159,7 +159,9 @@ def test_only_the_business_runs_a_campaign_in_its_own_circle(
         campaigns.start(services, bob.principal, **values)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):
         campaigns.start(
-            services, ada.principal, **{**values, "deadline": clock.now()}  # type: ignore[arg-type]
+            services,
+            ada.principal,
+            **{**values, "deadline": clock.now()},  # type: ignore[arg-type]
         )
     made = campaigns.start(services, ada.principal, **values)  # type: ignore[arg-type]
     assert made.campaign.threshold_kind is ThresholdKind.UNITS
