@@ -1,4 +1,5 @@
-"""The periodic upkeep of a serving process: close due charter proposals, apply retention.
+"""The periodic upkeep of a serving process: close due charter proposals, apply retention,
+settle campaigns past their deadline (the first run, at start, catches up on any missed).
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -46,11 +47,12 @@ class PeriodicUpkeep:
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
                 self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
-                if deleted or upkeep.closed:
+                if deleted or upkeep.closed or upkeep.settled:
                     log.info(
-                        "upkeep: %d records deleted, %d proposals closed",
+                        "upkeep: %d records deleted, %d proposals closed, %d campaigns settled",
                         deleted,
                         len(upkeep.closed),
+                        len(upkeep.settled),
                     )
             except Exception:
                 self.last_run_at, self.last_failed = self._services.clock.now(), True

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeVar
 
 from buurt.domain.access import ERASED, AccessEntry
@@ -48,6 +49,7 @@ from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookEndpoint
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
+from buurt.services.cocreation import erasure as cocreation
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -104,7 +106,7 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
         if not services.passwords.verify(member.password_hash, password):
             raise PermissionDenied("the password is not right")
         erased = Erased(member.id, {member.id})
-        _erase(uow, member, erased)
+        _erase(uow, member, erased, services.clock.now())
         uow.commit()
     services.publish(*erased.events)
     # The erased profile itself, so listeners keyed by member (the consent book, the
@@ -113,7 +115,7 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
     return erased
 
 
-def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
+def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> None:
     businesses = uow.repo(Business).find(owner_member_id=member.id)
     biz = sorted(b.id for b in businesses)
     erased.ids.update(biz)
@@ -165,6 +167,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased) -> None:
     for order in uow.repo(Order).find(member_id=member.id):
         order.member_id = None
     uow.flush()
+    cocreation.forget_member(uow, member.id, biz, at)
     erased.remove(uow, Business, businesses)
     uow.flush()
     erased.remove(uow, Member, [member])
