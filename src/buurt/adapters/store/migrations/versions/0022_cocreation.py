@@ -2,7 +2,7 @@
 reviews, reports and the moderation log
 
 Revision ID: 0022
-Revises: 0015
+Revises: 0019
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0015"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
