@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from buurt.web import i18n
 from buurt.web.pages import charts, fields
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -101,4 +102,8 @@ def test_numeric_series_leave_out_booleans_text_and_non_finite_values() -> None:
     ],
 )
 def test_values_read_with_their_unit(field: str, value: object, shown: str) -> None:
-    assert fields.show(value, fields.unit_of(field)) == shown
+    token = i18n.use("en")  # yes and no are words of the page's language
+    try:
+        assert fields.show(value, fields.unit_of(field)) == shown
+    finally:
+        i18n.reset(token)
