@@ -52,6 +52,7 @@ _Waiting = tuple[ThingMessage, "asyncio.Future[int]"]
 
 @dataclass
 class GatewayStats:
+    connections: int = 0  # more than one: the broker dropped the gateway at least once
     received: int = 0
     stored: int = 0
     rejected: int = 0
@@ -187,6 +188,7 @@ class Gateway:
             return False
 
     def _on_connect(self, client: gmqtt.Client, flags: int, result: int, props: Any) -> None:
+        self.stats.connections += 1
         log.info("MQTT gateway connected to %s (session present: %s)", self.url, flags)
         # Every (re)connection subscribes: the broker may have lost the session it kept.
         client.subscribe(EVENTS_FILTER, qos=1)
