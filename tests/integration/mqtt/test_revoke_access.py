@@ -69,3 +69,22 @@ def test_revoking_all_access_cuts_off_http_and_mqtt(
     assert _mosquitto_pub(mosquitto, neighbour, 6) == 0
     eventually(lambda: _powers(world, neighbour["id"]) == [6])
     assert _powers(world, meter["id"]) == [1, 2, 3]
+
+
+def test_rotating_the_mqtt_password_closes_the_old_session_and_keeps_the_tokens(
+    world: World, mosquitto: Mosquitto, gateway: Gateway
+) -> None:
+    """What docs/things.md says rotation covers: the MQTT login only."""
+    meter = _thing(world, "Meter")
+    token = issue(world.ann, "thing", meter["id"])
+    live = connect(mosquitto.port, meter["id"], meter["password"])
+    path = f"/v1/things/{meter['id']}/mqtt-credentials"
+    rotated = {**meter, "password": world.ann.created(path, None)["password"]}
+
+    eventually(lambda: not live.client.is_connected())
+    live.close()
+    eventually(lambda: _mosquitto_pub(mosquitto, meter, 1) == NOT_AUTHORIZED)
+    assert _mosquitto_pub(mosquitto, rotated, 2) == 0
+    events = f"/v1/things/{meter['id']}/events"
+    assert token.post(events, {"attributes": {"power_w": 3}}).status_code == 201
+    eventually(lambda: _powers(world, meter["id"]) == [2, 3])
