@@ -3,10 +3,12 @@ acknowledged to the broker; and commands published to things.
 
 Delivery is at least once, end to end. The gateway subscribes with QoS 1 in a persistent
 session (a fixed client id, ``clean_start=False``, a session that outlives a disconnect), so
-the broker keeps what arrives while it is away. It acknowledges (PUBACK) a message only after
-the transaction holding it (as an event or a dead letter) committed: if the gateway dies
-before, the broker delivers the message again. A thing that sends a ``message_id`` gets
-exactly-once storage: the redelivered message finds its receipt and stores nothing new.
+the broker keeps what arrives while it is away. Buurt's broker configuration (``mosquitto``)
+names that session after the gateway's username, so no other login can take it over. The
+gateway acknowledges (PUBACK) a message only after the transaction holding it (as an event or
+a dead letter) committed: if the gateway dies before, the broker delivers the message again.
+A thing that sends a ``message_id`` gets exactly-once storage: the redelivered message finds
+its receipt and stores nothing new.
 
 Two threads share the work. The network thread runs an asyncio loop with a gmqtt client
 (chosen over paho for the receive path: it parses packets from a buffer, about a fifth of
