@@ -26,7 +26,7 @@ from buurt.mqtt.topics import acl
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.things.link import broker_password_hash
 from tests.instances import settings_for
-from tests.integration.mqtt.devices import connect
+from tests.integration.mqtt.devices import Device, eventually
 from tests.servers import free_port
 
 GATEWAY_USER = "buurt-gateway"
@@ -72,9 +72,18 @@ def admit(broker: Mosquitto, user: str, password: str) -> None:
     (probing with a clean session is harmless: nobody has used the login yet)."""
     with (broker.directory / "passwd").open("a") as passwd:
         passwd.write(f"{user}:{broker_password_hash(password)}\n")
-    broker.reload()
     ca_file = str(broker.tls.ca) if broker.tls else None
-    connect(broker.port, user, password, ca_file=ca_file).close()
+
+    def admitted() -> bool:
+        # Each try signals again: Mosquitto forgets a SIGHUP that comes while it reloads (an
+        # earlier test's instance may have just asked for one).
+        broker.reload()
+        device = Device(broker.port, user, password, ca_file=ca_file)
+        accepted = device.accepted
+        device.close()
+        return accepted
+
+    eventually(admitted)
 
 
 @pytest.fixture
