@@ -100,7 +100,11 @@ class Settings(BaseSettings):
         description="Where Buurt writes the broker's password file and ACL (and finds its pid).",
     )
     mqtt_client_id: str = Field(
-        default="buurt-gateway", description="The gateway's MQTT client id (its session)."
+        default="buurt-gateway",
+        description=(
+            "The gateway's MQTT client id (its session) on a broker that does not tie client ids"
+            " to logins; Buurt's broker configuration names the session after the username."
+        ),
     )
     mqtt_ca_file: str | None = Field(
         default=None, description="CA certificates for mqtts:// (default: the system's)."

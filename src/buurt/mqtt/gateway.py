@@ -3,13 +3,14 @@ acknowledged to the broker; and commands published to things.
 
 Delivery is at least once, end to end. The gateway subscribes with QoS 1 in a persistent
 session (a fixed client id, ``clean_start=False``, a session that outlives a disconnect), so
-the broker keeps what arrives while it is away. It acknowledges (PUBACK) a message only after
-the transaction holding it (as an event or a dead letter) committed: if the gateway dies
-before, the broker delivers the message again. A thing that sends a ``message_id`` gets
-exactly-once storage: the redelivered message finds its receipt and stores nothing new.
-Retained messages are not stored again: the subscription asks the broker not to send them, and
-a retained copy that still arrives is acknowledged and left out (each message was stored when
-it was published).
+the broker keeps what arrives while it is away. Buurt's broker configuration (``mosquitto``)
+names that session after the gateway's username, so no other login can take it over. The
+gateway acknowledges (PUBACK) a message only after the transaction holding it (as an event or
+a dead letter) committed: if the gateway dies before, the broker delivers the message again.
+A thing that sends a ``message_id`` gets exactly-once storage: the redelivered message finds
+its receipt and stores nothing new. Retained messages are not stored again: the subscription
+asks the broker not to send them, and a retained copy that still arrives is acknowledged and
+left out (each message was stored when it was published).
 
 Two threads share the work. The network thread runs an asyncio loop with a gmqtt client
 (chosen over paho for the receive path: it parses packets from a buffer, about a fifth of
@@ -57,6 +58,7 @@ _Waiting = tuple[ThingMessage, "asyncio.Future[int]"]
 
 @dataclass
 class GatewayStats:
+    connections: int = 0  # more than one: the broker dropped the gateway at least once
     received: int = 0
     stored: int = 0
     rejected: int = 0
@@ -193,6 +195,7 @@ class Gateway:
             return False
 
     def _on_connect(self, client: gmqtt.Client, flags: int, result: int, props: Any) -> None:
+        self.stats.connections += 1
         log.info("MQTT gateway connected to %s (session present: %s)", self.url, flags)
         # Every (re)connection subscribes: the broker may have lost the session it kept. The
         # broker is asked not to send retained messages on subscribing (see _on_message).

@@ -2,7 +2,11 @@
 
 The configuration uses Buurt's generated password file and ACL (``broker_files``), keeps no
 state on disk, and allows deep queues: a gateway that is away keeps its messages (persistent
-session) up to ``max_queued_messages``.
+session) up to ``max_queued_messages``. It ties every client id to its login
+(``use_username_as_clientid``): a client that connects with another's client id would
+otherwise close that client's connection and, starting clean, throw away its session with
+whatever the broker had queued in it. Thing ids are not secret and the gateway's client id is
+documented, so any valid login could knock the gateway off.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ def config(directory: Path, port: int, tls: TlsFiles | None = None) -> str:
     lines = [
         "per_listener_settings false",
         f"listener {port} 127.0.0.1",
+        "use_username_as_clientid true",  # a listener's setting: repeat it after every listener
         "allow_anonymous false",
         f"password_file {directory / PASSWORD_FILE}",
         f"acl_file {directory / ACL_FILE}",
@@ -67,9 +72,13 @@ class Mosquitto:
     def log_file(self) -> Path:
         return self.directory / "mosquitto.log"
 
+    def config(self) -> str:
+        """The configuration file's text (``mosquitto.conf`` in ``directory``)."""
+        return config(self.directory, self.port, self.tls)
+
     def start(self, timeout: float = 10) -> None:
         conf = self.directory / "mosquitto.conf"
-        conf.write_text(config(self.directory, self.port, self.tls))
+        conf.write_text(self.config())
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own binary and config
                 [self.binary, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT

@@ -43,7 +43,8 @@ class Connection:
     def __init__(self, sim: SimulatedThing, host: str, port: int, counts: Counts) -> None:
         self.sim = sim
         self.topic = events_topic(sim.thing.circle_id, sim.thing.id)
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"sim-{sim.thing.id}")
+        # The client id a broker that ties ids to logins gives it anyway (see mqtt.mosquitto).
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=sim.thing.id)
         self.client.username_pw_set(sim.thing.id, sim.secret)
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)

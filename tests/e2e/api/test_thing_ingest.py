@@ -142,3 +142,49 @@ def test_mqtt_credentials_are_shown_once_and_go_with_the_thing(world: World) -> 
 def test_revoking_absent_mqtt_credentials_is_harmless(world: World) -> None:
     fridge = _fridge(world.ann, world)
     assert world.ann.delete(f"/v1/things/{fridge['id']}/mqtt-credentials").status_code == 204
+
+
+def test_revoking_all_access_ends_every_token_and_the_mqtt_login(world: World) -> None:
+    fridge, other = _fridge(world.ann, world), _fridge(world.ann, world)
+    devices = [issue(world.ann, "thing", fridge["id"]) for _ in range(2)]
+    neighbour = issue(world.ann, "thing", other["id"])
+    world.ann.created(f"/v1/things/{fridge['id']}/mqtt-credentials", None)
+    reading = {"attributes": {"level": 40}}
+    for device in (*devices, neighbour):  # positive control: every token works before
+        path = f"/v1/things/{device.id}/events"
+        assert device.post(path, reading).status_code == 201
+
+    revoked = world.ann.post(f"/v1/things/{fridge['id']}/revoke-access")
+
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["thing_id"] == fridge["id"]
+    assert (revoked.json()["tokens"], revoked.json()["mqtt_login"]) == (2, True)
+    for device in devices:
+        refused = device.post(f"/v1/things/{fridge['id']}/events", reading)
+        assert refused.status_code == 401
+        assert refused.headers["content-type"] == "application/problem+json"
+    # Another thing of the same owner keeps its access.
+    assert neighbour.post(f"/v1/things/{other['id']}/events", reading).status_code == 201
+    again = world.ann.post(f"/v1/things/{fridge['id']}/revoke-access").json()
+    assert (again["tokens"], again["mqtt_login"]) == (0, False)
+    # New credentials let it back in.
+    back = issue(world.ann, "thing", fridge["id"])
+    assert back.post(f"/v1/things/{fridge['id']}/events", reading).status_code == 201
+
+
+def test_only_the_owner_revokes_a_things_access(world: World) -> None:
+    private, shared = _fridge(world.ann, world), _fridge(world.ann, world, visibility="circle")
+    itself = issue(world.ann, "thing", shared["id"])
+    path = "/v1/things/{}/revoke-access"
+    assert world.bob.post(path.format(private["id"])).status_code == 404
+    assert world.bob.post(path.format(shared["id"])).status_code == 403
+    assert world.bakery_actor.post(path.format(private["id"])).status_code == 404
+    assert itself.post(path.format(shared["id"])).status_code == 403
+    anonymous = world.ann.client.post(path.format(shared["id"]))
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert world.ann.post(path.format("thg_missing")).status_code == 404
+    # None of the refusals revoked anything: the thing's token still works.
+    reading = {"attributes": {"level": 1}}
+    assert itself.post(f"/v1/things/{shared['id']}/events", reading).status_code == 201
+    assert world.ann.post(path.format(shared["id"])).json()["tokens"] == 1

@@ -1,7 +1,9 @@
 """A real Mosquitto for the session, and per test an instance whose gateway uses it.
 
 The broker reads the password file and ACL Buurt generates (``BrokerFiles``) from a scratch
-directory under /tmp (Mosquitto must be able to read it), and reloads them on SIGHUP.
+directory under /tmp (Mosquitto must be able to read it), and reloads them on SIGHUP. It ties
+client ids to logins, so the gateway's session is named after its username: each test's
+gateway has a username of its own, and with it a session of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from buurt.mqtt.topics import acl
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.things.link import broker_password_hash
 from tests.instances import settings_for
+from tests.integration.mqtt.devices import Device, eventually
 from tests.servers import free_port
 
 GATEWAY_USER = "buurt-gateway"
@@ -49,29 +52,61 @@ def broker(mosquitto: Mosquitto) -> Mosquitto:
     return mosquitto
 
 
+def new_gateway_user() -> str:
+    return f"gateway-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture
-def broker_url(broker: Mosquitto) -> BrokerUrl:
-    return BrokerUrl("127.0.0.1", broker.port, GATEWAY_USER, GATEWAY_PASSWORD, tls=False)
+def gateway_user(broker: Mosquitto) -> str:
+    """The test's gateway login (each test has its own store, so it gets its own session),
+    already known to a running broker: the gateway's first connection then never races the
+    broker's reload of the password file."""
+    user = new_gateway_user()
+    if broker.process is not None:
+        admit(broker, user, GATEWAY_PASSWORD)
+    return user
 
 
-def mqtt_settings(broker: Mosquitto) -> dict[str, Any]:
+def admit(broker: Mosquitto, user: str, password: str) -> None:
+    """Add ``user`` to the running broker's password file and wait until it takes the login
+    (probing with a clean session is harmless: nobody has used the login yet)."""
+    with (broker.directory / "passwd").open("a") as passwd:
+        passwd.write(f"{user}:{broker_password_hash(password)}\n")
+    ca_file = str(broker.tls.ca) if broker.tls else None
+
+    def admitted() -> bool:
+        # Each try signals again: Mosquitto forgets a SIGHUP that comes while it reloads (an
+        # earlier test's instance may have just asked for one).
+        broker.reload()
+        device = Device(broker.port, user, password, ca_file=ca_file)
+        accepted = device.accepted
+        device.close()
+        return accepted
+
+    eventually(admitted)
+
+
+@pytest.fixture
+def broker_url(broker: Mosquitto, gateway_user: str) -> BrokerUrl:
+    return BrokerUrl("127.0.0.1", broker.port, gateway_user, GATEWAY_PASSWORD, tls=False)
+
+
+def mqtt_settings(broker: Mosquitto, gateway_user: str) -> dict[str, Any]:
     """The instance's MQTT settings for ``broker``, as ``buurt serve --mqtt ...`` takes them:
-    Buurt writes the broker's files, and a client id per test (each test has its own store,
-    so it gets its own session)."""
+    Buurt writes the broker's files, with ``gateway_user``'s login."""
     scheme = "mqtts" if broker.tls else "mqtt"
-    login = f"{GATEWAY_USER}:{quote(GATEWAY_PASSWORD)}"
+    login = f"{gateway_user}:{quote(GATEWAY_PASSWORD)}"
     return {
         "mqtt_url": f"{scheme}://{login}@127.0.0.1:{broker.port}",
         "mqtt_config_dir": broker.directory,
-        "mqtt_client_id": f"gateway-{uuid.uuid4().hex[:8]}",
         "mqtt_ca_file": str(broker.tls.ca) if broker.tls else None,
     }
 
 
 @pytest.fixture
-def instance(database_url: str, broker: Mosquitto) -> Iterator[Buurt]:
+def instance(database_url: str, broker: Mosquitto, gateway_user: str) -> Iterator[Buurt]:
     """An instance with the broker's files and a gateway (``gateway`` connects it)."""
-    built = build(settings_for(database_url, **mqtt_settings(broker)))
+    built = build(settings_for(database_url, **mqtt_settings(broker, gateway_user)))
     try:
         yield built
     finally:

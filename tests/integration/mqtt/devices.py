@@ -54,11 +54,13 @@ class Device:
         self.client.loop_stop()
 
 
-def connect(port: int, username: str, password: str, within: float = 10) -> Device:
+def connect(
+    port: int, username: str, password: str, within: float = 10, ca_file: str | None = None
+) -> Device:
     """A connected device; retries while the broker has not yet re-read its password file."""
     deadline = time.monotonic() + within
     while True:
-        device = Device(port, username, password)
+        device = Device(port, username, password, ca_file=ca_file)
         if device.accepted:
             return device
         device.close()

@@ -22,7 +22,7 @@ import pytest
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import events_topic
 from tests.actors import BOUNDARY, HOME, PASSWORD
-from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, GATEWAY_USER
+from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, admit, new_gateway_user
 from tests.integration.mqtt.devices import connect, eventually
 from tests.servers import free_port, wait_for_http
 
@@ -37,17 +37,16 @@ class Server:
         self.database = database
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        broker = f"mqtt://{GATEWAY_USER}:{quote(GATEWAY_PASSWORD)}@127.0.0.1:{mosquitto.port}"
+        # Its own gateway login, so its own session (the broker names a session after it).
+        user = new_gateway_user()
+        admit(mosquitto, user, GATEWAY_PASSWORD)
+        broker = f"mqtt://{user}:{quote(GATEWAY_PASSWORD)}@127.0.0.1:{mosquitto.port}"
         self.command = [
             sys.executable, "-m", "buurt", "serve", "--db", f"sqlite:///{database}",
             "--port", str(self.port), "--mqtt", broker,
             "--mqtt-config-dir", str(mosquitto.directory),
         ]  # fmt: skip
-        self.env = {
-            **os.environ,
-            "BUURT_PASSWORD_PROFILE": "CHEAPEST",
-            "BUURT_MQTT_CLIENT_ID": f"gateway-{uuid.uuid4().hex[:8]}",
-        }
+        self.env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST"}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -5,6 +5,10 @@ owner. Buurt keeps only a hash, in the PBKDF2-SHA512 format Mosquitto reads from
 file (``$7$<iterations>$<salt>$<hash>``, what ``mosquitto_passwd`` writes), so the broker's
 files are generated from the store. Changes are published (``ThingAccessChanged``) for the
 MQTT adapter to rewrite those files and reload the broker.
+
+``revoke_all_access`` is the one action for a thing that is lost, stolen or misbehaving: its
+bearer tokens and its MQTT login go in one transaction, and the broker, on the reload that
+follows, refuses the login and closes a session that is still connected.
 """
 
 from __future__ import annotations
@@ -80,6 +84,32 @@ def revoke_mqtt_credentials(services: Services, principal: Principal, thing_id: 
         uow.repo(MqttCredential).delete(credential)
         uow.commit()
     services.publish(ThingAccessChanged(thing_id))
+
+
+@dataclass(frozen=True)
+class RevokedAccess:
+    """What ``revoke_all_access`` took away."""
+
+    thing_id: str
+    tokens: int  # bearer tokens that were live
+    mqtt_login: bool  # whether the thing had an MQTT login
+    revoked_at: datetime
+
+
+def revoke_all_access(services: Services, principal: Principal, thing_id: str) -> RevokedAccess:
+    """Revoke all of a thing's access, for its owner: every bearer token and its MQTT login.
+    Doing it again revokes nothing new (no error); the thing keeps its events and commands."""
+    with services.uow() as uow:
+        resources.fetch_for_change(uow, principal, Thing, registry.POLICY, thing_id)
+        now = services.clock.now()
+        tokens = registry.revoke_tokens(uow, thing_id, now)
+        credential = uow.repo(MqttCredential).get(thing_id)
+        if credential is not None:
+            uow.repo(MqttCredential).delete(credential)
+        uow.commit()
+    # Even with no login left to remove: the broker's files may still hold one it had.
+    services.publish(ThingAccessChanged(thing_id))
+    return RevokedAccess(thing_id, tokens, credential is not None, now)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ never see a member's thing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from buurt.domain.community import Thing, ThingKind, Visibility
@@ -137,13 +138,21 @@ def update_thing(
     return thing
 
 
+def revoke_tokens(uow: UnitOfWork, thing_id: str, now: datetime) -> int:
+    """Revoke every live bearer token of the thing (in ``uow``); returns how many."""
+    revoked = 0
+    for token in uow.repo(AccessToken).find(principal_kind=PartyKind.THING, principal_id=thing_id):
+        if token.revoked_at is None:
+            token.revoked_at = now
+            revoked += 1
+    return revoked
+
+
 def delete_thing(services: Services, principal: Principal, ident: str) -> None:
     """Delete a thing and revoke its tokens; its past events stay as records."""
     with services.uow() as uow:
         thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
-        now = services.clock.now()
-        for token in uow.repo(AccessToken).find(principal_kind=PartyKind.THING, principal_id=ident):
-            token.revoked_at = token.revoked_at or now
+        revoke_tokens(uow, ident, services.clock.now())
         uow.repo(Thing).delete(thing)
         uow.commit()
     services.publish(ThingRemoved(thing.id))

@@ -1,5 +1,5 @@
 """``/v1/things/{thing_id}/...``: a thing's events in, its dead letters, its MQTT credentials
-and commands out."""
+(and revoking all of its access) and commands out."""
 
 from __future__ import annotations
 
@@ -82,6 +82,15 @@ class MqttCredentialsOut(BaseModel):
     created_at: datetime
 
 
+class RevokedAccessOut(BaseModel):
+    model_config = {"from_attributes": True}
+
+    thing_id: str
+    tokens: int = Field(description="Bearer tokens of the thing that were live, now revoked.")
+    mqtt_login: bool = Field(description="Whether the thing had an MQTT login, now removed.")
+    revoked_at: datetime
+
+
 class CommandIn(Strict):
     command: Category = Field(description="What the thing should do, such as `reserve`.")
     args: Attributes = Field(default_factory=dict)
@@ -161,6 +170,17 @@ def revoke_mqtt_credentials(
 ) -> None:
     """Revoke the thing's MQTT login; the broker refuses it from its next reload."""
     link.revoke_mqtt_credentials(services, principal, thing_id)
+
+
+@router.post("/revoke-access", responses=responses(403, 404))
+def revoke_access(
+    thing_id: ThingId, services: ServicesDep, principal: PrincipalDep
+) -> RevokedAccessOut:
+    """Revoke all of the thing's access, for its owner: every bearer token (answered 401 from
+    now on) and its MQTT login (the broker refuses it, and closes a connected session, on its
+    reload within about a second). Doing it again revokes nothing new. Issue new credentials
+    to let the thing back in."""
+    return RevokedAccessOut.model_validate(link.revoke_all_access(services, principal, thing_id))
 
 
 @router.post("/commands", status_code=202, responses=responses(403, 404, 503))
