@@ -22,6 +22,7 @@ from buurt.web.pages import (
     app,
     circle,
     circle_map,
+    cocreation,
     consent,
     demand,
     home,
@@ -49,6 +50,7 @@ router.include_router(shop.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)
+router.include_router(cocreation.router)
 
 
 def install(app: FastAPI) -> None:

@@ -6,6 +6,8 @@ post a form, but it can neither read the cookie nor guess the value, so a post w
 does not match its cookie is refused. The browser's ``Origin`` must also be this site's when
 it is sent. Both hold for every post, logged in or not (logging in, signing up, resetting a
 password).
+
+``money`` and ``whole_number`` read the numbers people type ("4,95", "12") for every form.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request
 from markupsafe import Markup, escape
 from starlette.responses import Response
+
+from buurt.domain.errors import InvalidInput
+from buurt.web.i18n import _
 
 CSRF_COOKIE = "buurt_csrf"
 MAX_FIELDS = 50
@@ -83,3 +89,30 @@ async def read_form(request: Request) -> dict[str, str] | None:
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return None
     return form
+
+
+MAX_PRICE = Decimal("100000")
+MAX_QUANTITY = 100_000
+
+
+def money(text: str, field: str) -> float | None:
+    """A price as people type it ("4,95"), at most two decimals; empty is no price."""
+    text = text.strip().replace(",", ".").removeprefix("€").strip()
+    if not text:
+        return None
+    try:
+        value = Decimal(text[:20])
+    except InvalidOperation:
+        raise InvalidInput(_("A price is a number, like 4,95."), field) from None
+    if not value.is_finite() or not 0 <= value <= MAX_PRICE or value != round(value, 2):
+        raise InvalidInput(_("A price is between 0 and 100.000, in cents at most."), field)
+    return float(value)
+
+
+def whole_number(text: str, field: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 6 or int(text) > MAX_QUANTITY:
+        raise InvalidInput(_("A quantity is a whole number up to 100.000."), field)
+    return int(text)

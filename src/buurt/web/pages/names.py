@@ -109,6 +109,23 @@ RULES = Names(
     }
 )
 PROPOSAL_STATUSES = Names({"open": N_("open"), "passed": N_("passed"), "rejected": N_("rejected")})
+SORTS = Names(
+    {"recent": N_("Trending"), "newest": N_("Newest"), "most_supported": N_("Most supported")}
+)
+PROPOSAL_STATES = Names(
+    {"open": N_("open"), "campaign": N_("campaign running"), "closed": N_("closed")}
+)
+CAMPAIGN_STATUSES = Names(
+    {
+        "open": N_("open for pledges"),
+        "succeeded": N_("going ahead"),
+        "failed": N_("not enough pledges"),
+    }
+)
+PLEDGE_STATUSES = Names(
+    {"pledged": N_("pledged"), "ordered": N_("ordered"), "released": N_("released")}
+)
+THRESHOLDS = Names({"pledges": N_("pledges"), "units": N_("units")})
 ROLES = Names({"member": N_("member"), "admin": N_("admin")})
 AGGREGATE_KINDS = Names({"intents": N_("needs"), "moments": N_("moments")})
 VOTE_CHOICES = Names({"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")})
@@ -131,6 +148,11 @@ def context() -> dict[str, Names]:
         "vote_names": VOTE_CHOICES,
         "aggregate_names": AGGREGATE_KINDS,
         "role_names": ROLES,
+        "sort_names": SORTS,
+        "proposal_state_names": PROPOSAL_STATES,
+        "campaign_status_names": CAMPAIGN_STATUSES,
+        "pledge_status_names": PLEDGE_STATUSES,
+        "threshold_names": THRESHOLDS,
     }
 
 

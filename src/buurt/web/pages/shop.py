@@ -10,7 +10,6 @@ shop's public page, for every member of its circle.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,7 @@ from buurt.services.principals import Principal
 from buurt.services.publishing import offers
 from buurt.web.i18n import _
 from buurt.web.pages import maps
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import money, read_form, whole_number
 from buurt.web.pages.moment_stream import moment_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
@@ -39,8 +38,6 @@ router = APIRouter(include_in_schema=False)
 BusinessId = Annotated[str, Path(max_length=64)]
 ItemId = Annotated[str, Path(max_length=64)]
 OFFER_RADIUS_M = 1500.0
-MAX_PRICE = Decimal("100000")
-MAX_QUANTITY = 100_000
 ORDER_STEPS = {s.value: s for s in (OrderStatus.READY, OrderStatus.COLLECTED,
                                     OrderStatus.CANCELLED)}  # fmt: skip
 
@@ -165,8 +162,8 @@ async def change_offer(
         else:
             changes = {
                 "title": _title(form),
-                "price": _money(form.get("price", ""), "price"),
-                "quantity": _count(form.get("quantity", ""), "quantity"),
+                "price": money(form.get("price", ""), "price"),
+                "quantity": whole_number(form.get("quantity", ""), "quantity"),
             }
         await run_in_threadpool(
             offers.update_offer, services_of(request), acting, offer_id, changes
@@ -213,8 +210,8 @@ def _offer_fields(form: dict[str, str]) -> dict[str, Any]:
         "category": category,
         "title": _title(form),
         "description": form.get("description", "").strip()[:1000],
-        "price": _money(form.get("price", ""), "price"),
-        "quantity": _count(form.get("quantity", ""), "quantity"),
+        "price": money(form.get("price", ""), "price"),
+        "quantity": whole_number(form.get("quantity", ""), "quantity"),
         "valid_until": _until(form.get("valid_until", "")),
     }
 
@@ -224,29 +221,6 @@ def _title(form: dict[str, str]) -> str:
     if not title:
         raise InvalidInput(_("Give the offer a title."), "title")
     return title
-
-
-def _money(text: str, field: str) -> float | None:
-    """A price as people type it ("4,95"), at most two decimals; empty is no price."""
-    text = text.strip().replace(",", ".").removeprefix("€").strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text[:20])
-    except InvalidOperation:
-        raise InvalidInput(_("A price is a number, like 4,95."), field) from None
-    if not value.is_finite() or not 0 <= value <= MAX_PRICE or value != round(value, 2):
-        raise InvalidInput(_("A price is between 0 and 100.000, in cents at most."), field)
-    return float(value)
-
-
-def _count(text: str, field: str) -> int | None:
-    text = text.strip()
-    if not text:
-        return None
-    if not text.isdigit() or len(text) > 6 or int(text) > MAX_QUANTITY:
-        raise InvalidInput(_("A quantity is a whole number up to 100.000."), field)
-    return int(text)
 
 
 def _until(text: str) -> datetime | None:
