@@ -21,6 +21,7 @@ from buurt.domain.errors import InvalidTransition
 PRIOR_MEAN = 3.0
 PRIOR_WEIGHT = 5
 MAX_TEXT = 2000
+MAX_RATING = 5  # stars
 
 
 class FulfilmentKind(StrEnum):

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from buurt.domain.orders import OrderSource
+from buurt.services.commerce import orders
 from buurt.services.context import Services
 from tests.actors import World, register
 from tests.e2e.pages.forms import submit
@@ -94,3 +96,49 @@ def test_a_shop_makes_it_a_campaign_and_neighbours_pledge(
     refused = submit(client, f"/campaigns/{campaign['id']}/pledge", {"quantity": "1"}, page="/")
     assert refused.status_code == 404
     assert world.bob.get(f"/v1/campaigns/{campaign['id']}").json()["pledges"] == 1
+
+
+def test_a_collected_order_is_reviewed_from_home_and_the_shop_answers(
+    client: TestClient, world: World, services: Services
+) -> None:
+    with services.uow() as uow:
+        order = orders.place_order(
+            uow, business_id=world.bakery["id"], member_id=world.bob.id,
+            source_kind=OrderSource.RESERVATION, source_id="res_review", title="Rye loaf",
+            quantity=1, at=services.clock.now(), unit_price=4.5,
+        )  # fmt: skip
+        uow.commit()
+    _as(client, world.bob.token)
+    home = client.get("/")
+    assert f'id="order-{order.id}"' in home.text
+    assert "Review the shop" not in home.text  # not collected yet: nothing to review
+    early = submit(client, "/reviews", {"order": order.id, "rating": "5", "text": "Great"},
+                   page="/")  # fmt: skip
+    assert early.status_code == 403  # no review without a fulfilment
+    for status in ("ready", "collected"):
+        moved = world.bakery_actor.post(f"/v1/orders/{order.id}/transitions", {"status": status})
+        assert moved.status_code == 200, moved.text
+    assert "Review the shop" in client.get("/").text
+    assert submit(client, "/reviews", {"order": order.id, "rating": "9", "text": "Wow"},
+                  page="/").status_code == 422  # fmt: skip
+    posted = submit(client, "/reviews", {"order": order.id, "rating": "4", "text": "Good rye."},
+                    page="/", follow_redirects=False)  # fmt: skip
+    assert posted.status_code == 303
+    assert "reviewed" in client.get("/").text
+    twice = submit(client, "/reviews", {"order": order.id, "rating": "5", "text": "Again"},
+                   page="/")  # fmt: skip
+    assert twice.status_code == 409  # one review per fulfilment
+
+    shop = f"/shop/{world.bakery['id']}"
+    _as(client, world.ann.token)
+    dashboard = client.get(shop)
+    assert "Good rye." in dashboard.text
+    [review] = world.ann.get("/v1/reviews", params={"business_id": world.bakery["id"]}).json()[
+        "items"
+    ]
+    answered = submit(client, f"{shop}/reviews/{review['id']}/answer",
+                      {"text": "Thank you, Bob!"}, page=shop, follow_redirects=False)  # fmt: skip
+    assert answered.status_code == 303
+    public = _as(client, world.bob.token).get(f"/shops/{world.bakery['id']}")
+    assert "Thank you, Bob!" in public.text
+    assert "from 1 review" in public.text

@@ -9,12 +9,12 @@ from collections.abc import Iterable, Mapping
 from buurt.domain.activity import Offer
 from buurt.domain.cocreation import required_text
 from buurt.domain.community import Business
-from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus, StandingKind
 from buurt.domain.orders import Order, OrderStatus
 from buurt.domain.parties import PartyKind
-from buurt.domain.reviews import MAX_TEXT, FulfilmentKind, Rating, Review, rating_of
+from buurt.domain.reviews import MAX_RATING, MAX_TEXT, FulfilmentKind, Rating, Review, rating_of
 from buurt.ports import Page, UnitOfWork
 from buurt.services.cocreation.proposals import in_circle
 from buurt.services.community.verification import require_verified
@@ -61,6 +61,8 @@ def write(
     text: str,
 ) -> Review:
     body = required_text(text, "text", MAX_TEXT)
+    if isinstance(rating, bool) or not 1 <= rating <= MAX_RATING:
+        raise InvalidInput(f"a rating is 1 to {MAX_RATING} stars", "rating")
     with services.uow() as uow:
         if not principal.is_member:
             raise PermissionDenied("only members write reviews")

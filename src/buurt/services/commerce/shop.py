@@ -17,7 +17,9 @@ from buurt.domain.ids import cursor_at
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order, OrderStatus
 from buurt.domain.parties import PartyKind
+from buurt.domain.reviews import Rating, Review
 from buurt.services import resources
+from buurt.services.cocreation import reviews
 from buurt.services.community.businesses import POLICY as BUSINESS_POLICY
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -26,6 +28,7 @@ from buurt.services.publishing import moments as moment_rules
 MOMENTS = 30
 RECENT = timedelta(days=30)
 DONE_ORDERS = 10
+REVIEWS = 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Dashboard:
     offers: list[Offer]  # newest first
     open_orders: list[Order]  # placed or ready, oldest first: the next to prepare on top
     done_orders: list[Order]  # collected or cancelled, newest first
+    reviews: list[Review]  # newest first, unanswered or not
+    rating: Rating
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class ShopPage:
     business: Business
     sites: list[Site]
     offers: list[Offer]  # active and not over
+    reviews: list[Review]  # newest first, hidden ones left out
+    rating: Rating
 
 
 def dashboard(services: Services, business: Principal) -> Dashboard:
@@ -75,7 +82,15 @@ def dashboard(services: Services, business: Principal) -> Dashboard:
         key=lambda o: o.updated_at,
         reverse=True,
     )[:DONE_ORDERS]
-    return Dashboard(record, sites, found, offers, open_orders, done)
+    said, rating = _reviews(services, record.id)
+    return Dashboard(record, sites, found, offers, open_orders, done, said, rating)
+
+
+def _reviews(services: Services, business_id: str) -> tuple[list[Review], Rating]:
+    with services.uow() as uow:
+        found = uow.repo(Review).find(business_id=business_id)
+    shown = sorted((r for r in found if r.hidden_reason is None), key=lambda r: r.id)
+    return shown[::-1][:REVIEWS], reviews.ratings(services, [business_id])[business_id]
 
 
 def public_page(services: Services, viewer: Principal, business_id: str) -> ShopPage:
@@ -88,4 +103,5 @@ def public_page(services: Services, viewer: Principal, business_id: str) -> Shop
             owner_kind=PartyKind.BUSINESS, owner_id=record.id, status=OfferStatus.ACTIVE
         )
     valid = sorted((o for o in offers if not o.is_over(now)), key=lambda o: o.title.lower())
-    return ShopPage(record, sites, valid)
+    said, rating = _reviews(services, record.id)
+    return ShopPage(record, sites, valid, said, rating)

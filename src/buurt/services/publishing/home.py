@@ -1,5 +1,5 @@
-"""What a member's home page shows: their latest moments, their open needs, and what the shops
-of their circles offer now."""
+"""What a member's home page shows: their latest moments, their open needs, what the shops of
+their circles offer now, the campaigns open for pledges, and their orders."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from buurt.domain.activity import Intent, IntentStatus, Offer, OfferStatus
+from buurt.domain.campaigns import Campaign, CampaignStatus
 from buurt.domain.community import Circle
 from buurt.domain.ids import cursor_at
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order
+from buurt.domain.reviews import FulfilmentKind, Review
 from buurt.services import resources
 from buurt.services.community.names import names
 from buurt.services.context import Services
@@ -19,6 +22,8 @@ from buurt.services.publishing import moments as moment_rules
 MOMENTS = 20
 RECENT = timedelta(days=30)
 OFFERS = 12
+CAMPAIGNS = 6
+ORDERS = 10
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,9 @@ class Home:
     needs: list[Intent]  # open, newest first
     offers: list[Offer]  # active and valid now, newest first
     names: dict[str, str]
+    campaigns: list[Campaign]  # open for pledges in the member's circles, closing soonest first
+    orders: list[Order]  # the member's, newest first
+    reviewed: frozenset[str]  # the ids of those orders the member has reviewed
 
 
 def home(services: Services, principal: Principal) -> Home:
@@ -58,9 +66,37 @@ def home(services: Services, principal: Principal) -> Home:
             if not o.is_over(now)
         ]
         offers = sorted(offers, key=lambda o: o.id, reverse=True)[:OFFERS]
+        campaigns = sorted(
+            (
+                c
+                for circle in circles
+                for c in uow.repo(Campaign).find(circle_id=circle.id, status=CampaignStatus.OPEN)
+                if c.deadline > now
+            ),
+            key=lambda c: c.deadline,
+        )[:CAMPAIGNS]
+        orders = sorted(
+            uow.repo(Order).find(member_id=principal.id), key=lambda o: o.id, reverse=True
+        )[:ORDERS]
+        reviewed = frozenset(
+            r.fulfilment_id
+            for r in uow.repo(Review).find(member_id=principal.id)
+            if r.fulfilment_kind is FulfilmentKind.ORDER
+        )
         parties = [(m.recipient_kind.value, m.recipient_id) for m in moments]
         parties += [(o.owner_kind.value, o.owner_id) for o in offers]
-        return Home(circles, moments, needs, offers, names(uow, parties))
+        parties += [("business", c.business_id) for c in campaigns]
+        parties += [("business", o.business_id) for o in orders]
+        return Home(
+            circles,
+            moments,
+            needs,
+            offers,
+            names(uow, parties),
+            campaigns,
+            orders,
+            reviewed,
+        )
 
 
 def _personal(principal: Principal, moment: Moment) -> bool:

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from buurt.domain.reviews import FulfilmentKind
+from buurt.domain.reviews import MAX_RATING, FulfilmentKind
 from buurt.services.cocreation import reviews
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import WHOLE, Page, Strict, page_of
@@ -17,7 +17,7 @@ from buurt.web.problems import responses
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"], responses=responses(400, 401, 413, 422))
 ReviewId = Annotated[str, Path(max_length=64)]
 ReviewText = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
-Stars = Annotated[int, Field(ge=1, le=5), WHOLE]
+Stars = Annotated[int, Field(ge=1, le=MAX_RATING), WHOLE]
 
 
 class ReviewIn(Strict):

@@ -20,8 +20,9 @@ from buurt.domain.campaigns import ThresholdKind
 from buurt.domain.cocreation import ProposalSort
 from buurt.domain.community import Circle
 from buurt.domain.errors import InvalidInput
+from buurt.domain.reviews import FulfilmentKind
 from buurt.domain.taxonomy import GROUPS, TAXONOMY
-from buurt.services.cocreation import campaigns, discussion, proposals
+from buurt.services.cocreation import campaigns, discussion, proposals, reviews
 from buurt.services.cocreation.views import proposal_page
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
@@ -218,3 +219,23 @@ async def pledge(request: Request, campaign_id: ItemId, who: Viewer) -> Response
     return RedirectResponse(
         f"/proposals/{standing.campaign.proposal_id}#campaigns", status_code=303
     )
+
+
+@router.post("/reviews")
+async def review(request: Request, who: Viewer) -> Response:
+    """A member reviews the shop of an order they collected."""
+    form = await read_form(request)
+    if form is None or who is None:
+        return render(request, "refused.html", {}, who, status_code=403)
+    rating = whole_number(form.get("rating", ""), "rating") or 0
+    await run_in_threadpool(
+        lambda: reviews.write(
+            services_of(request),
+            who,
+            fulfilment_kind=FulfilmentKind.ORDER,
+            fulfilment_id=form.get("order", "")[:64],
+            rating=rating,
+            text=form.get("text", ""),
+        )
+    )
+    return RedirectResponse("/#orders", status_code=303)

@@ -27,9 +27,11 @@ env = Environment(
     extensions=["jinja2.ext.i18n"],
 )
 templates = Jinja2Templates(env=env)
+# Newstyle gettext fills the placeholders itself (``num`` included), after the call: the
+# callables only translate.
 env.install_gettext_callables(  # type: ignore[attr-defined]
-    lambda message, **values: i18n._(message, **values),
-    lambda singular, plural, n, **values: i18n.ngettext(singular, plural, n, **values),
+    lambda message: i18n.translations(i18n.current()).gettext(message),
+    lambda singular, plural, n: i18n.translations(i18n.current()).ngettext(singular, plural, n),
     newstyle=True,
 )
 env.filters["show"] = fields.show

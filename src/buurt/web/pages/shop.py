@@ -23,6 +23,7 @@ from buurt.domain.errors import DomainError, InvalidInput, NotFound
 from buurt.domain.orders import OrderStatus
 from buurt.domain.places import Area
 from buurt.domain.taxonomy import GROUPS, TAXONOMY
+from buurt.services.cocreation import reviews
 from buurt.services.commerce import orders, shop
 from buurt.services.community import auth
 from buurt.services.principals import Principal
@@ -190,6 +191,24 @@ async def order_step(
         orders.transition, services_of(request), acting, order_id, status, reason
     )
     return RedirectResponse(f"/shop/{business_id}#orders", status_code=303)
+
+
+@router.post("/shop/{business_id}/reviews/{review_id}/answer")
+async def answer_review(
+    request: Request, business_id: BusinessId, review_id: ItemId, who: Viewer
+) -> Response:
+    """The shop answers a review, once."""
+    form = await read_form(request)
+    if form is None or who is None:
+        return render(request, "refused.html", {}, who, status_code=403)
+    acting = await run_in_threadpool(acting_for, request, who, business_id)
+    try:
+        await run_in_threadpool(
+            reviews.answer, services_of(request), acting, review_id, form.get("text", "")
+        )
+    except InvalidInput as bad:
+        return await _dashboard(request, who, business_id, {}, bad.detail, status=422)
+    return RedirectResponse(f"/shop/{business_id}#reviews", status_code=303)
 
 
 def _site_area(request: Request, acting: Principal, site_id: str) -> Area:
