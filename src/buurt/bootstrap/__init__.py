@@ -28,6 +28,7 @@ from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
 from buurt.ports.things import NoThingLink, ThingLink
+from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
@@ -48,8 +49,8 @@ class Background(Protocol):
 @dataclass(frozen=True)
 class Buurt:
     """A whole instance. ``database`` is the SQL store's engine (``None`` on a memory store);
-    ``matcher`` holds the
-    matching engine's indexes; ``background`` is what the serving app starts and stops."""
+    ``matcher`` holds the matching engine's indexes, ``stock_finder`` the nearest-stock
+    index; ``background`` is what the serving app starts and stops."""
 
     settings: Settings
     database: Engine | None
@@ -61,6 +62,7 @@ class Buurt:
     webhooks: DeliveryWorker
     background: tuple[Background, ...]
     mailer: Mailer
+    stock_finder: StockFinder
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -105,9 +107,11 @@ def assemble(
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
     matcher = Matcher(consent_book)
+    stock_finder = StockFinder()
     with uow_factory() as uow:
         consent_book.load(uow)
         matcher.load(uow)
+        stock_finder.load(uow)
     broadcaster = Broadcaster()
     webhooks = DeliveryWorker(uow_factory, clock, rules)
     broker_files = _broker_files(settings, uow_factory)
@@ -119,6 +123,7 @@ def assemble(
             webhooks=webhooks,
             uow_factory=uow_factory,
             clock=clock,
+            stock_finder=stock_finder,
             broker_files=broker_files,
         )
     )
@@ -146,6 +151,7 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
+        stock_finder=stock_finder,
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

@@ -1,4 +1,5 @@
-"""The periodic upkeep of a serving process: close due charter proposals, apply retention.
+"""The periodic upkeep of a serving process: close due charter proposals, apply retention,
+let reservations whose time ran out expire.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -12,6 +13,7 @@ import contextlib
 import logging
 
 from buurt.services.charter.retention import run_upkeep
+from buurt.services.commerce.reservations import expire_due
 from buurt.services.context import Services
 
 log = logging.getLogger("buurt.upkeep")
@@ -39,6 +41,9 @@ class PeriodicUpkeep:
     async def _every(self) -> None:
         while True:
             try:
+                expired = await asyncio.to_thread(expire_due, self._services)
+                if expired:
+                    log.info("upkeep: %d reservations expired", expired)
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
                 if deleted or upkeep.closed:

@@ -38,6 +38,9 @@ PREFIXES = {
     "order": "ord",
     "account_token": "act",
     "mail": "mail",
+    "item": "itm",
+    "stock": "stk",
+    "reservation": "rsv",
 }
 
 

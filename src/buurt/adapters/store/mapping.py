@@ -18,6 +18,7 @@ from buurt.adapters.store import (
     tables_charter,
     tables_ingest,
     tables_orders,
+    tables_stock,
     tables_webhooks,
 )
 from buurt.domain.access import AccessEntry
@@ -31,6 +32,7 @@ from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Place
+from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -59,6 +61,9 @@ TABLE_OF: dict[type, Table] = {
     MqttCredential: tables_ingest.mqtt_credentials,
     Order: tables_orders.orders,
     AccountToken: tables_accounts.account_tokens,
+    Item: tables_stock.items,
+    Stock: tables_stock.stock,
+    Reservation: tables_stock.reservations,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
