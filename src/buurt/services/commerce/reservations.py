@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from buurt.domain.community import Business
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -37,6 +37,7 @@ from buurt.services.context import Services
 from buurt.services.principals import Principal
 
 EXPIRY_BATCH = 200
+TICK = timedelta(microseconds=1)
 
 
 class ReservationPolicy:
@@ -176,7 +177,8 @@ def expire_due(services: Services, at: datetime | None = None) -> int:
     while True:
         with services.uow() as uow:
             due = uow.repo(Reservation).page(
-                where={"status": ReservationStatus.HELD, "expires_at": Between(end=now)},
+                # Between's end is exclusive; a hold ends at its expires_at itself.
+                where={"status": ReservationStatus.HELD, "expires_at": Between(end=now + TICK)},
                 limit=EXPIRY_BATCH,
             )
         ended = [r for r in due.items if _expire(services, r.id, now)]

@@ -21,6 +21,7 @@ from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
+from buurt.domain.stock import Reservation
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -63,6 +64,7 @@ class MemberData:
     businesses: list[BusinessData]
     tokens: list[AccessToken]
     orders: list[Order] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
@@ -161,5 +163,6 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         businesses=businesses,
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
         orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
+        reservations=_collect(uow, Reservation, [{"member_id": me}], MAX_ROWS, "reservations", cut),
         truncated=cut,
     )

@@ -24,6 +24,7 @@ from buurt.web.api.members import MemberOut
 from buurt.web.api.moments import MomentOut
 from buurt.web.api.offers import OfferOut
 from buurt.web.api.orders import OrderOut
+from buurt.web.api.reservations import ReservationOut
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.api.subscriptions import SubscriptionOut
 from buurt.web.api.things import ThingOut
@@ -93,6 +94,9 @@ class MemberExport(BaseModel):
     businesses: list[BusinessExport] = Field(description="Businesses you own, with their data.")
     tokens: list[TokenOut] = Field(description="Yours and your businesses' and things' tokens.")
     orders: list[OrderOut] = Field(description="Orders you placed, at any business.")
+    reservations: list[ReservationOut] = Field(
+        default_factory=list, description="Reservations you made, at any business."
+    )
     reviews: list[dict[str, str]] = Field(
         default_factory=list, description="Reserved: reviews you wrote (not built yet)."
     )
@@ -155,6 +159,7 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         ],
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
+        reservations=[ReservationOut.model_validate(r) for r in data.reservations],
         truncated=data.truncated,
     )
 
