@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+import numpy as np
+
 from buurt.domain.community import Site
 from buurt.domain.errors import InvalidInput
 from buurt.domain.places import Area, Place
 from buurt.domain.stock import Stock, check_category
-from buurt.engine.stock_index import NEVER, NearSite, StockIndex, StockRow
+from buurt.engine.stock_index import NEVER, NearSite, StockColumns, StockIndex, StockRow
 from buurt.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -55,10 +57,6 @@ class StockQuery:
         if self.max_price is not None and not self.max_price >= 0:
             raise InvalidInput("max_price is 0 or more", "max_price")
 
-    @property
-    def key(self) -> str:
-        return f"c:{self.category}" if self.category is not None else f"i:{self.item_id}"
-
 
 class StockFinder:
     """The nearest-stock index of an instance; safe to share between threads."""
@@ -73,10 +71,13 @@ class StockFinder:
         return len(self._index)
 
     def load(self, uow: UnitOfWork) -> None:
+        """Read every site and stock row (at start, into an empty finder)."""
         for site in _every(uow, Site):
             self._places[site.id] = site.place
-        for stock in _every(uow, Stock):
-            self.stock_changed(stock)
+        rows = [s for s in _every(uow, Stock) if s.site_id in self._places]
+        with self._lock:
+            self._rows.update((s.id, s) for s in rows)
+            self._index.load(_columns(rows, self._places))
 
     def stock_changed(self, stock: Stock) -> None:
         place = self._places.get(stock.site_id)
@@ -107,7 +108,8 @@ class StockFinder:
             return self._index.nearest(
                 query.place.lat,
                 query.place.lon,
-                query.key,
+                category=query.category,
+                item_id=query.item_id,
                 radius_m=query.radius_m,
                 limit=query.limit,
                 min_quantity=query.min_quantity,
@@ -126,6 +128,24 @@ def _row(stock: Stock, place: Place) -> StockRow:
         stock.id, stock.item_id, stock.site_id, stock.category, place.lat, place.lon,
         stock.available, stock.price, since, stock.version,
     )  # fmt: skip
+
+
+def _columns(rows: list[Stock], places: dict[str, Place]) -> StockColumns:
+    return StockColumns(
+        stock_ids=[s.id for s in rows],
+        item_ids=[s.item_id for s in rows],
+        site_ids=[s.site_id for s in rows],
+        categories=[s.category for s in rows],
+        lat=np.array([places[s.site_id].lat for s in rows], dtype=np.float64),
+        lon=np.array([places[s.site_id].lon for s in rows], dtype=np.float64),
+        available=np.array([s.available for s in rows], dtype=np.int64),
+        price=np.array([s.price for s in rows], dtype=np.float64),
+        since=np.array(
+            [NEVER if s.available_from is None else s.available_from.timestamp() for s in rows],
+            dtype=np.float64,
+        ),
+        version=np.array([s.version for s in rows], dtype=np.int64),
+    )
 
 
 def _every(uow: UnitOfWork, kind: type[T]) -> Iterable[T]:
