@@ -122,6 +122,52 @@ def delivery(
     console.print(table)
 
 
+@app.command()
+def stock(
+    rows: Annotated[int, typer.Option(min=1, help="Stock rows.")] = 1_000_000,
+    sites: Annotated[int, typer.Option(min=1, help="Sites they are spread over.")] = 10_000,
+    queries: Annotated[int, typer.Option(min=10, help="Nearest-stock queries.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated city.")] = 42,
+    postgis: Annotated[
+        str | None, typer.Option(help="PostgreSQL URL to run the PostGIS peer against.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    cpu_clock: Annotated[
+        bool,
+        typer.Option(
+            "--cpu-clock",
+            help="Time Buurt and SQLite by this thread's CPU time (shared machines; "
+            "PostGIS stays on the wall clock).",
+        ),
+    ] = False,
+) -> None:
+    """Nearest sites with stock: Buurt's index beside SQLite R*Tree and PostGIS KNN, with
+    the answers compared."""
+    from buurt.bench.stock_bench import run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(rows, sites, queries, seed, postgis, step, cpu_clock=cpu_clock)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table(
+        title=f"Nearest stock: {figures['rows']:,} rows at {figures['sites']:,} sites, "
+        f"{figures['found_per_query']} of {figures['limit']} sites found per query"
+    )
+    for column in ("what", "queries/s", "p50 µs", "p99 µs", "Buurt is", "same answers"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    mine = figures["buurt"]
+    table.add_row("buurt", f"{mine['queries_per_s']:,.0f}", f"{mine['p50_us']:.0f}",
+                  f"{mine['p99_us']:.0f}", "", "")  # fmt: skip
+    for name, peer in figures["peers"].items():
+        table.add_row(name, f"{peer['queries_per_s']:,.0f}", f"{peer['p50_us']:.0f}",
+                      f"{peer['p99_us']:.0f}", f"{peer['ratio']}x faster",
+                      "yes" if peer["agrees"] else f"NO ({peer['agreement']:.1%})")  # fmt: skip
+    table.caption = f"index built in {mine['build_s']} s"
+    console.print(table)
+
+
 @app.command("ingest")
 def ingest(
     events: Annotated[

@@ -297,12 +297,18 @@ class StockIndex:
         # Great-circle distance d and chord c on the unit sphere: c = 2·sin(d / 2R), and the
         # squared chord between unit vectors p and q is 2 - 2·p·q: compare dot products.
         least_dot = 1 - 2 * math.sin(min(radius_m / EARTH_RADIUS_M, math.pi) / 2) ** 2
-        for ring in range(last_ring + 1):
+        # Rings go in batches of growing size (1, 2, 4, ... rings): a batch is one
+        # vectorised pass, and the stop test runs after each batch.
+        first = 0
+        while first <= last_ring:
+            last = min(last_ring, 2 * first)
             postings = [
                 p
+                for ring in range(first, last + 1)
                 for c in self._ring(origin, ring)
                 if (p := self._postings.get((category, c))) is not None
             ]
+            first = last + 1
             if postings:
                 if len(postings) == 1:
                     slots, xyz = (
@@ -325,7 +331,7 @@ class StockIndex:
                     chord = np.sqrt(np.maximum(0.0, 2 - 2 * dot[keep]))
                     found_d.append(2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, chord / 2)))
                     found_slot.append(slots[keep])
-            covered = 1.5 * small * ring - 2 * large
+            covered = 1.5 * small * last - 2 * large
             if found_d and covered > 0 and self._enough(found_d, found_slot, covered, limit):
                 break
         if not found_d:
