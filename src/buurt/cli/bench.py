@@ -168,6 +168,39 @@ def stock(
     console.print(table)
 
 
+@app.command()
+def reserve(
+    units: Annotated[int, typer.Option(min=1, help="Units of the one stock.")] = 500,
+    attempts: Annotated[int, typer.Option(min=1, help="Reservations tried, 1 unit each.")] = 2_000,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="Threads reserving at once, each its own connection.")
+    ] = 8,
+    postgresql: Annotated[
+        str | None,
+        typer.Option(help="URL of a scratch PostgreSQL database for the second store."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Reservations per second under contention for one stock, on SQLite and PostgreSQL,
+    checking that exactly as many were made as there were units."""
+    from buurt.bench.reserve_bench import run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(units, attempts, threads, postgresql, step)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table(title=f"Reservations under contention: {attempts:,} tries at {units:,} units")
+    for column in ("store", "tries/s", "made/s", "made", "p50 ms", "p99 ms", "oversold"):
+        table.add_column(column, justify="left" if column == "store" else "right")
+    for name, f in figures["stores"].items():
+        table.add_row(name, f"{f['attempts_per_s']:,.0f}", f"{f['reservations_per_s']:,.0f}",
+                      f"{f['made']:,}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}",
+                      "YES" if f["oversold"] else "no")  # fmt: skip
+    console.print(table)
+
+
 @app.command("ingest")
 def ingest(
     events: Annotated[
