@@ -301,7 +301,7 @@ class StockIndex:
         # vectorised pass, and the stop test runs after each batch.
         first = 0
         while first <= last_ring:
-            last = min(last_ring, 2 * first)
+            last = min(last_ring, first + first // 2)
             postings = [
                 p
                 for ring in range(first, last + 1)
@@ -351,9 +351,14 @@ class StockIndex:
         sites = self._rows.site[slots]
         _, first = np.unique(sites, return_index=True)
         chosen = np.sort(first)[:limit]  # each site's nearest row, nearest sites first
+        # A site's rows share its place, so the chosen sites' rows all lie within the
+        # distance of the last one chosen: only that prefix is grouped.
+        end = int(np.searchsorted(d, d[chosen[-1]], side="right"))
         rows_of: dict[int, list[str]] = {int(sites[i]): [] for i in chosen}
-        for i in np.nonzero(np.isin(sites, sites[chosen]))[0]:
-            rows_of[int(sites[i])].append(self._stock_ids[int(slots[i])])
+        for site, slot in zip(sites[:end].tolist(), slots[:end].tolist(), strict=True):
+            rows = rows_of.get(site)
+            if rows is not None:
+                rows.append(self._stock_ids[slot])
         names = self._sites.names
         return [
             NearSite(names[int(sites[i])], float(d[i]), tuple(rows_of[int(sites[i])]))
