@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from buurt.domain.community import Business, Site
-from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.errors import Conflict, InvalidInput, NotFound
 from buurt.domain.events import StockChanged, StockRemoved
 from buurt.domain.ids import new_id
 from buurt.domain.stock import (
@@ -54,7 +54,7 @@ ITEM_POLICY = _BusinessOwned("item")
 STOCK_POLICY = _BusinessOwned("stock")
 
 
-def _own_business(uow: UnitOfWork, principal: Principal, business_id: str) -> Business:
+def own_business(uow: UnitOfWork, principal: Principal, business_id: str) -> Business:
     return resources.fetch_for_change(uow, principal, Business, BUSINESS_POLICY, business_id)
 
 
@@ -71,7 +71,7 @@ def create_item(
         new_id("item"), business_id, name, category, services.clock.now(), dict(attributes or {})
     )
     with services.uow() as uow:
-        _own_business(uow, principal, business_id)
+        own_business(uow, principal, business_id)
         uow.repo(Item).add(item)
         uow.commit()
     return item
@@ -160,12 +160,13 @@ def update_stock(
         stock = resources.fetch_for_change(uow, principal, Stock, STOCK_POLICY, ident)
         stock.change(changes)
         stock.updated_at = services.clock.now()
-        _commit_held_check(uow)
+        commit_checked(uow)
     _announce(services, [ident])
     return _read(services, ident)
 
 
-def _commit_held_check(uow: UnitOfWork) -> None:
+def commit_checked(uow: UnitOfWork) -> None:
+    """Commit stock changes; the store's rule on what is held becomes a plain ``Conflict``."""
     try:
         uow.commit()
     except Conflict as error:
@@ -203,8 +204,3 @@ def _announce(services: Services, stock_ids: Sequence[str]) -> None:
     with services.uow() as uow:
         rows = [s for ident in stock_ids if (s := uow.repo(Stock).get(ident)) is not None]
     services.publish(*(StockChanged(s) for s in rows))
-
-
-def require_business_actor(principal: Principal, business_id: str) -> None:
-    if not principal.acts_for("business", business_id):
-        raise PermissionDenied("only the business changes its stock")

@@ -19,7 +19,7 @@ from buurt.domain.community import Site
 from buurt.domain.errors import DomainError, InvalidInput, InvalidRows
 from buurt.domain.ids import new_id
 from buurt.domain.stock import Item, Stock, check_category, check_price, check_quantity
-from buurt.services.commerce.stock import _commit_held_check, _own_business, announce
+from buurt.services.commerce.stock import announce, commit_checked, own_business
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -69,7 +69,7 @@ def import_stock(
     if unknown:
         raise InvalidInput(f"unknown columns: {', '.join(unknown)}", "header")
     with services.uow() as uow:
-        _own_business(uow, principal, business_id)
+        own_business(uow, principal, business_id)
         sites = {s.id for s in uow.repo(Site).find(business_id=business_id)}
         rows = _parse(reader, sites, report)
         if report.problems and not partial:
@@ -117,7 +117,7 @@ def import_stock(
                 f"{len(report.problems)} problems in the file; nothing was imported",
                 [(f"line {p.line}: {p.field}", p.reason) for p in report.problems],
             )
-        _commit_held_check(uow)
+        commit_checked(uow)
     report.written = True
     announce(services, touched)
     return report
