@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 EARTH_RADIUS_M = 6_371_008.8
-RESOLUTION = 8
+RESOLUTION = 9
 NEVER = -math.inf  # "available from" of stock that is there now
 _MARGIN = 0.1  # cells near a point differ in size by far less than this
 _RINGS_CACHED = 200_000
