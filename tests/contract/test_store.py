@@ -20,6 +20,7 @@ from buurt.domain.ids import new_id
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import UnitOfWorkFactory
+from buurt.ports.store import Between
 from tests.records import CELLS, NOW, SQUARE, a_circle, a_member, add_all
 
 
@@ -144,6 +145,23 @@ def test_find_returns_every_match_in_id_order(uow: UnitOfWorkFactory) -> None:
     assert none == []
 
 
+def test_count_counts_what_find_would_return(uow: UnitOfWorkFactory) -> None:
+    circle, other = a_circle("A"), a_circle("B")
+    members = [a_member(f"M{i}") for i in range(3)]
+    add_all(uow, circle, other, *members)
+    add_all(uow, *(Membership(new_id("membership"), circle.id, m.id, Role.MEMBER, NOW)
+                   for m in members))  # fmt: skip
+    add_all(uow, Membership(new_id("membership"), other.id, members[0].id, Role.ADMIN, NOW))
+
+    with uow() as work:
+        repo = work.repo(Membership)
+        assert repo.count() == 4
+        assert repo.count(circle_id=circle.id) == 3
+        assert repo.count(circle_id=other.id, role=Role.ADMIN) == 1
+        assert repo.count(circle_id=circle.id, role=Role.ADMIN) == 0
+        assert repo.count(circle_id=circle.id) == len(repo.find(circle_id=circle.id))
+
+
 def test_a_list_value_in_where_means_one_of(uow: UnitOfWorkFactory) -> None:
     members = [a_member(name) for name in ("Anna", "Bram", "Cor", "Dewi")]
     add_all(uow, *members)
@@ -215,6 +233,25 @@ def test_paging_applies_the_filter_on_every_page(uow: UnitOfWorkFactory) -> None
 
     assert [m.id for m in [*first.items, *second.items]] == sorted(m.id for m in wanted)
     assert second.next_cursor is None
+
+
+def test_values_reads_fields_of_every_match_in_id_order_without_entities(
+    uow: UnitOfWorkFactory,
+) -> None:
+    members = [a_member(name) for name in ("Anna", "Bram", "Cor", "Dewi")]
+    members[1].created_at = members[3].created_at = NOW + timedelta(hours=1)
+    add_all(uow, *members)
+
+    with uow() as work:
+        later = work.repo(Member).values(
+            ("id", "name", "created_at"), {"created_at": Between(NOW + timedelta(minutes=1))}
+        )
+        everyone = work.repo(Member).values(("name",), {})
+
+    wanted = sorted((m for m in (members[1], members[3])), key=lambda m: m.id)
+    assert later == [(m.id, m.name, NOW + timedelta(hours=1)) for m in wanted]
+    assert later[0][2].tzinfo is not None  # the same instants as entities have
+    assert sorted(name for (name,) in everyone) == ["Anna", "Bram", "Cor", "Dewi"]
 
 
 def test_a_duplicate_unique_value_is_a_conflict(uow: UnitOfWorkFactory) -> None:

@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 
+from buurt.adapters.store import SqlDeliveryClaims
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import WebhookRules, verify
@@ -175,7 +176,9 @@ async def test_addresses_are_checked_again_at_delivery(instance: Buurt, world: W
     """Registered while private addresses were allowed; the worker of an operator who does not
     allow them refuses to send (as it would after a DNS answer turned private)."""
     strict = WebhookRules(allow_private=False, max_attempts=1)
-    worker = DeliveryWorker(instance.services.uow_factory, instance.services.clock, strict)
+    assert instance.database is not None
+    claims = SqlDeliveryClaims(instance.database)
+    worker = DeliveryWorker(instance.services.uow_factory, instance.services.clock, strict, claims)
     with Receiver() as receiver:
         webhook = register(world.bakery_actor, f"http://localhost:{receiver.port}/hooks")
         async with running(worker):

@@ -19,7 +19,12 @@ from sqlalchemy import Engine
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.mail import FolderMailer, SmtpMailer
 from buurt.adapters.passwords import Argon2Passwords
-from buurt.adapters.store import create_database_engine, sql_unit_of_work_factory, upgrade
+from buurt.adapters.store import (
+    SqlDeliveryClaims,
+    create_database_engine,
+    sql_unit_of_work_factory,
+    upgrade,
+)
 from buurt.adapters.streams import Broadcaster
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap.handlers import handler_map
@@ -32,6 +37,7 @@ from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
+from buurt.services.webhooks.claims import LocalClaims
 
 if TYPE_CHECKING:  # the MQTT client is only loaded when an instance has a broker
     from buurt.mqtt.broker_files import BrokerFiles
@@ -110,10 +116,13 @@ def assemble(
     stock_finder = StockFinder()
     with uow_factory() as uow:
         consent_book.load(uow)
-        matcher.load(uow)
+        matcher.load(uow, clock.now())
         stock_finder.load(uow)
     broadcaster = Broadcaster()
-    webhooks = DeliveryWorker(uow_factory, clock, rules)
+    # On a SQL store the database decides who sends what, so processes may share it; the
+    # in-memory store has one process, whose workers a lock keeps apart.
+    claims = SqlDeliveryClaims(database) if database is not None else LocalClaims(uow_factory)
+    webhooks = DeliveryWorker(uow_factory, clock, rules, claims)
     broker_files = _broker_files(settings, uow_factory)
     bus = InProcessBus(
         handler_map(

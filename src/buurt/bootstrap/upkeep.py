@@ -1,4 +1,5 @@
 """The periodic upkeep of a serving process: close due charter proposals, apply retention,
+settle campaigns past their deadline (the first run, at start, catches up on any missed),
 let reservations whose time ran out expire.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from buurt.services.charter.retention import run_upkeep
 from buurt.services.commerce.reservations import expire_due
@@ -26,6 +28,9 @@ class PeriodicUpkeep:
         self._services = services
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        # What the admin page shows: when upkeep last ran, and whether that run failed.
+        self.last_run_at: datetime | None = None
+        self.last_failed = False
 
     async def start(self) -> None:
         if self._task is None or self._task.done():
@@ -45,13 +50,16 @@ class PeriodicUpkeep:
                 if expired:
                     log.info("upkeep: %d reservations expired", expired)
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
+                self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
-                if deleted or upkeep.closed:
+                if deleted or upkeep.closed or upkeep.settled:
                     log.info(
-                        "upkeep: %d records deleted, %d proposals closed",
+                        "upkeep: %d records deleted, %d proposals closed, %d campaigns settled",
                         deleted,
                         len(upkeep.closed),
+                        len(upkeep.settled),
                     )
             except Exception:
+                self.last_run_at, self.last_failed = self._services.clock.now(), True
                 log.exception("upkeep failed; trying again in %s s", self._interval)
             await asyncio.sleep(self._interval)

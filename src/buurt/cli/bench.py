@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -209,8 +210,9 @@ def ingest(
     things: Annotated[int, typer.Option("--things", min=1, max=100, help="Publishing things.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
 ) -> None:
-    """Events/s and latency from a thing to the store, over MQTT and HTTP, beside a
-    mosquitto_sub peer (a Mosquitto and SQLite are started for the run)."""
+    """Events/s and latency from a thing to the store, over MQTT (clean, and with 1% poison
+    payloads) and HTTP, beside a mosquitto_sub peer (a Mosquitto and SQLite are started for
+    the run)."""
     from buurt.bench import ingest as bench
 
     with Console(stderr=as_json).status(
@@ -231,8 +233,58 @@ def ingest(
             f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.seconds:.2f}",
         )  # fmt: skip
     Console().print(table)
+    for f in figures:
+        if (ratio := bench.ratio_to_clean(figures, f)) is not None:
+            cpu = bench.ratio_to_clean(figures, f, per_cpu=True)
+            Console().print(
+                f"{f.name}: {ratio:.2f}x the clean events/s of the same run (goal: at least "
+                f"0.90x), {cpu or 0:.2f}x its events per CPU second"
+            )
     Console().print(
         "[dim]events/s: a flood, first hand-off to last commit. latency: at 500 events/s, "
         "from hand-off to the publisher (or the HTTP request) to commit. events/CPU-s: per "
         "CPU second of this process, steadier than events/s on a busy machine.[/dim]"
     )
+
+
+@app.command()
+def pages(
+    requests: Annotated[int, typer.Option(min=5, help="Timed requests per page.")] = 200,
+    lighthouse: Annotated[
+        Path | None,
+        typer.Option(
+            help="A Lighthouse 12.2.3 binary (node_modules/.bin/lighthouse) to score "
+            "each page with, in Debian's Chromium."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Each main page's server render time on the demo's data and its weight on a first
+    visit, against the targets (p99 30 ms, 150 KB); with --lighthouse, its scores."""
+    from buurt.bench.pages import TARGET_BYTES, TARGET_P99_MS, run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(requests, step, lighthouse)
+    if as_json:
+        out = {"pages": {name: {"path": f.path, "p50_ms": round(f.p50_ms, 2),
+                                "p99_ms": round(f.p99_ms, 2), "bytes": f.bytes, **(
+                                    {"lighthouse": f.lighthouse} if f.lighthouse else {})}
+                         for name, f in figures.items()},
+               "targets": {"p99_ms": TARGET_P99_MS, "bytes": TARGET_BYTES}}  # fmt: skip
+        typer.echo(json.dumps(out))
+        return
+    table = Table(title=f"Pages on the demo's data, {requests} requests each")
+    columns = ["page", "p50 ms", "p99 ms", "vs 30 ms", "KB", "vs 150 KB"]
+    if lighthouse is not None:
+        columns += ["performance", "accessibility"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "page" else "right")
+    for f in figures.values():
+        row = [f.path, f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.p99_ms / TARGET_P99_MS:.2f}x",
+               f"{f.bytes / 1024:.0f}", f"{f.bytes / TARGET_BYTES:.2f}x"]  # fmt: skip
+        if lighthouse is not None:
+            row += [str(f.lighthouse.get("performance", "")),
+                    str(f.lighthouse.get("accessibility", ""))]  # fmt: skip
+        table.add_row(*row)
+    console.print(table)

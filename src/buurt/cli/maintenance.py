@@ -1,4 +1,5 @@
-"""``buurt maintenance``: apply each circle's retention rules and close due charter proposals."""
+"""``buurt maintenance``: apply each circle's retention rules, close due charter proposals and
+settle campaigns past their deadline."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def render(upkeep: Upkeep) -> None:
     events = sum(p.events for p in upkeep.purged)
     intents = sum(p.intents for p in upkeep.purged)
     console.print(f"Deleted {events} events and {intents} intents in {len(upkeep.purged)} circles.")
+    for settled in upkeep.settled:
+        outcome = "succeeded" if settled.succeeded else "failed"
+        console.print(
+            f"Campaign {settled.id}: [bold]{outcome}[/bold] "
+            f"({settled.pledges} pledges, {settled.units} units)"
+        )
     for proposal in upkeep.closed:
         console.print(
             f"Proposal {proposal.id} in {proposal.circle_id}: [bold]{proposal.status}[/bold] "

@@ -22,6 +22,7 @@ class PublicationKind(StrEnum):
     EVENT = "event"
     INTENT = "intent"
     OFFER = "offer"
+    CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers
 
 
 class StandingKind(StrEnum):
@@ -30,6 +31,7 @@ class StandingKind(StrEnum):
     SUBSCRIPTION = "subscription"
     OFFER = "offer"
     INTENT = "intent"
+    PLEDGE = "pledge"
 
 
 class MomentStatus(StrEnum):

@@ -92,6 +92,10 @@ class WebhookDelivery:
     last_status_code: int | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+    # A worker's claim: until then the delivery is the claiming worker's to send (``claimed_by``
+    # names it); a claim that runs out, as a crashed worker's does, is free for any worker.
+    claimed_until: datetime | None = None
+    claimed_by: str | None = None
 
     def succeeded(self, at: datetime, status_code: int) -> None:
         self._attempted(at, status_code, None)
@@ -120,6 +124,9 @@ class WebhookDelivery:
         self.delivered_at = None
 
     def _attempted(self, at: datetime, status_code: int | None, error: str | None) -> None:
+        # The attempt is over and recorded: the next one is anyone's to claim.
+        self.claimed_until = None
+        self.claimed_by = None
         self.attempts += 1
         self.last_attempt_at = at
         self.last_status_code = status_code

@@ -7,7 +7,7 @@ a pair it leaves out counts for nothing here. Rules run in this order on those p
 1. **deduplication** - a (standing key, publication) pair and a (recipient, publication) pair
    each yield at most one moment, within one call and across calls (for ``dedup_window``);
 2. **rate limit** - at most N moments per recipient in any rolling hour (N per recipient,
-   ``default_cap`` otherwise);
+   ``default_cap`` otherwise; a new N counts the moments of the last hour too);
 3. **quiet hours** - no moment in a recipient's quiet hours of the day (index timezone).
 
 Only admitted pairs count toward later deduplication and rate limits. Time is passed in and
@@ -25,7 +25,7 @@ and no index array.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,7 @@ class RelevanceGate:
         self._size = np.zeros(0, dtype=np.int64)  # per recipient: its block's slots
         self._quiet = np.zeros(0, dtype=np.int32)  # bit h set: quiet in hour h
         self._any_quiet = False
+        self._parked: dict[int, list[int]] = {}  # admissions of recipients with a cap of 0
         self._admitted: dict[
             PublicationId, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
         ] = {}
@@ -84,12 +85,19 @@ class RelevanceGate:
     # -- per-recipient settings ------------------------------------------------------------
 
     def set_cap(self, recipient: int, cap: int) -> None:
-        """At most ``cap`` moments per rolling hour for this recipient."""
+        """At most ``cap`` moments per rolling hour for this recipient, counting the moments
+        it was admitted in the last hour: a new cap is no fresh start."""
         if cap < 0:
             raise ValueError(f"cap must be >= 0, got {cap}")
         self._grow(recipient)
-        # A cap of 0 is one slot whose hour never ends, so the hot path needs no branch.
+        admitted = self._parked.pop(recipient, None)
+        if admitted is None:
+            admitted = self._admissions(recipient)
+        # A cap of 0 is one slot whose hour never ends, so the hot path needs no branch; the
+        # recipient's admissions wait beside it for a cap that counts them.
         length = max(1, cap)
+        if cap == 0:
+            self._parked[recipient] = admitted
         if length > self._size[recipient]:
             # Blocks only grow (at least doubling), so abandoned slots stay fewer than live.
             size = max(length, 2 * int(self._size[recipient]))
@@ -98,6 +106,24 @@ class RelevanceGate:
         start = int(self._start[recipient])
         self._cycle(start, 1, length, _NEVER if cap > 0 else _FOREVER)
         self._oldest[recipient] = 2 * start
+        if cap > 0 and admitted:
+            # The newest ``cap`` admissions, oldest first, end the cycle: the slots before
+            # them are free, and the next admission takes the first.
+            kept = admitted[-length:]
+            first = 2 * (start + length - len(kept))
+            self._ring[first : 2 * (start + length) : 2] = kept
+
+    def _admissions(self, recipient: int) -> list[int]:
+        """When the recipient's remembered admissions stop counting, oldest first."""
+        times = []
+        slot = first = int(self._oldest[recipient])
+        while True:
+            until = int(self._ring[slot])
+            if until not in (_NEVER, _FOREVER):
+                times.append(until)
+            slot = int(self._after[slot])
+            if slot == first:
+                return times
 
     def set_quiet_hours(self, recipient: int, hours: Iterable[int]) -> None:
         """Hours of the day (0..23, index timezone) in which this recipient gets no moments."""
@@ -210,6 +236,55 @@ class RelevanceGate:
         mask = np.zeros(n, dtype=np.bool_)
         mask[rows] = True
         return mask
+
+    def restore(
+        self,
+        publication_ids: Sequence[PublicationId],
+        ats: Sequence[datetime],
+        keys: Sequence[int],
+        recipients: Sequence[int],
+    ) -> None:
+        """Count pairs admitted earlier (by a process before this one) as admitted, without
+        applying the rules: they were applied then, and the moments exist. One entry per
+        pair: its publication, when it was admitted, its key and its recipient.
+
+        Call it once the recipients' caps are set (``set_cap`` starts a recipient's hour
+        afresh) and before ``admit``, with the pairs in order of time; every pair counts, even
+        two of one recipient for one publication.
+        """
+        if not len(publication_ids) == len(ats) == len(keys) == len(recipients):
+            raise ValueError("publication_ids, ats, keys and recipients must have one length")
+        if not recipients:
+            return
+        if min(recipients) < 0:
+            raise ValueError(f"recipient ids must be within 0..{MAX_RECIPIENT}")
+        self._grow(max(recipients))
+        # Plain Python over lists: start-up restores an hour at most, a few pairs per
+        # recipient, and numpy's per-call cost would be most of it.
+        ring = self._ring.tolist()
+        oldest = self._oldest.tolist()
+        start = 0
+        stamps = [to_microseconds(at) for at in ats]
+        for row, recipient in enumerate(recipients):
+            slot = oldest[recipient]
+            if ring[slot] != _FOREVER:  # a cap of 0 stays closed
+                ring[slot] = stamps[row] + HOUR_US
+                oldest[recipient] = ring[slot + 1]
+            last = row + 1 == len(recipients)
+            if last or (publication_ids[row + 1], stamps[row + 1]) != (
+                publication_ids[row],
+                stamps[row],
+            ):
+                self._forget(stamps[row])
+                self._record(
+                    publication_ids[row],
+                    stamps[row],
+                    np.array(keys[start : row + 1], dtype=np.int64),
+                    np.array(recipients[start : row + 1], dtype=np.int64),
+                )
+                start = row + 1
+        self._ring[:] = ring
+        self._oldest[:] = oldest
 
     def _record(
         self,

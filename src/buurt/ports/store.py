@@ -41,6 +41,10 @@ class Repository(Protocol[T]):
         """Every entity whose attributes equal the given values."""
         ...
 
+    def count(self, **equals: Any) -> int:
+        """How many entities ``find`` would return, without loading them."""
+        ...
+
     def page(
         self,
         *,
@@ -52,6 +56,11 @@ class Repository(Protocol[T]):
         """Entities in id order after the cursor that match ``where`` and at least one of
         ``any_of`` (when given). In a ``Filter``, a list, tuple or set value means "one of",
         and a ``Between`` a range."""
+        ...
+
+    def values(self, fields: Sequence[str], where: Filter) -> list[tuple[Any, ...]]:
+        """The values of ``fields`` of every entity matching ``where``, in id order, without
+        loading the entities: a bulk read (start-up), at a fraction of ``page``'s cost."""
         ...
 
 

@@ -23,13 +23,17 @@ from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
+from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
+from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Area, Boundary
+from buurt.domain.reviews import Review
 from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -258,6 +262,46 @@ TABLES: dict[type, Table] = {
             defaults={"held": 0},
             checks={"ck_reservations_held": lambda row: row["held"] >= 0},
         ),
+        Table(Proposal, references=(_IN_CIRCLE,)),
+        Table(ProposalImage, references=(Reference("proposal_id", Proposal),)),
+        Table(
+            Comment,
+            references=(Reference("proposal_id", Proposal), Reference("parent_id", Comment)),
+        ),
+        Table(
+            Support,
+            unique=(("proposal_id", "member_id"),),
+            references=(Reference("proposal_id", Proposal), Reference("member_id", Member)),
+        ),
+        Table(
+            Campaign,
+            references=(
+                _IN_CIRCLE,
+                Reference("proposal_id", Proposal),
+                Reference("business_id", Business),
+            ),
+        ),
+        Table(
+            Pledge,
+            unique=(("campaign_id", "member_id"),),
+            references=(Reference("campaign_id", Campaign), Reference("member_id", Member)),
+        ),
+        Table(Settlement, references=(Reference("id", Campaign),)),
+        Table(
+            Review,
+            unique=(("fulfilment_kind", "fulfilment_id"),),
+            references=(
+                _IN_CIRCLE,
+                Reference("business_id", Business),
+                Reference("member_id", Member),
+            ),
+        ),
+        Table(
+            Report,
+            unique=(("target_kind", "target_id", "reporter_id"),),
+            references=(_IN_CIRCLE, Reference("reporter_id", Member)),
+        ),
+        Table(ModerationEntry, references=(_IN_CIRCLE, Reference("moderator_id", Member))),
     )
 }
 

@@ -301,6 +301,9 @@ class _MemoryRepository(Repository[T]):
         rows = self._uow._select(self._table, [[equals]], self._table.attributes)
         return [self._uow._loaded(self._table, row) for row in rows]
 
+    def count(self, **equals: Any) -> int:
+        return len(self._uow._select(self._table, [[equals]], self._table.attributes))
+
     def page(
         self,
         *,
@@ -322,6 +325,14 @@ class _MemoryRepository(Repository[T]):
         more = len(items) > limit
         items = items[:limit]
         return Page(items=items, next_cursor=cast(Any, items[-1]).id if more else None)
+
+    def values(self, fields: Sequence[str], where: Filter) -> list[tuple[Any, ...]]:
+        for name in fields:
+            if name not in self._table.columns:
+                raise KeyError(f"{self._table.name} has no column {name!r}")
+        rows = self._uow._select(self._table, [[where]], self._table.columns)
+        copies = [self._table.copy(row) for row in rows]  # JSON values are never shared
+        return [tuple(self._table.value(row, name) for name in fields) for row in copies]
 
 
 def _condition(table: Table, equals: Filter, names: frozenset[str]) -> Test:

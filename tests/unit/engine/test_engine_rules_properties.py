@@ -26,12 +26,11 @@ class ModelGate:
     window: timedelta
     caps: dict[int, int] = field(default_factory=dict)
     quiet: dict[int, set[int]] = field(default_factory=dict)
-    moments: dict[int, list[datetime]] = field(default_factory=dict)  # since the cap was set
+    moments: dict[int, list[datetime]] = field(default_factory=dict)
     seen: dict[int, tuple[datetime, set[int], set[int]]] = field(default_factory=dict)
 
     def set_cap(self, recipient: int, cap: int) -> None:
-        self.caps[recipient] = cap
-        self.moments[recipient] = []
+        self.caps[recipient] = cap  # the moments of the last hour still count
 
     def admit(self, publication: int, at: datetime, pairs: list[tuple[int, int]]) -> list[bool]:
         self.seen = {p: s for p, s in self.seen.items() if s[0] >= at - self.window}

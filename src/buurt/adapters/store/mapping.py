@@ -16,6 +16,7 @@ from buurt.adapters.store import (
     tables_access,
     tables_accounts,
     tables_charter,
+    tables_cocreation,
     tables_ingest,
     tables_orders,
     tables_stock,
@@ -25,13 +26,17 @@ from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
+from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
+from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Place
+from buurt.domain.reviews import Review
 from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -64,6 +69,16 @@ TABLE_OF: dict[type, Table] = {
     Item: tables_stock.items,
     Stock: tables_stock.stock,
     Reservation: tables_stock.reservations,
+    Proposal: tables_cocreation.proposals,
+    ProposalImage: tables_cocreation.proposal_images,
+    Comment: tables_cocreation.comments,
+    Support: tables_cocreation.supports,
+    Campaign: tables_cocreation.campaigns,
+    Pledge: tables_cocreation.pledges,
+    Settlement: tables_cocreation.settlements,
+    Review: tables_cocreation.reviews,
+    Report: tables_cocreation.reports,
+    ModerationEntry: tables_cocreation.moderation_entries,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -211,6 +211,8 @@ moments = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
     Index("ix_moments_recipient", "recipient_kind", "recipient_id"),
+    # Start-up reads the last hour's moments into the relevance gates.
+    Index("ix_moments_created_at", "created_at"),
 )
 
 consent_grants = Table(

@@ -59,6 +59,8 @@ webhook_deliveries = Table(
     Column("last_status_code", Integer),
     Column("last_error", Text),
     Column("delivered_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Column("claimed_by", String(32)),
     UniqueConstraint("endpoint_id", "event_key", name="uq_webhook_deliveries_endpoint_event"),
     Index("ix_webhook_deliveries_status", "status", "endpoint_id"),
 )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Engine, and_, false, insert, or_, select, true, update
+from sqlalchemy import ColumnElement, Engine, and_, false, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
@@ -39,6 +39,10 @@ class SqlRepository(Repository[T]):
         query = select(self._kind).filter_by(**equals).order_by(self._table.c.id)
         return list(self._session.scalars(query))
 
+    def count(self, **equals: Any) -> int:
+        query = select(func.count()).select_from(self._kind).filter_by(**equals)
+        return int(self._session.scalar(query) or 0)
+
     def page(
         self,
         *,
@@ -59,6 +63,11 @@ class SqlRepository(Repository[T]):
         more = len(rows) > limit
         items = rows[:limit]
         return Page(items=items, next_cursor=cast(Any, items[-1]).id if more else None)
+
+    def values(self, fields: Sequence[str], where: Filter) -> list[tuple[Any, ...]]:
+        columns = [self._table.c[name] for name in fields]
+        query = select(*columns).where(self._condition(where)).order_by(self._table.c.id)
+        return [tuple(row) for row in self._session.execute(query)]
 
     def _condition(self, equals: Filter) -> ColumnElement[bool]:
         parts = []

@@ -10,6 +10,12 @@ At start-up the sweep finds every endpoint with pending deliveries, so what was 
 the process stopped (or crashed mid-attempt) is sent again: delivery is at least once, and
 partners de-duplicate with the ``Buurt-Idempotency-Key``.
 
+Several workers may share a store (two ``buurt serve`` on one PostgreSQL): a lane sends only
+the deliveries it has claimed (``ports.claims``), so no two workers send one delivery at once.
+A claim lasts ``lease`` past the start of the attempt, which is cut off well before that; the
+outcome's record ends the claim. A crashed worker's claims run out after the lease and the
+deliveries are sent by whoever claims them next; a clean stop gives its claims back at once.
+
 The store is synchronous (SQLAlchemy sessions), so its calls run in the worker's own threads
 and the event loop only ever waits on the network; ``stop`` waits for those calls to finish, so
 no session outlives the worker.
@@ -30,13 +36,16 @@ from typing import TypeVar
 import httpx
 
 from buurt.adapters.webhooks.sender import Outcome, send
+from buurt.domain.ids import new_id
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookRules
 from buurt.ports import Clock, UnitOfWorkFactory
+from buurt.ports.claims import DeliveryClaims
 
 log = logging.getLogger("buurt.webhooks")
 BATCH = 500
 RETRY_READ = timedelta(seconds=5)
 BATCH_PAUSE = timedelta(seconds=1)
+LEASE_MARGIN = timedelta(seconds=30)  # between an attempt's cut-off and its claim's end
 _random = random.SystemRandom()
 T = TypeVar("T")
 
@@ -57,12 +66,19 @@ class DeliveryWorker:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         rules: WebhookRules,
+        claims: DeliveryClaims,
         *,
         sweep_seconds: float = 30.0,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._rules = rules
+        self._claims = claims
+        self.name = new_id("delivery")  # who holds this worker's claims: unique per worker
+        # An attempt connects, writes and reads, each within the timeout: three timeouts is
+        # its longest, and the claim outlasts that by a margin.
+        self._attempt_limit = 3 * rules.timeout_seconds
+        self.lease = timedelta(seconds=self._attempt_limit) + LEASE_MARGIN
         self._sweep_seconds = sweep_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: httpx.AsyncClient | None = None
@@ -99,11 +115,22 @@ class DeliveryWorker:
             task.cancel()
         if attempts:
             await asyncio.wait(attempts, timeout=grace_seconds)
+        cut_short = [
+            ident
+            for lane in self._lanes.values()
+            for ident, task in lane.in_flight.items()
+            if not task.done()
+        ]
         for task in attempts:
             task.cancel()
         for task in loops + attempts:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if cut_short and self._store_threads is not None:
+            try:  # give them back now, rather than when their lease runs out
+                await self._in_store(self._claims.release, self.name, cut_short)
+            except Exception:
+                log.exception("could not give back the claims of attempts cut short")
         self._lanes.clear()
         self._sweeper = None
         if self._store_threads is not None:
@@ -165,14 +192,16 @@ class DeliveryWorker:
             # Taken before the read: an attempt that ends after this point is still excluded,
             # and one that ended before it has already recorded its outcome in the store.
             busy = frozenset(lane.in_flight)
+            # Due ones beyond the room wait for an attempt to finish, which wakes the lane.
+            room = max(0, self._rules.concurrency_per_endpoint - len(lane.in_flight))
             try:
-                endpoint, due, next_at = await self._in_store(self._due, lane.endpoint_id, busy)
+                endpoint, due, next_at = await self._in_store(
+                    self._due, lane.endpoint_id, busy, room
+                )
             except Exception:
                 log.exception("could not read deliveries of %s", lane.endpoint_id)
                 endpoint, due, next_at = None, [], self._clock.now() + RETRY_READ
-            room = max(0, self._rules.concurrency_per_endpoint - len(lane.in_flight))
-            # Due ones beyond the room wait for an attempt to finish, which wakes the lane.
-            for delivery in due[:room]:
+            for delivery in due:
                 assert endpoint is not None
                 task = asyncio.create_task(self._attempt(lane, endpoint, delivery))
                 lane.in_flight[delivery.id] = task
@@ -186,9 +215,10 @@ class DeliveryWorker:
                 await asyncio.wait_for(lane.wake.wait(), timeout)
 
     def _due(
-        self, endpoint_id: str, busy: frozenset[str]
+        self, endpoint_id: str, busy: frozenset[str], room: int
     ) -> tuple[WebhookEndpoint | None, list[WebhookDelivery], datetime | None]:
-        """The endpoint, its due deliveries not in flight, and when the next one falls due."""
+        """The endpoint, up to ``room`` due deliveries claimed for this worker, and when to
+        look again: when the next one falls due, or another worker's claim runs out."""
         with self._uow_factory() as uow:
             endpoint = uow.repo(WebhookEndpoint).get(endpoint_id)
             if endpoint is None or not endpoint.active:
@@ -197,9 +227,17 @@ class DeliveryWorker:
                 where={"endpoint_id": endpoint.id, "status": DeliveryStatus.PENDING}, limit=BATCH
             )
         now = self._clock.now()
-        waiting = [d for d in pending.items if d.id not in busy]
-        due = [d for d in waiting if d.next_attempt_at <= now]
-        later = [d.next_attempt_at for d in waiting if d.next_attempt_at > now]
+        claimed = self._claims.claim(endpoint_id, self.name, now, now + self.lease, room)
+        due = [d for d in claimed if d.id not in busy]
+        taken = busy | {d.id for d in claimed}
+        later = []
+        for delivery in pending.items:
+            if delivery.id in taken:
+                continue
+            ready = delivery.next_attempt_at
+            if delivery.claimed_until is not None and delivery.claimed_until > ready:
+                ready = delivery.claimed_until  # another worker's, unless its claim runs out
+            later.append(max(ready, now + BATCH_PAUSE) if ready <= now else ready)
         if len(pending.items) == BATCH:
             later.append(now + BATCH_PAUSE)  # more than a batch is pending: look again soon
         return endpoint, due, min(later, default=None)
@@ -209,7 +247,13 @@ class DeliveryWorker:
     ) -> None:
         try:
             assert self._client is not None
-            outcome = await send(self._client, endpoint, delivery, self._rules, self._clock.now())
+            try:  # cut off well before the claim runs out, so no other worker sends it meanwhile
+                async with asyncio.timeout(self._attempt_limit):
+                    outcome = await send(
+                        self._client, endpoint, delivery, self._rules, self._clock.now()
+                    )
+            except TimeoutError:
+                outcome = Outcome(error=f"no answer within {self._attempt_limit:g} s")
             await self._in_store(self._record, endpoint.id, delivery.id, outcome)
         except Exception:
             log.exception("webhook delivery %s failed unexpectedly", delivery.id)

@@ -1,5 +1,5 @@
 """Retention and the periodic upkeep: delete what a circle's charter no longer allows us to
-keep, and close proposals whose voting window has ended.
+keep, close proposals whose voting window has ended, and settle campaigns past their deadline.
 
 Events are kept ``event_retention_days`` after they occurred, intents
 ``intent_retention_days`` after they were published, as the charter in force says.
@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from buurt.domain.activity import Event, Intent
+from buurt.domain.campaigns import Settlement
 from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle
 from buurt.ports.store import Between
 from buurt.services.charter import proposals
+from buurt.services.cocreation import settlement
 from buurt.services.context import Services
 
 T = TypeVar("T")
@@ -41,6 +43,7 @@ class Upkeep:
     at: datetime
     purged: list[Purged] = field(default_factory=list)
     closed: list[CharterProposal] = field(default_factory=list)
+    settled: list[Settlement] = field(default_factory=list)
 
 
 def _purge(services: Services, kind: type[T], where: dict[str, Any]) -> int:
@@ -82,6 +85,8 @@ def run_upkeep(services: Services, now: datetime | None = None) -> Upkeep:
     """Close due proposals first (a passed one may change retention), then purge each circle."""
     at = now or services.clock.now()
     upkeep = Upkeep(at, closed=proposals.close_due_proposals(services, at))
+    # Campaigns whose deadline passed, also while no server ran, are settled here (once).
+    upkeep.settled = settlement.settle_due(services, at)
     cursor = None
     while True:
         with services.uow() as uow:

@@ -51,6 +51,7 @@ from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookEndpoint
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
+from buurt.services.cocreation import erasure as cocreation
 from buurt.services.commerce import stock
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -119,7 +120,7 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
     return erased
 
 
-def _erase(uow: UnitOfWork, member: Member, erased: Erased, now: datetime) -> None:
+def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> None:
     businesses = uow.repo(Business).find(owner_member_id=member.id)
     biz = sorted(b.id for b in businesses)
     erased.ids.update(biz)
@@ -159,7 +160,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, now: datetime) -> No
     erased.remove(
         uow, ConsentGrant, everything(uow, ConsentGrant, grants), lambda g: ConsentDeleted(g.id)
     )
-    _reservations(uow, member.id, biz, erased, now)
+    _reservations(uow, member.id, biz, erased, at)
     for business in businesses:
         erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id))
     _moments(uow, member.id, biz, erased)
@@ -172,6 +173,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, now: datetime) -> No
     for order in uow.repo(Order).find(member_id=member.id):
         order.member_id = None
     uow.flush()
+    cocreation.forget_member(uow, member.id, biz, at)
     erased.remove(uow, Business, businesses)
     uow.flush()
     erased.remove(uow, Member, [member])

@@ -15,12 +15,15 @@ from typing import TypeVar
 
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.campaigns import Pledge
+from buurt.domain.cocreation import Comment, Proposal, Support
 from buurt.domain.community import Business, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
+from buurt.domain.reviews import Review
 from buurt.domain.stock import Reservation
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
@@ -65,6 +68,11 @@ class MemberData:
     tokens: list[AccessToken]
     orders: list[Order] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    supports: list[Support] = field(default_factory=list)
+    pledges: list[Pledge] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
@@ -141,6 +149,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
             + [t.thing.id for b in businesses for t in b.things],
         },
     ]
+    authored: list[Filter] = [{"author_kind": PartyKind.MEMBER, "author_id": me}]
     return MemberData(
         generated_at=now,
         member=member,
@@ -164,5 +173,10 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
         orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
         reservations=_collect(uow, Reservation, [{"member_id": me}], MAX_ROWS, "reservations", cut),
+        proposals=_collect(uow, Proposal, authored, MAX_ROWS, "proposals", cut),
+        comments=_collect(uow, Comment, authored, MAX_ROWS, "comments", cut),
+        supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),
+        pledges=_collect(uow, Pledge, [{"member_id": me}], MAX_ROWS, "pledges", cut),
+        reviews=_collect(uow, Review, [{"member_id": me}], MAX_ROWS, "reviews", cut),
         truncated=cut,
     )

@@ -94,6 +94,10 @@ class Indexes:
         circle = self._circles.get(circle_id)
         return circle is not None and name in circle.owners
 
+    def key_of(self, standing_id: str) -> int | None:
+        """The engine key of a posted standing; ``None`` when it is not posted."""
+        return self._keys.find(standing_id) if standing_id in self._records else None
+
     def sizes(self) -> dict[str, int]:
         """How much is held, summed over the circles (for tests and monitoring)."""
         circles = self._circles.values()

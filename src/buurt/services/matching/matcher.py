@@ -52,10 +52,12 @@ class Matcher:
         self._indexes = Indexes()
         self._gates = Gates(self._indexes)
 
-    def load(self, uow: UnitOfWork) -> None:
-        """Build every circle's indexes from the store (at start-up)."""
+    def load(self, uow: UnitOfWork, at: datetime) -> None:
+        """Build every circle's indexes from the store, and count the moments of the last hour
+        in its gate (at start-up, ``at`` being now)."""
         with self._lock:
             self._indexes.load(uow)
+            self._gates.restore(uow, at)
 
     def circle_saved(self, circle: Circle) -> None:
         """A circle was created or changed: its timezone sets the hours of new indexes."""

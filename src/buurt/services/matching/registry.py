@@ -40,6 +40,10 @@ class Keys:
             self._next += 1
         return found
 
+    def find(self, ident: str) -> int | None:
+        """The id's key, if it holds one (no new key is handed out)."""
+        return self._keys.get(ident)
+
     def ident(self, key: int) -> str:
         return self._ids[key]
 

@@ -10,7 +10,9 @@ from pydantic import BaseModel, Field
 
 from buurt.domain.community import Business, Site
 from buurt.services import resources as res
+from buurt.services.cocreation import reviews
 from buurt.services.community import businesses
+from buurt.services.context import Services
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, Text, changes, page_of
 from buurt.web.problems import responses
@@ -46,6 +48,29 @@ class BusinessOut(BaseModel):
     kind: str
     description: str
     created_at: datetime
+    rating: RatingOut | None = Field(
+        default=None, description="Its verified reviews' rating summary (docs/cocreation.md)."
+    )
+
+
+class RatingOut(BaseModel):
+    model_config = {"from_attributes": True}
+
+    average: float = Field(
+        description="Bayesian average: (5 * 3.0 + sum of ratings) / (5 + count)."
+    )
+    mean: float | None = Field(description="The plain mean of the ratings; none without any.")
+    count: int
+
+
+def _rated(services: Services, found: list[Business]) -> list[BusinessOut]:
+    summaries = reviews.ratings(services, [b.id for b in found])
+    return [
+        BusinessOut.model_validate(b).model_copy(
+            update={"rating": RatingOut.model_validate(summaries[b.id])}
+        )
+        for b in found
+    ]
 
 
 class SiteIn(Strict):
@@ -96,13 +121,14 @@ def list_businesses(
         after=cursor,
         limit=limit,
     )
-    return page_of(BusinessOut, page)
+    return Page[BusinessOut](items=_rated(services, list(page.items)), next_cursor=page.next_cursor)
 
 
 @router.get("/{business_id}", responses=responses(404))
 def get(business_id: BusinessId, services: ServicesDep, principal: PrincipalDep) -> BusinessOut:
+    """A business, with its rating summary."""
     business = res.get(services, principal, Business, businesses.POLICY, business_id)
-    return BusinessOut.model_validate(business)
+    return _rated(services, [business])[0]
 
 
 @router.patch("/{business_id}", responses=responses(403, 404))

@@ -15,6 +15,7 @@ from buurt.domain.consent import DataCategory, Purpose
 from buurt.services.consent import access_log, erasure, export
 from buurt.web.api.auth import TokenOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
+from buurt.web.api.campaigns import PledgeOut
 from buurt.web.api.circles import MembershipOut
 from buurt.web.api.consents import ConsentOut
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
@@ -24,7 +25,9 @@ from buurt.web.api.members import MemberOut
 from buurt.web.api.moments import MomentOut
 from buurt.web.api.offers import OfferOut
 from buurt.web.api.orders import OrderOut
+from buurt.web.api.proposals import CommentOut, ProposalOut
 from buurt.web.api.reservations import ReservationOut
+from buurt.web.api.reviews import ReviewOut
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.api.subscriptions import SubscriptionOut
 from buurt.web.api.things import ThingOut
@@ -97,12 +100,11 @@ class MemberExport(BaseModel):
     reservations: list[ReservationOut] = Field(
         default_factory=list, description="Reservations you made, at any business."
     )
-    reviews: list[dict[str, str]] = Field(
-        default_factory=list, description="Reserved: reviews you wrote (not built yet)."
-    )
-    pledges: list[dict[str, str]] = Field(
-        default_factory=list, description="Reserved: pledges you made (not built yet)."
-    )
+    proposals: list[ProposalOut] = Field(description="Proposals you made.")
+    comments: list[CommentOut] = Field(description="Comments you wrote on proposals.")
+    supports: list[str] = Field(description="The proposals you support.")
+    pledges: list[PledgeOut] = Field(description="Your pledges, open and settled.")
+    reviews: list[ReviewOut] = Field(description="Reviews you wrote.")
     truncated: list[str] = Field(
         description="Parts cut at their limit (such as `things.thg_....events`); page the rest "
         "through the API."
@@ -160,6 +162,11 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
         reservations=[ReservationOut.model_validate(r) for r in data.reservations],
+        proposals=[ProposalOut.of(p, services) for p in data.proposals],
+        comments=[CommentOut.model_validate(c) for c in data.comments],
+        supports=[s.proposal_id for s in data.supports],
+        pledges=[PledgeOut.model_validate(p) for p in data.pledges],
+        reviews=[ReviewOut.model_validate(r) for r in data.reviews],
         truncated=data.truncated,
     )
 

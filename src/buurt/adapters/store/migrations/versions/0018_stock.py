@@ -1,7 +1,7 @@
 """stock: items, stock at sites, and reservations
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0022
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
