@@ -4,11 +4,14 @@ reservations, nobody else does; export and erasure cover them."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from buurt.bootstrap import Buurt
+from buurt.cli import app
 from buurt.services.commerce.reservations import expire_due
 from tests.actors import HOME, PASSWORD, World, issue
 from tests.timeline import moving_clock
@@ -155,3 +158,23 @@ def test_export_and_erasure_cover_reservations(world: World) -> None:
 def _available_as(world: World, stock_id: str) -> tuple[int, int, int]:
     got = world.admin.get(f"/v1/stock/{stock_id}").json()
     return got["quantity"], got["held"], got["available"]
+
+
+def test_buurt_maintenance_lets_due_reservations_expire(world: World, database_url: str) -> None:
+    stock = _stock(world, quantity=2)
+    held = world.bob.created(
+        "/v1/reservations", {"stock_id": stock["id"], "quantity": 2, "hold_minutes": 10}
+    )
+    at = datetime.fromisoformat(held["expires_at"])
+    runner = CliRunner()
+    early = runner.invoke(app, ["maintenance", "--db", database_url, "--now", _iso(at, -1)])
+    assert "Expired 0 reservations." in early.output, early.output  # the control: not yet
+    due = runner.invoke(app, ["maintenance", "--db", database_url, "--now", _iso(at, 1)])
+    assert due.exit_code == 0, due.output
+    assert "Expired 1 reservations." in due.output
+    assert world.bob.get(f"/v1/reservations/{held['id']}").json()["status"] == "expired"
+    assert _available(world, stock["id"]) == (2, 0, 2)
+
+
+def _iso(at: datetime, minutes: int) -> str:
+    return (at + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S%z")
