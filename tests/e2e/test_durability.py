@@ -53,3 +53,63 @@ def test_acknowledged_writes_survive_a_killed_server(database_url: str, tmp_path
     assert member.json() == registered.json()
     assert circle.status_code == 200, circle.text
     assert circle.json() == created.json()
+
+
+@pytest.mark.slow
+def test_acknowledged_reservations_and_orders_survive_a_killed_server(
+    database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        body = {"name": "Anna", "email": "anna@example.org", "password": "correct horse"}
+        assert api.post("/v1/members", json=body).status_code == 201
+        login = api.post(
+            "/v1/auth/tokens", json={"email": body["email"], "password": body["password"]}
+        )
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+
+        def made(path: str, payload: dict[str, object]) -> dict[str, str]:
+            answer = api.post(path, headers=auth, json=payload)
+            assert answer.status_code in (200, 201), answer.text
+            result: dict[str, str] = answer.json()
+            return result
+
+        circle = made("/v1/circles", {"name": "Jordaan", "boundary": {"polygon": SQUARE}})
+        shop = made(
+            "/v1/businesses", {"circle_id": circle["id"], "name": "Bakker", "kind": "bakery"}
+        )
+        site = made(
+            f"/v1/businesses/{shop['id']}/sites",
+            {"name": "Oven", "place": {"lat": 52.375, "lon": 4.895}},
+        )
+        item = made(
+            "/v1/items", {"business_id": shop["id"], "name": "Loaf", "category": "food/bread"}
+        )
+        stock = made(
+            "/v1/stock", {"item_id": item["id"], "site_id": site["id"], "quantity": 5, "price": 3.0}
+        )
+        kept = made("/v1/reservations", {"stock_id": stock["id"], "quantity": 2})
+        sold = made("/v1/reservations", {"stock_id": stock["id"], "quantity": 1})
+        order = made(f"/v1/reservations/{sold['id']}/confirm", {})["order"]
+        server.kill()
+
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        held = api.get(f"/v1/reservations/{kept['id']}", headers=auth).json()
+        stored_order = api.get(f"/v1/orders/{order['id']}", headers=auth)  # type: ignore[index]
+        row = api.get(f"/v1/stock/{stock['id']}", headers=auth).json()
+        near = api.get(
+            "/v1/stock/nearest",
+            headers=auth,
+            params={"lat": 52.375, "lon": 4.895, "category": "food"},
+        ).json()["items"]
+
+    assert held["status"] == "held"
+    assert stored_order.status_code == 200, stored_order.text
+    assert (row["quantity"], row["held"], row["available"]) == (4, 2, 2)
+    assert [s["stock"][0]["available"] for s in near] == [2]  # the index rebuilt from the store

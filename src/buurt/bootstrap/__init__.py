@@ -33,6 +33,7 @@ from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
 from buurt.ports.things import NoThingLink, ThingLink
+from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
@@ -54,8 +55,8 @@ class Background(Protocol):
 @dataclass(frozen=True)
 class Buurt:
     """A whole instance. ``database`` is the SQL store's engine (``None`` on a memory store);
-    ``matcher`` holds the
-    matching engine's indexes; ``background`` is what the serving app starts and stops."""
+    ``matcher`` holds the matching engine's indexes, ``stock_finder`` the nearest-stock
+    index; ``background`` is what the serving app starts and stops."""
 
     settings: Settings
     database: Engine | None
@@ -67,6 +68,7 @@ class Buurt:
     webhooks: DeliveryWorker
     background: tuple[Background, ...]
     mailer: Mailer
+    stock_finder: StockFinder
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -111,9 +113,11 @@ def assemble(
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
     matcher = Matcher(consent_book)
+    stock_finder = StockFinder()
     with uow_factory() as uow:
         consent_book.load(uow)
         matcher.load(uow, clock.now())
+        stock_finder.load(uow)
     broadcaster = Broadcaster()
     # On a SQL store the database decides who sends what, so processes may share it; the
     # in-memory store has one process, whose workers a lock keeps apart.
@@ -128,6 +132,7 @@ def assemble(
             webhooks=webhooks,
             uow_factory=uow_factory,
             clock=clock,
+            stock_finder=stock_finder,
             broker_files=broker_files,
         )
     )
@@ -155,6 +160,7 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
+        stock_finder=stock_finder,
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

@@ -22,6 +22,8 @@ WebhookEndpointChanged,    the webhook worker wakes the endpoint's lane
 WebhookDeliveryQueued
 ThingAccessChanged,        the broker's password file and ACL are rewritten (with MQTT)
 ThingRemoved
+StockChanged/Removed,      the stock finder takes the stock (or the site) as it now is
+SiteSaved
 =========================  ===========================================================
 
 ``docs/architecture.md`` draws the same table; a test holds the two together.
@@ -46,9 +48,12 @@ from buurt.domain.events import (
     MemberSettingsChanged,
     MomentChanged,
     MomentCreated,
+    SiteSaved,
     StandingChanged,
     StandingCreated,
     StandingRemoved,
+    StockChanged,
+    StockRemoved,
     ThingAccessChanged,
     ThingRemoved,
     WebhookDeliveryQueued,
@@ -56,6 +61,7 @@ from buurt.domain.events import (
 )
 from buurt.mqtt.broker_files import BrokerFiles
 from buurt.ports import Clock, Handler, UnitOfWorkFactory
+from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.matching.matcher import Matcher
 from buurt.services.webhooks.deliveries import MomentWebhooks
@@ -71,6 +77,7 @@ def handler_map(
     webhooks: DeliveryWorker,
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
+    stock_finder: StockFinder,
     broker_files: BrokerFiles | None = None,
 ) -> HandlerMap:
     def standing_saved(event: StandingCreated | StandingChanged) -> None:
@@ -110,4 +117,7 @@ def handler_map(
         WebhookDeliveryQueued: [wake],
         ThingAccessChanged: [things_changed],
         ThingRemoved: [things_changed],
+        StockChanged: [lambda event: stock_finder.stock_changed(event.stock)],
+        StockRemoved: [lambda event: stock_finder.stock_removed(event.stock)],
+        SiteSaved: [lambda event: stock_finder.site_saved(event.site)],
     }

@@ -1,5 +1,6 @@
 """The periodic upkeep of a serving process: close due charter proposals, apply retention,
-settle campaigns past their deadline (the first run, at start, catches up on any missed).
+settle campaigns past their deadline (the first run, at start, catches up on any missed),
+let reservations whose time ran out expire.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -14,6 +15,7 @@ import logging
 from datetime import datetime
 
 from buurt.services.charter.retention import run_upkeep
+from buurt.services.commerce.reservations import expire_due
 from buurt.services.context import Services
 
 log = logging.getLogger("buurt.upkeep")
@@ -44,6 +46,9 @@ class PeriodicUpkeep:
     async def _every(self) -> None:
         while True:
             try:
+                expired = await asyncio.to_thread(expire_due, self._services)
+                if expired:
+                    log.info("upkeep: %d reservations expired", expired)
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
                 self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)

@@ -123,6 +123,85 @@ def delivery(
     console.print(table)
 
 
+@app.command()
+def stock(
+    rows: Annotated[int, typer.Option(min=1, help="Stock rows.")] = 1_000_000,
+    sites: Annotated[int, typer.Option(min=1, help="Sites they are spread over.")] = 10_000,
+    queries: Annotated[int, typer.Option(min=10, help="Nearest-stock queries.")] = 5_000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated city.")] = 42,
+    postgis: Annotated[
+        str | None, typer.Option(help="PostgreSQL URL to run the PostGIS peer against.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    cpu_clock: Annotated[
+        bool,
+        typer.Option(
+            "--cpu-clock",
+            help="Time Buurt and SQLite by this thread's CPU time (shared machines; "
+            "PostGIS stays on the wall clock).",
+        ),
+    ] = False,
+) -> None:
+    """Nearest sites with stock: Buurt's index beside SQLite R*Tree and PostGIS KNN, with
+    the answers compared."""
+    from buurt.bench.stock_bench import run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(rows, sites, queries, seed, postgis, step, cpu_clock=cpu_clock)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table(
+        title=f"Nearest stock: {figures['rows']:,} rows at {figures['sites']:,} sites, "
+        f"{figures['found_per_query']} of {figures['limit']} sites found per query"
+    )
+    for column in ("what", "queries/s", "p50 µs", "p99 µs", "Buurt is", "same answers"):
+        table.add_column(column, justify="left" if column == "what" else "right")
+    mine = figures["buurt"]
+    table.add_row("buurt", f"{mine['queries_per_s']:,.0f}", f"{mine['p50_us']:.0f}",
+                  f"{mine['p99_us']:.0f}", "", "")  # fmt: skip
+    for name, peer in figures["peers"].items():
+        table.add_row(name, f"{peer['queries_per_s']:,.0f}", f"{peer['p50_us']:.0f}",
+                      f"{peer['p99_us']:.0f}", f"{peer['ratio']}x faster",
+                      "yes" if peer["agrees"] else f"NO ({peer['agreement']:.1%})")  # fmt: skip
+    table.caption = f"index built in {mine['build_s']} s"
+    console.print(table)
+
+
+@app.command()
+def reserve(
+    units: Annotated[int, typer.Option(min=1, help="Units of the one stock.")] = 500,
+    attempts: Annotated[int, typer.Option(min=1, help="Reservations tried, 1 unit each.")] = 2_000,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="Threads reserving at once, each its own connection.")
+    ] = 8,
+    postgresql: Annotated[
+        str | None,
+        typer.Option(help="URL of a scratch PostgreSQL database for the second store."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Reservations per second under contention for one stock, on SQLite and PostgreSQL,
+    checking that exactly as many were made as there were units."""
+    from buurt.bench.reserve_bench import run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(units, attempts, threads, postgresql, step)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    table = Table(title=f"Reservations under contention: {attempts:,} tries at {units:,} units")
+    for column in ("store", "tries/s", "made/s", "made", "p50 ms", "p99 ms", "oversold"):
+        table.add_column(column, justify="left" if column == "store" else "right")
+    for name, f in figures["stores"].items():
+        table.add_row(name, f"{f['attempts_per_s']:,.0f}", f"{f['reservations_per_s']:,.0f}",
+                      f"{f['made']:,}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}",
+                      "YES" if f["oversold"] else "no")  # fmt: skip
+    console.print(table)
+
+
 @app.command("ingest")
 def ingest(
     events: Annotated[

@@ -13,6 +13,7 @@ from rich.table import Table
 from buurt.bootstrap import build
 from buurt.cli.options import DatabaseOption, settings_with
 from buurt.services.charter.retention import Upkeep, run_upkeep
+from buurt.services.commerce.reservations import expire_due
 
 console = Console()
 NowOption = Annotated[
@@ -26,14 +27,17 @@ NowOption = Annotated[
 
 
 def maintenance(db: DatabaseOption = None, now: NowOption = None) -> None:
-    """Delete events and intents older than each circle's charter allows; close due proposals."""
+    """Delete events and intents older than each circle's charter allows; close due proposals;
+    let reservations whose time ran out expire."""
     at = None if now is None else (now if now.tzinfo else now.replace(tzinfo=UTC))
     instance = build(settings_with(db))
     try:
+        expired = expire_due(instance.services, at)
         upkeep = run_upkeep(instance.services, at)
     finally:
         instance.close()
     render(upkeep)
+    console.print(f"Expired {expired} reservations.")
 
 
 def render(upkeep: Upkeep) -> None:

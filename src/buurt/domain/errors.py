@@ -2,6 +2,7 @@
 
 DomainError
 ├── InvalidInput            a value breaks a domain rule (422)
+│   └── InvalidRows         rows of an import break rules (422, one entry per problem)
 ├── AuthenticationFailed    missing, unknown, expired or revoked credentials (401)
 ├── NotFound                no such entity, or not visible to the caller (404)
 ├── PermissionDenied        visible, but the caller may not do this (403)
@@ -28,6 +29,15 @@ class InvalidInput(DomainError, ValueError):
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.field = field
+
+
+class InvalidRows(InvalidInput):
+    """Rows of an import break rules: ``problems`` holds ``(where, why)`` pairs, such as
+    ``("row 3: quantity", "quantity must be between 0 and 1000000")``."""
+
+    def __init__(self, detail: str, problems: list[tuple[str, str]]) -> None:
+        super().__init__(detail)
+        self.problems = problems
 
 
 class AuthenticationFailed(DomainError):

@@ -19,11 +19,12 @@ from typing import Any, ClassVar
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.charter import CharterProposal
-from buurt.domain.community import Circle
+from buurt.domain.community import Circle, Site
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.serialization import decode, encode
+from buurt.domain.stock import Reservation, Stock
 
 # A standing record: waits in the engine's indexes for the publications it matches.
 Standing = Subscription | Offer | Intent
@@ -97,6 +98,37 @@ class OrderChanged(DomainEvent):
 
     name = "order.changed"
     order: Order
+
+
+@dataclass(frozen=True)
+class StockChanged(DomainEvent):
+    """Stock was added or changed: its quantity, price or date, or what reservations hold
+    of it (the snapshot's ``version`` says which state is newer)."""
+
+    name = "stock.changed"
+    stock: Stock
+
+
+@dataclass(frozen=True)
+class StockRemoved(DomainEvent):
+    name = "stock.removed"
+    stock: Stock
+
+
+@dataclass(frozen=True)
+class SiteSaved(DomainEvent):
+    """A site was added or changed (it may have moved)."""
+
+    name = "site.saved"
+    site: Site
+
+
+@dataclass(frozen=True)
+class ReservationChanged(DomainEvent):
+    """A reservation was made, confirmed, cancelled, or expired."""
+
+    name = "reservation.changed"
+    reservation: Reservation
 
 
 # -- circles and members -----------------------------------------------------------------------

@@ -47,6 +47,9 @@ PREFIXES = {
     "moderation": "mod",
     "account_token": "act",
     "mail": "mail",
+    "item": "itm",
+    "stock": "stk",
+    "reservation": "rsv",
 }
 
 

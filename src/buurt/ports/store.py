@@ -86,6 +86,15 @@ class UnitOfWork(Protocol):
         saved). A clash with a stored entity raises ``Conflict``."""
         ...
 
+    def shift(self, kind: type[T], ident: str, **by: int) -> None:
+        """Add ``by``'s amounts to whole-number fields of one stored entity in one statement
+        (``held=+2, version=+1``), inside the transaction. Unlike setting a field on a loaded
+        entity, the sum is made by the store on the row as it is when the statement runs, so
+        no concurrent change is lost; a check the store keeps on the row (such as "no more
+        held than on hand") that the result breaks raises ``Conflict``, as does a row that is
+        gone. An entity of that id loaded in this unit of work shows the new values after."""
+        ...
+
     def commit(self) -> None: ...
 
     def rollback(self) -> None: ...

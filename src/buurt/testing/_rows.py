@@ -41,12 +41,23 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """Adds to fields of the row as it is when applied, as ``SET held = held + 1`` does: at
+    commit it is applied again to the rows committed meanwhile, so no concurrent change is
+    lost."""
+
+    table: Table
+    ident: str
+    by: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Delete:
     table: Table
     ident: str
 
 
-Statement = Insert | Update | Delete
+Statement = Insert | Update | Shift | Delete
 
 
 def _key(row: Row, columns: tuple[str, ...]) -> Key | None:
@@ -143,6 +154,12 @@ class View(_Indexed):
                 # The SQL adapter's ORM fails here too (an UPDATE that matched no row).
                 raise Conflict("the record to change no longer exists")
             self._put(statement.table, {**old, **statement.changes}, old=old)
+        elif isinstance(statement, Shift):
+            old = self.get(statement.table, statement.ident)
+            if old is None:
+                raise Conflict("the record to change no longer exists")
+            new = {name: old[name] + amount for name, amount in statement.by.items()}
+            self._put(statement.table, {**old, **new}, old=old)
         else:
             self._delete(statement.table, statement.ident)
 
@@ -150,6 +167,9 @@ class View(_Indexed):
         for name in table.fields:
             if row[name] is None and name not in table.nullable and name not in table.json:
                 raise Conflict(NOT_NULL)
+        for name, holds in table.checks.items():
+            if not holds(row):
+                raise Conflict(f"the change breaks the store's rule {name}")
         for columns in table.unique:
             key = _key(row, columns)
             if key is None or (old is not None and key == _key(old, columns)):

@@ -34,6 +34,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Area, Boundary
 from buurt.domain.reviews import Review
+from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -102,6 +103,7 @@ class Table:
         unique: tuple[tuple[str, ...], ...] = (),
         references: tuple[Reference, ...] = (),
         defaults: Mapping[str, Any] | None = None,
+        checks: Mapping[str, Callable[[Row], bool]] | None = None,
     ) -> None:
         hints = typing.get_type_hints(kind)
         self.kind = kind
@@ -112,6 +114,8 @@ class Table:
         self.unique = (("id",), *unique)
         self.references = references
         self.defaults = dict(defaults or {})
+        self.checks = dict(checks or {})
+        """The SQL table's CHECK constraints, by name: each holds for every stored row."""
         self.storers: dict[str, Callable[[Any], Any]] = {}
         self.json: set[str] = set()
         self.nullable: set[str] = set()
@@ -231,6 +235,32 @@ TABLES: dict[type, Table] = {
                 Reference("business_id", Business),
                 Reference("member_id", Member),
             ),
+        ),
+        Table(Item, references=(Reference("business_id", Business),)),
+        Table(
+            Stock,
+            unique=(("item_id", "site_id"),),
+            references=(
+                Reference("business_id", Business),
+                Reference("item_id", Item),
+                Reference("site_id", Site),
+            ),
+            defaults={"held": 0, "version": 1},
+            checks={
+                "ck_stock_held": lambda row: 0 <= row["held"] <= row["quantity"],
+                "ck_stock_quantity": lambda row: row["quantity"] >= 0 and row["price"] >= 0,
+            },
+        ),
+        Table(
+            Reservation,
+            references=(
+                _IN_CIRCLE,
+                Reference("business_id", Business),
+                Reference("stock_id", Stock),
+                Reference("member_id", Member),
+            ),
+            defaults={"held": 0},
+            checks={"ck_reservations_held": lambda row: row["held"] >= 0},
         ),
         Table(Proposal, references=(_IN_CIRCLE,)),
         Table(ProposalImage, references=(Reference("proposal_id", Proposal),)),

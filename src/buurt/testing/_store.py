@@ -32,7 +32,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
 from buurt.ports.store import Between, Filter, Page, Repository
-from buurt.testing._rows import Committed, Delete, Insert, Statement, Update, View
+from buurt.testing._rows import Committed, Delete, Insert, Shift, Statement, Update, View
 from buurt.testing._schema import TABLES, Row, Table
 
 T = TypeVar("T")
@@ -149,6 +149,19 @@ class MemoryUnitOfWork:
         table = TABLES[kind]
         rows = [self._failing(table.row, e, with_defaults=False) for e in entities]
         self._apply([Insert(table, row) for row in rows])
+
+    def shift(self, kind: type[T], ident: str, **by: int) -> None:
+        self.flush()
+        table = TABLES[kind]
+        self._apply([Shift(table, ident, dict(by))])
+        tracked = self._identity.get((kind, ident))
+        if tracked is not None:  # as the SQL adapter's expired entity reads anew
+            with self._store._lock:
+                row = self._view.get(table, ident)
+            if row is not None:
+                for name, value in table.copy(row).items():
+                    setattr(tracked.entity, name, value)
+                tracked.loaded = table.values(tracked.entity)
 
     def commit(self) -> None:
         self.flush()

@@ -22,6 +22,7 @@ from buurt.domain.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    InvalidRows,
     NotFound,
     PermissionDenied,
     Unavailable,
@@ -135,7 +136,9 @@ def install(app: FastAPI) -> None:
         if wants_page(request):
             return page(request, status, error.detail)
         invalid = None
-        if isinstance(error, InvalidInput) and error.field:
+        if isinstance(error, InvalidRows):
+            invalid = [{"name": where, "reason": why} for where, why in error.problems]
+        elif isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)

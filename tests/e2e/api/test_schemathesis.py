@@ -76,6 +76,16 @@ def _populate(base: str) -> None:
             ),
         ]
         assert all(response.status_code == 201 for response in made), [r.text for r in made]
+        item = http.post(
+            "/v1/items", json={"business_id": business["id"], "name": "I", "category": "food"}
+        ).json()
+        stock = http.post(
+            "/v1/stock",
+            json={"item_id": item["id"], "site_id": made[0].json()["id"], "quantity": 9,
+                  "price": 1.0},
+        )  # fmt: skip
+        held = http.post("/v1/reservations", json={"stock_id": stock.json()["id"], "quantity": 1})
+        assert (stock.status_code, held.status_code) == (201, 201), [stock.text, held.text]
 
 
 def test_the_api_conforms_to_its_openapi(server: str) -> None:

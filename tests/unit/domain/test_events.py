@@ -9,7 +9,7 @@ import pytest
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.charter import CharterProposal
-from buurt.domain.community import Circle
+from buurt.domain.community import Circle, Site
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.events import (
     EVENT_TYPES,
@@ -29,9 +29,13 @@ from buurt.domain.events import (
     MomentCreated,
     OrderChanged,
     OrderPlaced,
+    ReservationChanged,
+    SiteSaved,
     StandingChanged,
     StandingCreated,
     StandingRemoved,
+    StockChanged,
+    StockRemoved,
     ThingAccessChanged,
     ThingRemoved,
     WebhookDeliveryQueued,
@@ -43,6 +47,7 @@ from buurt.domain.moments import Moment, MomentStatus, PublicationKind, Standing
 from buurt.domain.orders import Order, OrderSource, OrderStatus
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
+from buurt.domain.stock import Reservation, ReservationStatus, Stock
 
 NOW = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 HERE = Place(52.362, 4.938)
@@ -62,6 +67,20 @@ def _order() -> Order:
     return Order(
         "ord_1", "cir_1", "biz_1", None, OrderSource.PLEDGE, "plg_1", "Loaf", 2, NOW, NOW,
         unit_price=4.5, status=OrderStatus.CANCELLED, cancel_reason="oven broke",
+    )  # fmt: skip
+
+
+def _stock() -> Stock:
+    return Stock(
+        "stk_1", "biz_1", "itm_1", "sit_1", "food/bread", 12, 4.5, NOW, NOW, held=2,
+        available_from=NOW, version=3,
+    )  # fmt: skip
+
+
+def _reservation() -> Reservation:
+    return Reservation(
+        "rsv_1", "cir_1", "biz_1", "stk_1", "sit_1", "itm_1", "mem_1", 2, 4.5, NOW, NOW, NOW,
+        status=ReservationStatus.CONFIRMED, order_id="ord_1",
     )  # fmt: skip
 
 
@@ -159,6 +178,10 @@ def _examples() -> list[DomainEvent]:
         ),
         OrderPlaced(_order()),
         OrderChanged(_order()),
+        StockChanged(_stock()),
+        StockRemoved(_stock()),
+        ReservationChanged(_reservation()),
+        SiteSaved(Site("sit_1", "biz_1", "Shop", Place(52.36, 4.93), NOW, "Dam 1")),
         WebhookEndpointChanged("whk_1"),
         WebhookDeliveryQueued("dlv_1", "whk_1"),
     ]

@@ -19,6 +19,7 @@ from buurt.adapters.store import (
     tables_cocreation,
     tables_ingest,
     tables_orders,
+    tables_stock,
     tables_webhooks,
 )
 from buurt.domain.access import AccessEntry
@@ -36,6 +37,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Place
 from buurt.domain.reviews import Review
+from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
@@ -64,6 +66,9 @@ TABLE_OF: dict[type, Table] = {
     MqttCredential: tables_ingest.mqtt_credentials,
     Order: tables_orders.orders,
     AccountToken: tables_accounts.account_tokens,
+    Item: tables_stock.items,
+    Stock: tables_stock.stock,
+    Reservation: tables_stock.reservations,
     Proposal: tables_cocreation.proposals,
     ProposalImage: tables_cocreation.proposal_images,
     Comment: tables_cocreation.comments,

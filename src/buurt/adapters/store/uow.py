@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Engine, and_, false, func, insert, or_, select, true
+from sqlalchemy import ColumnElement, Engine, and_, false, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from buurt.adapters.store.mapping import TABLE_OF, map_domain
 from buurt.domain.errors import Conflict
@@ -132,6 +134,27 @@ class SqlUnitOfWork:
             self.session.rollback()
             raise Conflict(_integrity_detail(error)) from error
 
+    def shift(self, kind: type[T], ident: str, **by: int) -> None:
+        self.flush()
+        table = TABLE_OF[kind]
+        statement = (
+            update(table)
+            .where(table.c.id == ident)
+            .values({name: table.c[name] + amount for name, amount in by.items()})
+        )
+        try:
+            # PostgreSQL waits here for a concurrent writer of the row and then adds to the row
+            # as that one left it; SQLite has one writer at a time: neither loses an update.
+            result = self.session.execute(statement)
+        except IntegrityError as error:
+            self.session.rollback()
+            raise Conflict(_integrity_detail(error)) from error
+        if cast(Any, result).rowcount != 1:
+            raise Conflict("the record to change no longer exists")
+        loaded = self.session.identity_map.get(identity_key(kind, ident))
+        if loaded is not None:
+            self.session.expire(loaded)
+
     def commit(self) -> None:
         try:
             self.session.commit()
@@ -147,6 +170,9 @@ def _integrity_detail(error: IntegrityError) -> str:
     text = str(error.orig).lower()
     if "unique" in text or "duplicate" in text:
         return "a record with the same unique value already exists"
+    check = re.search(r"(ck_[a-z_]+)", text)
+    if "check" in text and check:
+        return f"the change breaks the store's rule {check.group(1)}"
     if "foreign key" in text:
         return "the record refers to, or is referred to by, another record"
     return "the change conflicts with stored data"

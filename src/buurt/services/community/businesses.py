@@ -7,6 +7,7 @@ from typing import Any
 
 from buurt.domain.community import Business, Site
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.events import SiteSaved
 from buurt.domain.ids import new_id
 from buurt.domain.places import Place
 from buurt.ports import UnitOfWork
@@ -100,6 +101,7 @@ def add_site(
         resources.fetch_for_change(uow, principal, Business, POLICY, business_id)
         uow.repo(Site).add(site)
         uow.commit()
+    services.publish(SiteSaved(site))
     return site
 
 
@@ -123,6 +125,7 @@ def update_site(
             raise PermissionDenied("you may not change this site")
         site.change(changes)
         uow.commit()
+    services.publish(SiteSaved(site))
     return site
 
 

@@ -39,17 +39,20 @@ from buurt.domain.events import (
     DomainEvent,
     MemberErased,
     StandingRemoved,
+    StockRemoved,
     ThingRemoved,
 )
 from buurt.domain.ingestion import RejectedEvent
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
+from buurt.domain.stock import Item, Reservation, ReservationStatus, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookEndpoint
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services.cocreation import erasure as cocreation
+from buurt.services.commerce import stock
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -68,6 +71,7 @@ class Erased:
     member_id: str
     ids: set[str] = field(default_factory=set)
     events: list[DomainEvent] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)  # stock whose held units came back
 
     def remove(
         self,
@@ -109,6 +113,7 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
         _erase(uow, member, erased, services.clock.now())
         uow.commit()
     services.publish(*erased.events)
+    stock.announce(services, erased.released)
     # The erased profile itself, so listeners keyed by member (the consent book, the
     # engine's per-recipient settings) forget the member.
     services.publish(MemberErased(member.id))
@@ -155,6 +160,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> Non
     erased.remove(
         uow, ConsentGrant, everything(uow, ConsentGrant, grants), lambda g: ConsentDeleted(g.id)
     )
+    _reservations(uow, member.id, biz, erased, at)
     for business in businesses:
         erased.remove(uow, Site, uow.repo(Site).find(business_id=business.id))
     _moments(uow, member.id, biz, erased)
@@ -171,6 +177,28 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> Non
     erased.remove(uow, Business, businesses)
     uow.flush()
     erased.remove(uow, Member, [member])
+
+
+def _reservations(
+    uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased, now: datetime
+) -> None:
+    """The member's own businesses' stock goes with them (reservations, stock, items, in
+    that order); their reservations elsewhere stay with those businesses without them, the
+    held ones let go first so their units return."""
+    at_theirs: list[Filter] = [{"business_id": biz}]
+    erased.remove(uow, Reservation, everything(uow, Reservation, at_theirs))
+    uow.flush()
+    erased.remove(uow, Stock, everything(uow, Stock, at_theirs), StockRemoved)
+    uow.flush()
+    erased.remove(uow, Item, everything(uow, Item, at_theirs))
+    uow.flush()
+    for reservation in uow.repo(Reservation).find(member_id=member_id):
+        if reservation.status is ReservationStatus.HELD:
+            reservation.end(ReservationStatus.CANCELLED, now)
+            uow.shift(Reservation, reservation.id, held=-reservation.quantity)
+            uow.shift(Stock, reservation.stock_id, held=-reservation.quantity, version=1)
+            erased.released.append(reservation.stock_id)
+        reservation.member_id = None
 
 
 def _moments(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:

@@ -24,6 +24,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
 from buurt.domain.reviews import Review
+from buurt.domain.stock import Reservation
 from buurt.domain.tokens import AccessToken
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
@@ -66,6 +67,7 @@ class MemberData:
     businesses: list[BusinessData]
     tokens: list[AccessToken]
     orders: list[Order] = field(default_factory=list)
+    reservations: list[Reservation] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     supports: list[Support] = field(default_factory=list)
@@ -170,6 +172,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         businesses=businesses,
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
         orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
+        reservations=_collect(uow, Reservation, [{"member_id": me}], MAX_ROWS, "reservations", cut),
         proposals=_collect(uow, Proposal, authored, MAX_ROWS, "proposals", cut),
         comments=_collect(uow, Comment, authored, MAX_ROWS, "comments", cut),
         supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),

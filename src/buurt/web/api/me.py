@@ -26,6 +26,7 @@ from buurt.web.api.moments import MomentOut
 from buurt.web.api.offers import OfferOut
 from buurt.web.api.orders import OrderOut
 from buurt.web.api.proposals import CommentOut, ProposalOut
+from buurt.web.api.reservations import ReservationOut
 from buurt.web.api.reviews import ReviewOut
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.api.subscriptions import SubscriptionOut
@@ -96,6 +97,9 @@ class MemberExport(BaseModel):
     businesses: list[BusinessExport] = Field(description="Businesses you own, with their data.")
     tokens: list[TokenOut] = Field(description="Yours and your businesses' and things' tokens.")
     orders: list[OrderOut] = Field(description="Orders you placed, at any business.")
+    reservations: list[ReservationOut] = Field(
+        default_factory=list, description="Reservations you made, at any business."
+    )
     proposals: list[ProposalOut] = Field(description="Proposals you made.")
     comments: list[CommentOut] = Field(description="Comments you wrote on proposals.")
     supports: list[str] = Field(description="The proposals you support.")
@@ -157,6 +161,7 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         ],
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
+        reservations=[ReservationOut.model_validate(r) for r in data.reservations],
         proposals=[ProposalOut.of(p, services) for p in data.proposals],
         comments=[CommentOut.model_validate(c) for c in data.comments],
         supports=[s.proposal_id for s in data.supports],

@@ -1,0 +1,148 @@
+"""The nearest-stock index answers what a brute-force scan answers, after loading, changes,
+removals and moves, for categories, their groups and single items."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, _distance
+
+LAT, LON = 52.36, 4.90
+
+
+def _rows(seed: int = 7, sites: int = 300, per_site: int = 8) -> list[StockRow]:
+    rng = random.Random(seed)
+    rows = []
+    for s in range(sites):
+        lat, lon = LAT + rng.uniform(-0.05, 0.05), LON + rng.uniform(-0.08, 0.08)
+        for j in range(per_site):
+            item = rng.randrange(60)
+            rows.append(
+                StockRow(
+                    f"stk_{s}_{j}",
+                    f"itm_{item}",
+                    f"sit_{s:04d}",
+                    f"g{item % 3}/c{item % 7}",
+                    lat,
+                    lon,
+                    rng.randrange(0, 12),
+                    round(rng.uniform(1, 40), 2),
+                    rng.choice([NEVER, NEVER, 100.0, 5000.0]),
+                )
+            )
+    return rows
+
+
+def _brute(rows: list[StockRow], lat: float, lon: float, **q: object) -> list[tuple[str, float]]:
+    best: dict[str, float] = {}
+    for r in rows:
+        category, item = q.get("category"), q.get("item_id")
+        if category is not None and not (
+            r.category == category or r.category.startswith(f"{category}/")
+        ):
+            continue
+        if item is not None and r.item_id != item:
+            continue
+        if r.available < q["min_quantity"] or r.price > q["max_price"]:  # type: ignore[operator]
+            continue
+        if r.available_from > q["at"]:  # type: ignore[operator]
+            continue
+        d = _distance(lat, lon, r.lat, r.lon)
+        if d <= q["radius_m"]:  # type: ignore[operator]
+            best[r.site_id] = min(d, best.get(r.site_id, math.inf))
+    ranked = sorted(best.items(), key=lambda pair: pair[1])
+    return [(site, round(d, 1)) for site, d in ranked[: q["limit"]]]  # type: ignore[misc]
+
+
+def _queries(seed: int = 3, count: int = 150) -> list[tuple[float, float, dict[str, object]]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        what: dict[str, object] = rng.choice(
+            [{"category": "g1"}, {"category": f"g1/c{rng.randrange(7)}"},
+             {"item_id": f"itm_{rng.randrange(60)}"}]
+        )  # fmt: skip
+        out.append(
+            (
+                LAT + rng.uniform(-0.05, 0.05),
+                LON + rng.uniform(-0.08, 0.08),
+                {
+                    **what,
+                    "radius_m": rng.choice([300.0, 1500.0, 6000.0, 30000.0]),
+                    "limit": rng.choice([1, 5, 10]),
+                    "min_quantity": rng.choice([1, 4]),
+                    "max_price": rng.choice([math.inf, 20.0]),
+                    "at": rng.choice([0.0, 1000.0]),
+                },
+            )
+        )
+    return out
+
+
+def _answers(index: StockIndex, rows: list[StockRow]) -> tuple[int, int]:
+    agree = nonempty = 0
+    for lat, lon, q in _queries():
+        got = [(s.site_id, round(s.distance_m, 1)) for s in index.nearest(lat, lon, **q)]  # type: ignore[arg-type]
+        want = _brute(rows, lat, lon, **q)
+        agree += got == want
+        nonempty += bool(want)
+    return agree, nonempty
+
+
+def _columns(rows: list[StockRow]) -> StockColumns:
+    return StockColumns(
+        [r.stock_id for r in rows], [r.item_id for r in rows], [r.site_id for r in rows],
+        [r.category for r in rows], np.array([r.lat for r in rows]),
+        np.array([r.lon for r in rows]), np.array([r.available for r in rows]),
+        np.array([r.price for r in rows]), np.array([r.available_from for r in rows]),
+        np.ones(len(rows), np.int64),
+    )  # fmt: skip
+
+
+def test_put_and_load_answer_as_a_scan_does() -> None:
+    rows = _rows()
+    one_by_one, at_once = StockIndex(), StockIndex()
+    for row in rows:
+        one_by_one.put(row)
+    at_once.load(_columns(rows))
+    for index in (one_by_one, at_once):
+        agree, nonempty = _answers(index, rows)
+        assert agree == len(_queries())
+        assert nonempty > len(_queries()) // 2  # the control: most queries find something
+
+
+def test_changes_removals_and_moves_are_answered_as_they_now_are() -> None:
+    rows = _rows()
+    index = StockIndex()
+    index.load(_columns(rows))
+    rng = random.Random(11)
+    changed = list(rows)
+    for i in rng.sample(range(len(rows)), 400):
+        r = changed[i]
+        changed[i] = StockRow(
+            r.stock_id, r.item_id, r.site_id, r.category, r.lat + rng.choice([0, 0.01]), r.lon,
+            rng.randrange(0, 12), r.price, r.available_from, version=2,
+        )  # fmt: skip
+        index.put(changed[i])
+    for i in sorted(rng.sample(range(len(changed)), 200), reverse=True):
+        index.remove(changed.pop(i).stock_id)
+    stale = changed[0]
+    index.put(StockRow(*[getattr(stale, f) for f in StockRow.__slots__][:6], 999, 0.0, NEVER, 0))
+    assert _answers(index, changed)[0] == len(_queries())
+
+
+def test_an_item_query_answers_that_item_only() -> None:
+    index = StockIndex()
+    index.put(StockRow("stk_a", "itm_a", "sit_a", "food/bread", LAT, LON, 3, 2.0))
+    index.put(StockRow("stk_b", "itm_b", "sit_b", "food/bread", LAT, LON + 0.001, 3, 2.0))
+    near = index.nearest(LAT, LON, item_id="itm_b", radius_m=1000, limit=5)
+    assert [s.stock_ids for s in near] == [("stk_b",)]
+    assert index.nearest(LAT, LON, item_id="itm_none", radius_m=1000, limit=5) == []
+    both = index.nearest(LAT, LON, category="food", radius_m=1000, limit=5)
+    assert [s.site_id for s in both] == ["sit_a", "sit_b"]  # the control
+    with pytest.raises(ValueError, match="empty index"):
+        index.load(_columns([]))
