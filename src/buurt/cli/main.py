@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 import buurt
-from buurt.cli import bench, db, maintenance, serve, simulate
+from buurt.cli import admin, bench, db, maintenance, serve, simulate
 from buurt.domain.errors import DomainError
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
 app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
