@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from buurt.bootstrap import build
-from buurt.cli.options import DatabaseOption, settings_with
+from buurt.cli.options import DatabaseOption, command_group, settings_with
 from buurt.domain.community import Business, Circle, Member, Thing
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
@@ -31,13 +31,10 @@ from buurt.domain.tokens import AccessToken
 from buurt.services.community import operators
 from buurt.services.context import Services
 
-app = typer.Typer(
-    help="Set up an instance: its first circle and admin, tokens, and what exists.",
-    no_args_is_help=True,
-)
-circle_app = typer.Typer(help="Create circles.", no_args_is_help=True)
-member_app = typer.Typer(help="Create members and make them admins.", no_args_is_help=True)
-token_app = typer.Typer(help="Issue and revoke bearer tokens.", no_args_is_help=True)
+app = command_group("Set up an instance: its first circle and admin, tokens, and what exists.")
+circle_app = command_group("Create circles.")
+member_app = command_group("Create members and make them admins.")
+token_app = command_group("Issue and revoke bearer tokens.")
 app.add_typer(circle_app, name="circle")
 app.add_typer(member_app, name="member")
 app.add_typer(token_app, name="token")
@@ -294,6 +291,7 @@ def issue_token(
         datetime | None,
         typer.Option(
             formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+            metavar="ISO-8601",
             help="When it stops working (ISO 8601; UTC without an offset). Default: never.",
         ),
     ] = None,
