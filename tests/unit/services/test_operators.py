@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from buurt.domain.community import Member
+from buurt.domain.community import Member, ThingKind, Visibility
 from buurt.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from buurt.domain.parties import PartyKind
-from buurt.services.community import auth, operators
+from buurt.services.community import auth, businesses, operators
 from buurt.services.context import Services
-from tests.unit.services.conftest import BOUNDARY, PASSWORD, START
+from buurt.services.things import registry
+from tests.unit.services.conftest import BOUNDARY, HOME, PASSWORD, START, Neighbour
 
 
 def _first_admin(services: Services) -> str:
@@ -101,3 +102,29 @@ def test_tokens_are_issued_for_existing_principals_and_revoked_by_id_or_secret(
         operators.revoke_token(services, auth.TOKEN_PREFIX + "not-a-real-secret")
     assert "not-a-real-secret" not in str(unknown.value)  # a secret is not echoed
     assert len(operators.inventory(services, "tokens")) == 2
+
+
+def test_tokens_for_a_business_and_a_thing_act_as_them(
+    services: Services, ada: Neighbour, circle_id: str
+) -> None:
+    bakery = businesses.create_business(
+        services, ada.principal, circle_id=circle_id, name="Bakery", kind="bakery"
+    )
+    fridge = registry.register_thing(
+        services, ada.principal, circle_id=circle_id, kind=ThingKind.FRIDGE, name="Fridge",
+        place=HOME, visibility=Visibility.CIRCLE,
+    )  # fmt: skip
+
+    _t, as_bakery = operators.issue_token(services, PartyKind.BUSINESS, bakery.id, "till")
+    _t, as_fridge = operators.issue_token(services, PartyKind.THING, fridge.id, "device")
+
+    bakery_principal = auth.authenticate(services, as_bakery)
+    fridge_principal = auth.authenticate(services, as_fridge)
+    assert (bakery_principal.kind, bakery_principal.id) == (PartyKind.BUSINESS, bakery.id)
+    assert (fridge_principal.kind, fridge_principal.id) == (PartyKind.THING, fridge.id)
+    assert bakery_principal.admin_of == fridge_principal.admin_of == frozenset()
+    # A business's or thing's id does not pass for a member's, nor the other way round.
+    with pytest.raises(NotFound):
+        operators.issue_token(services, PartyKind.MEMBER, bakery.id, "x")
+    with pytest.raises(NotFound):
+        operators.issue_token(services, PartyKind.THING, ada.id, "x")
