@@ -123,6 +123,15 @@ def test_a_port_in_use_is_found_before_migrating(tmp_path: Path) -> None:
     assert not (tmp_path / "buurt.db").exists()  # refused before the database was touched
 
 
+def test_a_host_that_is_not_this_machines_is_named(tmp_path: Path) -> None:
+    # 192.0.2.1 is TEST-NET-1: never an address of this machine; binding sends nothing.
+    args = ["serve", "--db", "sqlite:///buurt.db", "--port", str(free_port())]
+    code, output = buurt(*args, "--host", "192.0.2.1", cwd=tmp_path)
+
+    assert_refused(output, code, ExitCode.SETTING, "--host / BUURT_HOST", "192.0.2.1")
+    assert not (tmp_path / "buurt.db").exists()
+
+
 def test_bench_postgis_takes_the_url_form_db_takes(postgres_server: PostgresServer) -> None:
     name = postgres_server.create_database()
     try:
