@@ -19,6 +19,7 @@ from zoneinfo import available_timezones
 
 import h3
 import typer
+from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -30,6 +31,8 @@ from buurt.domain.places import Boundary, Place
 from buurt.domain.tokens import AccessToken
 from buurt.services.community import operators
 from buurt.services.context import Services
+from buurt.web.api.members import Email
+from buurt.web.api.schemas import Name, Text
 
 app = command_group("Set up an instance: its first circle and admin, tokens, and what exists.")
 circle_app = command_group("Create circles.")
@@ -39,6 +42,28 @@ app.add_typer(circle_app, name="circle")
 app.add_typer(member_app, name="member")
 app.add_typer(token_app, name="token")
 console = Console()
+
+
+def _checked(kind: Any, rule: str) -> Callable[[str | None], str | None]:
+    """A callback that holds an option to the rule the API holds the same field to; ``rule``
+    says it in words (the API's patterns are no help at a shell)."""
+    adapter: TypeAdapter[str] = TypeAdapter(kind)
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return adapter.validate_python(value)
+        except ValidationError:
+            raise typer.BadParameter(f"{value!r}: {rule}") from None
+
+    return check
+
+
+NAME = _checked(Name, "a name has 1 to 200 characters, not only spaces")
+TEXT = _checked(Text, "at most 2000 characters")
+EMAIL = _checked(Email, "an email address looks like ada@example.org")
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 QuietOption = Annotated[
@@ -208,7 +233,7 @@ def _timezone(value: str) -> str:
 
 @circle_app.command("create")
 def create_circle(
-    name: Annotated[str, typer.Option(help="The circle's name.")],
+    name: Annotated[str, typer.Option(callback=NAME, help="The circle's name.")],
     admin: Annotated[str, typer.Option(help="Email or id of the member who administers it.")],
     geojson: Annotated[
         Path | None, typer.Option(help="Boundary: a GeoJSON file with one Polygon.")
@@ -219,7 +244,7 @@ def create_circle(
     timezone: Annotated[
         str, typer.Option(callback=_timezone, help="IANA timezone of its hours.")
     ] = "Europe/Amsterdam",
-    description: Annotated[str, typer.Option(help="What the circle is.")] = "",
+    description: Annotated[str, typer.Option(callback=TEXT, help="What the circle is.")] = "",
     db: DatabaseOption = None,
     as_json: JsonOption = False,
     quiet: QuietOption = False,
@@ -247,8 +272,8 @@ def _password(from_stdin: bool) -> str:
 
 @member_app.command("create")
 def create_member(
-    name: Annotated[str, typer.Option(help="The member's name.")],
-    email: Annotated[str, typer.Option(help="Their email address (their login).")],
+    name: Annotated[str, typer.Option(callback=NAME, help="The member's name.")],
+    email: Annotated[str, typer.Option(callback=EMAIL, help="Their email address (their login).")],
     admin_of: Annotated[
         str | None, typer.Option("--admin-of", help="Make them admin of this circle (its id).")
     ] = None,
@@ -286,7 +311,9 @@ def issue_token(
     member: Annotated[str | None, typer.Option(help="For this member (email or id).")] = None,
     business: Annotated[str | None, typer.Option(help="For this business (id).")] = None,
     thing: Annotated[str | None, typer.Option(help="For this thing (id).")] = None,
-    label: Annotated[str, typer.Option(help="What the token is for.")] = "issued by an operator",
+    label: Annotated[
+        str, typer.Option(callback=NAME, help="What the token is for.")
+    ] = "issued by an operator",
     expires: Annotated[
         datetime | None,
         typer.Option(
