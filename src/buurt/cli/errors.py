@@ -19,13 +19,14 @@ from buurt.adapters.store import (
 
 
 class ExitCode(IntEnum):
-    REFUSED = 1  # a use case said no (a domain error), or the MQTT broker is away
+    REFUSED = 1  # a use case said no (a domain error, a malformed MQTT URL among them)
     USAGE = 2  # click's own: an unknown command or option, a value of the wrong type
     SETTING = 3  # a setting out of its range, or a host that is not this machine's
     DATABASE_URL = 4  # not a database URL, or a scheme Buurt does not speak
     DATABASE_FOLDER = 5  # an SQLite file in a folder that does not exist
     DATABASE_UNREACHABLE = 6  # the database refuses, is away, or cannot be opened
     PORT_IN_USE = 7  # another program listens on the port
+    MQTT_UNREACHABLE = 8  # the MQTT broker refuses the gateway, or is away
 
 
 DATABASE_OPTION = "--db / BUURT_DATABASE_URL"

@@ -46,8 +46,9 @@ def _run(instance: Buurt) -> None:
         try:
             instance.start_mqtt()
         except OSError as error:  # refused, unreachable, no subscription: say so in one line
-            console.print(f"[red]MQTT broker:[/red] {error}")
-            raise typer.Exit(1) from error
+            raise OperatorError(
+                ExitCode.MQTT_UNREACHABLE, option_of("mqtt_url"), str(error)
+            ) from None
         uvicorn.run(
             create_app(instance),
             host=settings.host,

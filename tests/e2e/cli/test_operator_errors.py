@@ -132,6 +132,17 @@ def test_a_host_that_is_not_this_machines_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "buurt.db").exists()
 
 
+def test_an_mqtt_broker_that_is_away_is_named(tmp_path: Path) -> None:
+    closed = free_port()  # no broker there
+    args = ["serve", "--db", "sqlite:///buurt.db", "--port", str(free_port())]
+
+    code, output = buurt(*args, "--mqtt", f"mqtt://gw:pw@127.0.0.1:{closed}", cwd=tmp_path)
+    assert_refused(output, code, ExitCode.MQTT_UNREACHABLE, "--mqtt / BUURT_MQTT_URL", str(closed))
+    assert "pw@" not in output  # the broker password is not printed
+    code, output = buurt(*args, "--mqtt", "mqtt://gw:pw@127.0.0.1:99999", cwd=tmp_path)
+    assert_refused(output, code, ExitCode.REFUSED, "MQTT URL", "65535")
+
+
 def test_bench_postgis_takes_the_url_form_db_takes(postgres_server: PostgresServer) -> None:
     name = postgres_server.create_database()
     try:
