@@ -24,6 +24,7 @@ own ``tmp_path_factory``, its own Mosquitto, and servers on ports from its own s
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,10 @@ from tests.servers import (
     running_postgres,
 )
 from tests.timeline import MovingClock
+
+# The demo's neighbourhood keeps still in tests (a test that wants it alive ticks it itself):
+# a server a test starts must not publish on its own.
+os.environ.setdefault("BUURT_DEMO_LIFE_SECONDS", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -313,8 +313,11 @@ def _wait_for_http(server: BuurtServer) -> None:
         raise ServerError(f"buurt serve: {error}\n{_tail(server.log)}") from None
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    """Wait until ``url`` answers 200; fail early if ``process`` (the server) exits."""
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+    """Wait until ``url`` answers 200; fail early if ``process`` (the server) exits.
+
+    The deadline is generous because a loaded machine (every worker starting servers at once)
+    can take tens of seconds to import and migrate; a server that is broken exits instead."""
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         description="How often `buurt serve` closes due charter proposals and applies "
         "retention; 0 turns the periodic task off.",
     )
+    demo_life_seconds: float = Field(
+        default=4.0,
+        ge=0,
+        description="How often `buurt demo` moves its neighbourhood (a thing reports, now and "
+        "then a neighbour asks or a shop offers); 0 keeps it still.",
+    )
     webhooks_allow_private: bool = Field(
         default=False,
         description="Allow webhook URLs on loopback, private and other non-public addresses.",

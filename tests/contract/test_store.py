@@ -144,6 +144,23 @@ def test_find_returns_every_match_in_id_order(uow: UnitOfWorkFactory) -> None:
     assert none == []
 
 
+def test_count_counts_what_find_would_return(uow: UnitOfWorkFactory) -> None:
+    circle, other = a_circle("A"), a_circle("B")
+    members = [a_member(f"M{i}") for i in range(3)]
+    add_all(uow, circle, other, *members)
+    add_all(uow, *(Membership(new_id("membership"), circle.id, m.id, Role.MEMBER, NOW)
+                   for m in members))  # fmt: skip
+    add_all(uow, Membership(new_id("membership"), other.id, members[0].id, Role.ADMIN, NOW))
+
+    with uow() as work:
+        repo = work.repo(Membership)
+        assert repo.count() == 4
+        assert repo.count(circle_id=circle.id) == 3
+        assert repo.count(circle_id=other.id, role=Role.ADMIN) == 1
+        assert repo.count(circle_id=circle.id, role=Role.ADMIN) == 0
+        assert repo.count(circle_id=circle.id) == len(repo.find(circle_id=circle.id))
+
+
 def test_a_list_value_in_where_means_one_of(uow: UnitOfWorkFactory) -> None:
     members = [a_member(name) for name in ("Anna", "Bram", "Cor", "Dewi")]
     add_all(uow, *members)

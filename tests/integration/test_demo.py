@@ -11,8 +11,11 @@ from rich.console import Console
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
-from buurt.domain.activity import Event
-from buurt.domain.community import Business, Circle, Site, Thing, ThingKind
+from buurt.demo.life import NEED_EVERY, OFFER_EVERY, DemoLife
+from buurt.demo.people import DEMO_EMAIL
+from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.community import Business, Circle, Member, Site, Thing, ThingKind
+from buurt.domain.moments import Moment
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
 from buurt.services.community import auth, circles, members
@@ -195,3 +198,30 @@ def test_the_shopkeeper_shown_owns_that_business(seeded: tuple[Buurt, DemoSummar
     with instance.services.uow() as uow:
         owned = [uow.repo(Business).get(b) for b in principal.businesses]
     assert [b.name for b in owned if b is not None] == [summary.shopkeeper_business]
+
+
+def test_the_neighbourhood_lives_while_the_demo_runs(seeded: tuple[Buurt, DemoSummary]) -> None:
+    instance, _summary = seeded
+    services = instance.services
+
+    def counts() -> tuple[int, int, int, int]:
+        with services.uow() as uow:
+            demo = uow.repo(Member).find(email=DEMO_EMAIL)[0]
+            return (
+                uow.repo(Event).count(),
+                uow.repo(Intent).count(),
+                uow.repo(Offer).count(),
+                uow.repo(Moment).count(subject_member_id=demo.id)
+                + uow.repo(Moment).count(recipient_id=demo.id),
+            )
+
+    before = counts()
+    life = DemoLife(services, interval=0)
+    happened = [line for _ in range(NEED_EVERY * OFFER_EVERY) for line in life.tick()]
+    after = counts()
+
+    assert after[0] >= before[0] + NEED_EVERY * OFFER_EVERY  # a reading every tick
+    assert after[1] > before[1]  # neighbours asked
+    assert after[2] > before[2]  # shops offered
+    assert after[3] > before[3]  # and the demo member heard of it, as a moment
+    assert any("offered" in line for line in happened)

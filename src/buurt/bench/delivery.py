@@ -52,8 +52,11 @@ def _server() -> Iterator[str]:
                 process.wait(timeout=10)
 
 
+STARTUP_SECONDS = 90  # a loaded machine (CI on two cores) can take long to import and migrate
+
+
 def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("buurt serve exited; see its log")
@@ -62,7 +65,7 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.TransportError:
             time.sleep(0.05)
-    raise TimeoutError("buurt serve did not start within 30 s")
+    raise TimeoutError(f"buurt serve did not start within {STARTUP_SECONDS} s")
 
 
 def _token(http: httpx.Client, name: str) -> str:

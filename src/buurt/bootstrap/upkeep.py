@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
@@ -24,6 +25,9 @@ class PeriodicUpkeep:
         self._services = services
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
+        # What the admin page shows: when upkeep last ran, and whether that run failed.
+        self.last_run_at: datetime | None = None
+        self.last_failed = False
 
     async def start(self) -> None:
         if self._task is None or self._task.done():
@@ -40,6 +44,7 @@ class PeriodicUpkeep:
         while True:
             try:
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
+                self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
                 if deleted or upkeep.closed:
                     log.info(
@@ -48,5 +53,6 @@ class PeriodicUpkeep:
                         len(upkeep.closed),
                     )
             except Exception:
+                self.last_run_at, self.last_failed = self._services.clock.now(), True
                 log.exception("upkeep failed; trying again in %s s", self._interval)
             await asyncio.sleep(self._interval)

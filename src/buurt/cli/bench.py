@@ -151,8 +151,9 @@ def ingest(
     things: Annotated[int, typer.Option("--things", min=1, max=100, help="Publishing things.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
 ) -> None:
-    """Events/s and latency from a thing to the store, over MQTT and HTTP, beside a
-    mosquitto_sub peer (a Mosquitto and SQLite are started for the run)."""
+    """Events/s and latency from a thing to the store, over MQTT (clean, and with 1% poison
+    payloads) and HTTP, beside a mosquitto_sub peer (a Mosquitto and SQLite are started for
+    the run)."""
     from buurt.bench import ingest as bench
 
     with Console(stderr=as_json).status(
@@ -173,6 +174,13 @@ def ingest(
             f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.seconds:.2f}",
         )  # fmt: skip
     Console().print(table)
+    for f in figures:
+        if (ratio := bench.ratio_to_clean(figures, f)) is not None:
+            cpu = bench.ratio_to_clean(figures, f, per_cpu=True)
+            Console().print(
+                f"{f.name}: {ratio:.2f}x the clean events/s of the same run (goal: at least "
+                f"0.90x), {cpu or 0:.2f}x its events per CPU second"
+            )
     Console().print(
         "[dim]events/s: a flood, first hand-off to last commit. latency: at 500 events/s, "
         "from hand-off to the publisher (or the HTTP request) to commit. events/CPU-s: per "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import gc
 import socket
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -115,8 +116,10 @@ def serve(
 
 
 def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = None) -> None:
-    """Seed the demo neighbourhood (idempotently) and serve the API."""
+    """Seed the demo neighbourhood (idempotently) and serve the API, with the neighbourhood
+    alive: things report and people ask while it runs (BUURT_DEMO_LIFE_SECONDS)."""
     from buurt.demo import seed  # the demo data is only loaded when asked for
+    from buurt.demo.life import DemoLife
 
     settings = settings_with(db, host=host, port=port)
     _check_port(settings.host, settings.port)
@@ -127,4 +130,5 @@ def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = 
         instance.close()
         raise
     console.print(summary.render(settings))
-    _run(instance)
+    life = DemoLife(instance.services, settings.demo_life_seconds)
+    _run(replace(instance, background=(*instance.background, life)))

@@ -137,6 +137,10 @@ class Offer(Changeable):
         """Change what is offered; a ``status`` among the changes is a lifecycle step."""
         _change_with_status(self, "offer", OFFER_STEPS, changes)
 
+    def is_over(self, now: datetime) -> bool:
+        """Past its ``valid_until`` (an offer valid from tomorrow morning is news today)."""
+        return self.valid_until is not None and now >= self.valid_until
+
 
 @dataclass
 class Subscription(Changeable):

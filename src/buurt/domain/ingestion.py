@@ -7,10 +7,13 @@ thing's broker login (its id and a secret shown once; only a hash is kept).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+# What no store takes in text: NUL (PostgreSQL) and lone surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Room for a useful excerpt of a bad payload without letting one message fill the store.
 MAX_RAW_CHARS = 4000
 
@@ -45,10 +48,15 @@ class MqttCredential:
     created_at: datetime
 
 
+def clean_text(text: str) -> str:
+    """``text`` as any store holds it: a lone surrogate (which JSON's ``\\ud800`` escape makes,
+    and UTF-8 cannot encode) becomes U+FFFD, and so does NUL (PostgreSQL text cannot hold it)."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
 def excerpt(raw: bytes | str, limit: int = MAX_RAW_CHARS) -> str:
     """The payload as text, cut to ``limit`` characters with a note of its full size."""
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    text = text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+    text = clean_text(raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw)
     if len(text) <= limit:
         return text
     unit = "bytes" if isinstance(raw, bytes) else "characters"

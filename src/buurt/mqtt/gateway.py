@@ -7,6 +7,9 @@ the broker keeps what arrives while it is away. It acknowledges (PUBACK) a messa
 the transaction holding it (as an event or a dead letter) committed: if the gateway dies
 before, the broker delivers the message again. A thing that sends a ``message_id`` gets
 exactly-once storage: the redelivered message finds its receipt and stores nothing new.
+Retained messages are not stored again: the subscription asks the broker not to send them, and
+a retained copy that still arrives is acknowledged and left out (each message was stored when
+it was published).
 
 Two threads share the work. The network thread runs an asyncio loop with a gmqtt client
 (chosen over paho for the receive path: it parses packets from a buffer, about a fifth of
@@ -32,6 +35,7 @@ from typing import Any
 import gmqtt
 from gmqtt.storage import PersistentStorage
 
+from buurt.domain.activity import Event
 from buurt.domain.errors import ThingLinkDown
 from buurt.domain.ingestion import IngestSource, RejectedEvent
 from buurt.mqtt.messages import ThingMessage, read_message
@@ -47,6 +51,7 @@ RECEIVE_MAXIMUM = 65_535  # unacknowledged messages the broker may send us (MQTT
 RECONNECT_DELAY_S = 1
 PUBACK_SUCCESS = 0
 COMMAND_TIMEOUT_S = 5
+RETAINED_NOT_SENT = 2  # MQTT 5 "Retain Handling": no retained messages on subscribing
 _Waiting = tuple[ThingMessage, "asyncio.Future[int]"]
 
 
@@ -57,6 +62,7 @@ class GatewayStats:
     rejected: int = 0
     acknowledged: int = 0
     batches: int = 0
+    retained: int = 0  # retained copies left out (see Gateway._on_message)
 
 
 class Gateway:
@@ -188,8 +194,9 @@ class Gateway:
 
     def _on_connect(self, client: gmqtt.Client, flags: int, result: int, props: Any) -> None:
         log.info("MQTT gateway connected to %s (session present: %s)", self.url, flags)
-        # Every (re)connection subscribes: the broker may have lost the session it kept.
-        client.subscribe(EVENTS_FILTER, qos=1)
+        # Every (re)connection subscribes: the broker may have lost the session it kept. The
+        # broker is asked not to send retained messages on subscribing (see _on_message).
+        client.subscribe(EVENTS_FILTER, qos=1, retain_handling_options=RETAINED_NOT_SENT)
 
     def _on_subscribe(self, client: gmqtt.Client, mid: int, qos: Any, props: Any) -> None:
         if self._subscribed is not None:
@@ -199,6 +206,14 @@ class Gateway:
         self, client: gmqtt.Client, topic: str, payload: bytes, qos: int, props: Any
     ) -> int:
         self.stats.received += 1
+        if props.get("retain"):
+            # The broker's copy of a thing's last retained message, sent because we subscribed
+            # (MQTT clears the flag on what it forwards live, or queued in our session): the
+            # message itself reached us when it was published, so this copy is never new.
+            # Stored, it would be the same reading again at every (re)subscription, each time
+            # with a new time of arrival. Acknowledged and left out.
+            self.stats.retained += 1
+            return PUBACK_SUCCESS
         stored: asyncio.Future[int] = self._loop.create_future()
         self._inbox.put((_thing_message(topic, payload), stored))
         return await stored  # gmqtt sends the PUBACK when this returns
@@ -259,20 +274,9 @@ class Gateway:
         self.stats.batches += 1
 
     def _ingest(self, messages: list[ThingMessage]) -> None:
-        before = len(messages)
-        now = self.services.clock.now()
-        drafts: list[dict[str, Any]] = []
-        dead: list[RejectedEvent] = []
-        for message in messages:
-            draft, reason = read_message(message)
-            if draft is not None:
-                drafts.append(draft)
-            else:
-                payload = message.payload
-                dead.append(rejection(message.thing_id, now, IngestSource.MQTT, payload, reason))
-        events = ingest.ingest_drafts(self.services, drafts, dead)
+        events = ingest_messages(self.services, messages)
         self.stats.stored += len(events)
-        self.stats.rejected += before - len(events)
+        self.stats.rejected += len(messages) - len(events)
 
     def _ingest_alone(self, message: ThingMessage) -> None:
         try:
@@ -284,6 +288,34 @@ class Gateway:
             )
             ingest.keep_dead_letters(self.services, [dead])
             self.stats.rejected += 1
+
+
+def ingest_messages(services: Services, messages: list[ThingMessage]) -> list[Event]:
+    """Store messages in one transaction. Whether a message is an event or a dead letter is
+    decided message by message before the write, so a bad one (not JSON, an integer of 5,000
+    digits, nesting 20,000 deep, the wrong types, too large) never fails the batch it came in:
+    that would cost every other thing's messages the slow path, one transaction each."""
+    now = services.clock.now()
+    drafts: list[dict[str, Any]] = []
+    dead: list[RejectedEvent] = []
+    for message in messages:
+        draft, reason = _read(message)
+        if draft is not None:
+            drafts.append(draft)
+        else:
+            payload = message.payload
+            dead.append(rejection(message.thing_id, now, IngestSource.MQTT, payload, reason))
+    return ingest.ingest_drafts(services, drafts, dead)
+
+
+def _read(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
+    # ``read_message`` does not raise for any payload we know of; should one still make it
+    # raise, that message alone becomes a dead letter, named in one line of the log.
+    try:
+        return read_message(message)
+    except Exception as error:
+        log.warning("an MQTT message from %s could not be read: %r", message.thing_id, error)
+        return None, f"the payload could not be read ({type(error).__name__})"
 
 
 class _Receipts(PersistentStorage):  # type: ignore[misc]  # gmqtt has no type hints

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictFloat, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationError,
+)
 
 from buurt.domain.places import Place
+from buurt.domain.time import as_utc
 from buurt.services.things.kinds import describe
 
 # A thing's reading is a few hundred bytes; anything far larger is a fault, kept as an excerpt.
@@ -27,6 +37,10 @@ class ThingMessage:
     thing_id: str
     circle_id: str
     payload: bytes
+
+
+def _in_utc(moment: datetime) -> datetime:
+    return as_utc(moment, "occurred_at")  # raises a ValueError past the year 9999 in UTC
 
 
 class _Place(BaseModel):
@@ -43,9 +57,14 @@ class MqttEvent(BaseModel):
 
     attributes: dict[str, Any]
     kind: str | None = Field(default=None, max_length=200)
-    occurred_at: Annotated[AwareDatetime, Field(strict=False)] | None = None
+    occurred_at: Annotated[AwareDatetime, Field(strict=False), AfterValidator(_in_utc)] | None = (
+        None
+    )
     place: _Place | None = None
-    message_id: str | None = Field(default=None, min_length=1, max_length=100)
+    # NUL is refused as over HTTP: PostgreSQL text cannot hold it, not even in a query.
+    message_id: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=r"^[^\x00]*$"
+    )
 
 
 def read_message(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
@@ -55,7 +74,9 @@ def read_message(message: ThingMessage) -> tuple[dict[str, Any] | None, str]:
         return None, f"the payload is {size} bytes; at most {MAX_PAYLOAD_BYTES} are read"
     try:
         document = json.loads(message.payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        return None, "the payload is nested too deeply to be read"
+    except ValueError as error:  # not UTF-8, not JSON, or an integer of over 4,300 digits
         return None, f"the payload is not JSON: {error}"
     try:
         body = MqttEvent.model_validate(document)

@@ -41,6 +41,10 @@ class Repository(Protocol[T]):
         """Every entity whose attributes equal the given values."""
         ...
 
+    def count(self, **equals: Any) -> int:
+        """How many entities ``find`` would return, without loading them."""
+        ...
+
     def page(
         self,
         *,

@@ -288,6 +288,9 @@ class _MemoryRepository(Repository[T]):
         rows = self._uow._select(self._table, [[equals]], self._table.attributes)
         return [self._uow._loaded(self._table, row) for row in rows]
 
+    def count(self, **equals: Any) -> int:
+        return len(self._uow._select(self._table, [[equals]], self._table.attributes))
+
     def page(
         self,
         *,

@@ -89,6 +89,21 @@ def test_a_message_id_makes_a_resend_harmless(world: World) -> None:
     assert len(world.ann.get("/v1/events", params={"source_id": fridge["id"]}).json()["items"]) == 1
 
 
+def test_an_instant_past_the_year_9999_in_utc_is_refused_not_a_server_error(
+    world: World,
+) -> None:
+    fridge = _fridge(world.ann, world)
+    path = f"/v1/things/{fridge['id']}/events"
+    for late in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"):
+        response = world.ann.post(path, {"attributes": {"level": 5}, "occurred_at": late})
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "outside the years 1 to 9999" in response.text
+    # Positive control: the last instant that is one in UTC too is stored.
+    fine = {"attributes": {"level": 5}, "occurred_at": "9999-12-31T22:00:00-01:00"}
+    assert world.ann.post(path, fine).status_code == 201
+
+
 def test_another_members_thing_is_not_found(world: World) -> None:
     fridge = _fridge(world.ann, world)
     for path in ("events", "rejected"):

@@ -6,7 +6,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.actors import PASSWORD, World
+from tests.actors import HOME, PASSWORD, World
 from tests.e2e.pages.forms import submit
 from tests.e2e.pages.things import publish, register_thing
 
@@ -202,3 +202,70 @@ def test_login_returns_only_to_a_path_on_this_site(client: TestClient, world: Wo
         follow_redirects=False,
     )
     assert login.headers["location"] == "/"
+
+
+def test_the_owner_changes_visibility_and_shares_and_stops_sharing_on_the_page(
+    client: TestClient, world: World
+) -> None:
+    thing, _device = register_thing(world.bob, world)
+    page_path = f"/things/{thing['id']}"
+    client.cookies.set("buurt_session", world.ann.token)
+    assert client.get(page_path).status_code == 404  # private: not Ann's to see
+    client.cookies.set("buurt_session", world.bob.token)
+    page = client.get(page_path)
+    assert f'action="/things/{thing["id"]}/visibility"' in page.text
+    assert 'name="thing" value="' + thing["id"] + '"' in page.text  # share from here
+
+    opened = submit(client, f"{page_path}/visibility", {"visibility": "circle"}, page=page_path,
+                    follow_redirects=False)  # fmt: skip
+    assert opened.status_code == 303
+    assert world.bob.get(f"/v1/things/{thing['id']}").json()["visibility"] == "circle"
+    client.cookies.set("buurt_session", world.ann.token)
+    assert client.get(page_path).status_code == 200  # now the circle sees it
+    # Ann sees it but may not change it, through the page or otherwise.
+    refused = submit(client, f"{page_path}/visibility", {"visibility": "public"}, page=page_path)
+    assert refused.status_code in (403, 404)
+    assert world.bob.get(f"/v1/things/{thing['id']}").json()["visibility"] == "circle"
+
+    client.cookies.set("buurt_session", world.bob.token)
+    shared = submit(
+        client, "/consent/grants",
+        {"category": "thing_data", "thing": thing["id"], "business": world.bakery["id"],
+         "purpose": "service_delivery", "until": "month", "next": f"{page_path}#access"},
+        page=page_path, follow_redirects=False,
+    )  # fmt: skip
+    assert shared.status_code == 303
+    assert shared.headers["location"] == f"{page_path}#access"  # back on the thing's page
+    [grant] = world.bob.get("/v1/consents").json()["items"]
+    assert grant["thing_id"] == thing["id"]
+    assert grant["revoked_at"] is None
+    page = client.get(page_path)
+    assert f'action="/consent/grants/{grant["id"]}/revoke"' in page.text
+    revoke = f"/consent/grants/{grant['id']}/revoke"
+    back = {"next": f"{page_path}#access"}
+    stopped = submit(client, revoke, back, page=page_path, follow_redirects=False)
+    assert stopped.headers["location"] == f"{page_path}#access"
+    assert world.bob.get(f"/v1/consents/{grant['id']}").json()["revoked_at"] is not None
+    away = {"next": "https://evil.example/"}
+    outside = submit(client, revoke, away, page=page_path, follow_redirects=False)
+    assert outside.headers["location"] == "/"  # never back to another site
+
+
+def test_a_yes_no_sensor_is_drawn_as_a_timeline_and_its_newest_reading_is_shown(
+    world: World,
+) -> None:
+    thing, device = register_thing(world.bob, world, kind="parking_sensor")
+    body = {"kind": "mobility/parking", "place": HOME}
+    for occupied in (True, False, True):
+        last = device.created("/v1/events", {**body, "attributes": {"occupied": occupied}})
+
+    html = world.bob.get(f"/things/{thing['id']}").text
+
+    assert 'class="chart timeline"' in html
+    assert 'data-field="occupied"' in html
+    assert "No readings to draw" not in html
+    assert "% of the time" in html
+    assert "occupied" in html  # the field in words
+    assert "Newest reading" in html
+    shown = html.split('<time id="last-seen">')[1].split("</time>")[0]
+    assert shown.startswith(f"{int(last['occurred_at'][8:10])} ")  # its day, then the time

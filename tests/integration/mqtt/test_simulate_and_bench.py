@@ -39,9 +39,15 @@ def test_the_simulator_drives_a_fleet_through_the_gateway(
 
 
 @pytest.mark.slow
-def test_the_ingest_bench_reports_three_paths() -> None:
+def test_the_ingest_bench_reports_every_path_and_the_poison_ratio() -> None:
     result = CliRunner().invoke(app, ["bench", "ingest", "--events", "300", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output[result.output.index("[") :])
-    assert [row["name"].split(" ")[0] for row in rows] == ["peer:", "MQTT", "HTTP"]
-    assert all(row["events"] == 300 for row in rows)
+    assert [row["name"].split(" ")[0] for row in rows] == ["peer:", "MQTT", "MQTT", "HTTP"]
+    peer, clean, poisoned, http = rows
+    assert all(row["events"] == 300 for row in (peer, clean, http))
+    # One message in a hundred was poison: the other 297 were stored, and compared as a ratio.
+    assert poisoned["name"] == "MQTT → stored, 1% poison"
+    assert poisoned["events"] == 297
+    assert poisoned["ratio_to_clean"] == round(poisoned["per_second"] / clean["per_second"], 3)
+    assert clean["ratio_to_clean"] is None

@@ -111,3 +111,6 @@ def test_excerpts_are_cut_with_their_size() -> None:
     assert len(cut) < 4100
     assert "10000 bytes" in cut
     assert "\x00" not in excerpt("a\x00b")
+    # A lone surrogate (from JSON's "\ud800") cannot be encoded; a surrogate pair is an emoji.
+    assert excerpt("a\ud800b") == "a\ufffdb"
+    assert excerpt("\U0001f600") == "\U0001f600"

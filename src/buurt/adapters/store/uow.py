@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Engine, and_, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, Engine, and_, false, func, insert, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +36,10 @@ class SqlRepository(Repository[T]):
     def find(self, **equals: Any) -> list[T]:
         query = select(self._kind).filter_by(**equals).order_by(self._table.c.id)
         return list(self._session.scalars(query))
+
+    def count(self, **equals: Any) -> int:
+        query = select(func.count()).select_from(self._kind).filter_by(**equals)
+        return int(self._session.scalar(query) or 0)
 
     def page(
         self,

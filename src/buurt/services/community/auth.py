@@ -89,14 +89,27 @@ def authenticate(services: Services, secret: str) -> Principal:
 
 
 def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
-    kind, ident = token.principal_kind, token.principal_id
+    return _principal(uow, token.principal_kind, token.principal_id, token.id, now)
+
+
+def acting_party(services: Services, kind: PartyKind, ident: str, label: str) -> Principal:
+    """The principal of a party for work the process does on its own (the demo's living
+    neighbourhood), resolved as a token of theirs would be. No request can reach this: a
+    request's principal always comes from ``authenticate``."""
+    with services.uow() as uow:
+        return _principal(uow, kind, ident, label, services.clock.now())
+
+
+def _principal(
+    uow: UnitOfWork, kind: PartyKind, ident: str, token_id: str, now: datetime
+) -> Principal:
     if kind is PartyKind.MEMBER:
         memberships = uow.repo(Membership).find(member_id=ident)
         owned = uow.repo(Business).find(owner_member_id=ident)
         return Principal(
             kind=kind,
             id=ident,
-            token_id=token.id,
+            token_id=token_id,
             circles=frozenset(m.circle_id for m in memberships),
             admin_of=frozenset(m.circle_id for m in memberships if m.role is Role.ADMIN),
             businesses=frozenset(b.id for b in owned),
@@ -109,7 +122,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
         return Principal(
             kind=kind,
             id=ident,
-            token_id=token.id,
+            token_id=token_id,
             circles=frozenset({business.circle_id}),
             businesses=frozenset({ident}),
             as_of=now,
@@ -118,7 +131,7 @@ def _resolve(uow: UnitOfWork, token: AccessToken, now: datetime) -> Principal:
     if thing is None:
         raise AuthenticationFailed("the token's thing no longer exists")
     return Principal(
-        kind=kind, id=ident, token_id=token.id, circles=frozenset({thing.circle_id}), as_of=now
+        kind=kind, id=ident, token_id=token_id, circles=frozenset({thing.circle_id}), as_of=now
     )
 
 
@@ -180,3 +193,26 @@ def issue_principal_token(
         token, secret = issue_token(uow, kind, ident, label, services.clock.now(), expires_at)
         uow.commit()
     return token, secret
+
+
+def as_business(services: Services, principal: Principal, business_id: str) -> Principal:
+    """The member's role for one business they own: the same login, acting as the shop.
+
+    Under this principal a page sees and answers what the business sees and answers, and
+    none of the member's own moments. Anyone else gets ``NotFound``, so the page does not
+    tell which businesses exist.
+    """
+    if not principal.is_member or business_id not in principal.businesses:
+        raise NotFound("business", business_id)
+    with services.uow() as uow:
+        business = uow.repo(Business).get(business_id)
+        if business is None:
+            raise NotFound("business", business_id)
+    return Principal(
+        kind=PartyKind.BUSINESS,
+        id=business.id,
+        token_id=principal.token_id,
+        circles=frozenset({business.circle_id}),
+        businesses=frozenset({business.id}),
+        as_of=principal.as_of,
+    )

@@ -120,6 +120,9 @@ def set_role(
         found = uow.repo(Membership).find(circle_id=circle_id, member_id=member_id)
         if not found or uow.repo(Member).get(member_id) is None:
             raise Conflict("that member is not in this circle")
+        admins = uow.repo(Membership).find(circle_id=circle_id, role=Role.ADMIN)
+        if role is Role.MEMBER and [a.member_id for a in admins] == [member_id]:
+            raise Conflict("a circle keeps at least one admin; make someone else admin first")
         found[0].role = role
         uow.commit()
         return found[0]

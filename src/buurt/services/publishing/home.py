@@ -4,7 +4,7 @@ of their circles offer now."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from buurt.domain.activity import Intent, IntentStatus, Offer, OfferStatus
 from buurt.domain.community import Circle
@@ -38,7 +38,7 @@ def home(services: Services, principal: Principal) -> Home:
         page = resources.list_page(
             services, principal, Moment, moment_rules.POLICY, after=after, limit=500
         )
-        moments = (moments + list(page.items))[-MOMENTS:]
+        moments = (moments + [m for m in page.items if _personal(principal, m)])[-MOMENTS:]
         after = page.next_cursor
     moments.reverse()
     with services.uow() as uow:
@@ -55,7 +55,7 @@ def home(services: Services, principal: Principal) -> Home:
             o
             for c in circles
             for o in uow.repo(Offer).find(circle_id=c.id, status=OfferStatus.ACTIVE)
-            if _valid(o, now)
+            if not o.is_over(now)
         ]
         offers = sorted(offers, key=lambda o: o.id, reverse=True)[:OFFERS]
         parties = [(m.recipient_kind.value, m.recipient_id) for m in moments]
@@ -63,9 +63,9 @@ def home(services: Services, principal: Principal) -> Home:
         return Home(circles, moments, needs, offers, names(uow, parties))
 
 
-def _valid(offer: Offer, now: datetime) -> bool:
-    """Not over yet (an offer valid from tomorrow morning is news today)."""
-    return offer.valid_until is None or now < offer.valid_until
+def _personal(principal: Principal, moment: Moment) -> bool:
+    """Their own moments; those of the shops they own are on the shop's dashboard."""
+    return moment.recipient_kind == "member" or moment.subject_member_id == principal.id
 
 
 def timezone_of(services: Services, circle_id: str) -> str:

@@ -53,8 +53,12 @@ def may_publish_for(principal: Principal, thing: Thing) -> bool:
 def rejection(
     thing_id: str, at: datetime, source: IngestSource, raw: Any, reason: str
 ) -> RejectedEvent:
+    """A dead letter. Its reason may quote what was sent (a field's name), so it is cut and
+    cleaned like the payload: a dead letter must always be storable."""
     text = raw if isinstance(raw, bytes | str) else json.dumps(raw, default=str)
-    return RejectedEvent(new_id("rejected_event"), thing_id, at, source, excerpt(text), reason)
+    return RejectedEvent(
+        new_id("rejected_event"), thing_id, at, source, excerpt(text), excerpt(reason)
+    )
 
 
 @dataclass

@@ -21,9 +21,6 @@ from buurt.services.publishing import events
 from buurt.services.things import registry
 from buurt.services.things.batches import BROKER
 
-# A thing's reading is a few hundred bytes; anything far larger is a fault, kept as an excerpt.
-MAX_PAYLOAD_BYTES = 64 * 1024
-
 
 def publish_for_thing(
     services: Services, principal: Principal, thing_id: str, drafts: Sequence[dict[str, Any]]

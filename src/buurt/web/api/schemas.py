@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import h3
@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic import Strict as PydanticStrict
 
 from buurt.domain.places import Area, Boundary, Place
+from buurt.domain.time import as_utc
 from buurt.ports import Page as StorePage
 
 T = TypeVar("T")
@@ -93,10 +94,15 @@ def _text_only(value: Any) -> Any:
     return value
 
 
+def _in_utc(moment: datetime) -> datetime:
+    # 9999-12-31T23:59-01:00 is past the last instant Python holds: a 422, not an overflow.
+    return as_utc(moment, "the instant")
+
+
 Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_text_only),
-    AfterValidator(lambda moment: moment.astimezone(UTC)),
+    AfterValidator(_in_utc),
     Field(description="An instant with a timezone offset; answered in UTC."),
 ]
 

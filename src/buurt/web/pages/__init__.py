@@ -1,11 +1,14 @@
-"""Web pages: every thing has its own page (``/things/{id}``), live through Server-Sent
-Events, behind the same tokens as the API (a login form puts one in a session cookie).
+"""Web pages for residents, shop owners and admins, behind the same tokens as the API (a login
+form puts one in a session cookie); live parts through Server-Sent Events.
 
-Modules: ``session`` (who is looking, log in and out), ``things`` (index, thing page, charts,
-stream), ``live`` (the SSE body of a thing's stream), ``charts`` (server-side SVG line
-charts), ``fields`` (units and how values read), ``rendering`` (templates). Pages use the
-services and the access policies, never the store directly; ``install`` wires them into the
-app. Templates are in ``web/templates``, the one stylesheet and script in ``web/static``.
+Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
+``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
+(the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
+stream), ``shop`` and ``demand`` (a member acting for their shop), ``circle_map`` and ``maps``
+(SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and ``names`` (how values read),
+``rendering`` (templates). Pages use the services and the access policies, never the store
+directly; ``install`` wires them into the app. Templates are in ``web/templates``, styles and
+scripts in ``web/static``.
 """
 
 from __future__ import annotations
@@ -15,14 +18,18 @@ from fastapi.staticfiles import StaticFiles
 
 from buurt.web.pages import (
     accounts,
+    admin,
     app,
+    circle,
     circle_map,
     consent,
+    demand,
     home,
     language,
     needs,
     session,
     settings,
+    shop,
     things,
 )
 from buurt.web.pages.rendering import WEB
@@ -38,6 +45,10 @@ router.include_router(needs.router)
 router.include_router(consent.router)
 router.include_router(settings.router)
 router.include_router(things.router)
+router.include_router(shop.router)
+router.include_router(demand.router)
+router.include_router(circle.router)
+router.include_router(admin.router)
 
 
 def install(app: FastAPI) -> None:

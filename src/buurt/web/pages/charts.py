@@ -135,7 +135,7 @@ def line_chart(
         parts.append(f'<text class="unit" x="{LEFT - 6}" y="{TOP - 14}" text-anchor="end">')
         parts.append(f"{escape(series.unit)}</text>")
     parts.append("</g>")
-    parts.append(_time_axis(start, end, zone, x, TOP + plot_h))
+    parts.append(time_axis(start, end, zone, x, TOP + plot_h))
     points = " ".join(f"{x(at):.1f},{y(v):.1f}" for at, v in series.points)
     parts.append(f'<polyline class="line" points="{points}"/>')
     if series.points:
@@ -148,7 +148,7 @@ def line_chart(
     return Markup("".join(parts))  # noqa: S704 - every text in it is escaped above
 
 
-def _time_axis(start: datetime, end: datetime, zone: ZoneInfo, x: Any, baseline: float) -> str:
+def time_axis(start: datetime, end: datetime, zone: ZoneInfo, x: Any, baseline: float) -> str:
     parts = [
         '<g class="axis x">',
         f'<line x1="{LEFT}" x2="{x(end):.1f}" y1="{baseline}" y2="{baseline}"/>',

@@ -23,7 +23,7 @@ from buurt.web.api.me import export_data  # the API's own document, not a second
 from buurt.web.i18n import _
 from buurt.web.pages.forms import read_form
 from buurt.web.pages.rendering import render
-from buurt.web.pages.session import COOKIE, Viewer, services_of
+from buurt.web.pages.session import COOKIE, Viewer, safe_next, services_of
 
 router = APIRouter(include_in_schema=False)
 GrantId = Annotated[str, Path(max_length=64)]
@@ -57,7 +57,11 @@ async def consent_page(request: Request, who: Viewer) -> Response:
     return render(request, "consent.html", context, who)
 
 
-def _back(anchor: str = "grants") -> RedirectResponse:
+def _back(form: dict[str, str], anchor: str = "grants") -> RedirectResponse:
+    """Back to the page the form was on (a thing's page shares from there too)."""
+    target = form.get("next")
+    if target:
+        return RedirectResponse(safe_next(target), status_code=303)
     return RedirectResponse(f"/consent#{anchor}", status_code=303)
 
 
@@ -85,7 +89,7 @@ async def grant(request: Request, who: Viewer) -> Response:
             thing_id=thing_id,
         )
     )
-    return _back()
+    return _back(form)
 
 
 def _end(choice: str, now: datetime) -> datetime | None:
@@ -102,7 +106,7 @@ async def revoke(request: Request, grant_id: GrantId, who: Viewer) -> Response:
     if form is None or who is None:
         return render(request, "refused.html", {}, who, status_code=403)
     await run_in_threadpool(grants.revoke, services_of(request), who, grant_id)
-    return _back()
+    return _back(form)
 
 
 @router.post("/consent/grants/{grant_id}/end")
@@ -114,7 +118,7 @@ async def change_end(request: Request, grant_id: GrantId, who: Viewer) -> Respon
     await run_in_threadpool(
         grants.update_grant, services_of(request), who, grant_id, {"expires_at": expires}
     )
-    return _back()
+    return _back(form)
 
 
 @router.get("/me/export")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from buurt.web.i18n import N_, _
 from buurt.web.pages.charts import format_number
 
 _NAMED = {
@@ -45,8 +46,31 @@ def unit_of(field: str) -> str:
     return next((unit for suffix, unit in _SUFFIXES.items() if name.endswith(suffix)), "")
 
 
+# The words for the fields things of Buurt's kinds report; others read by their names.
+_LABELS = {
+    "power_w": N_("power"),
+    "energy_wh": N_("energy"),
+    "occupied": N_("occupied"),
+    "available": N_("available"),
+    "charging": N_("charging"),
+    "battery_pct": N_("battery"),
+    "level": N_("fill level"),
+    "item": N_("item"),
+    "action": N_("last action"),
+    "pm25": N_("fine dust (PM2.5)"),
+    "pm10": N_("dust (PM10)"),
+    "no2": N_("nitrogen dioxide (NO₂)"),
+    "o3": N_("ozone (O₃)"),
+    "co2": N_("CO₂"),
+    "temperature": N_("temperature"),
+    "humidity": N_("humidity"),
+}
+
+
 def label_of(field: str) -> str:
-    """A field name as words: ``battery_pct`` reads "battery"."""
+    """A field as words in the page's language: ``battery_pct`` reads "battery"."""
+    if field.lower() in _LABELS:
+        return _(_LABELS[field.lower()])
     name = field
     for suffix in _SUFFIXES:
         if name.lower().endswith(suffix):
@@ -58,7 +82,7 @@ def label_of(field: str) -> str:
 def show(value: Any, unit: str = "") -> str:
     """A value as a person reads it: yes/no, numbers with their unit, text as is."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int | float):
         number = format_number(float(value))
         return f"{number}\u202f{unit}" if unit and unit != "%" else f"{number}{unit}"

@@ -8,34 +8,28 @@ old one). Without script the page is complete; it only stops being live.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from buurt.adapters.streams import OVERFLOW, Broadcaster
 from buurt.domain.community import Circle, Thing
-from buurt.domain.errors import DomainError
-from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services import resources
-from buurt.services.community.auth import authenticate
 from buurt.services.principals import Principal
 from buurt.services.publishing import home as home_view
 from buurt.services.publishing import moments
 from buurt.services.things import registry
-from buurt.web.pages.forms import csrf_field, read_form
-from buurt.web.pages.rendering import env, render
+from buurt.web.pages.forms import read_form
+from buurt.web.pages.moment_stream import moment_item, moment_stream
+from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, token_of, viewer
 
 router = APIRouter(include_in_schema=False)
 MomentId = Annotated[str, Path(max_length=64)]
-HEARTBEAT_SECONDS = 15
 STEPS = {s.value: s for s in (MomentStatus.ACCEPTED, MomentStatus.DECLINED,
                               MomentStatus.FULFILLED, MomentStatus.CANCELLED)}  # fmt: skip
 
@@ -85,60 +79,18 @@ async def step(request: Request, moment_id: MomentId, who: Viewer) -> Response:
         moments.transition, services_of(request), who, moment_id, status
     )
     if request.headers.get("hx-request"):
-        return HTMLResponse(_item(request, who, moment))
+        return HTMLResponse(moment_item(request, who, moment))
     return RedirectResponse("/#moments", status_code=303)
-
-
-def _item(request: Request, who: Principal, moment: Moment) -> str:
-    """A moment's list item, as the home page draws it."""
-    template = env.get_template("_moment.html")
-    zone = ZoneInfo(home_view.timezone_of(services_of(request), moment.circle_id))
-    return template.render(moment=moment, who=who, csrf_field=csrf_field(request), zone=zone)
 
 
 @router.get("/moments/stream")
 async def stream(request: Request) -> Response:
     who = await run_in_threadpool(viewer, request)
-    token = token_of(request)
-    if who is None or token is None:
+    if who is None or token_of(request) is None:
         return Response("log in first\n", status_code=401, media_type="text/plain")
-    broadcaster: Broadcaster = request.app.state.instance.broadcaster
-    return StreamingResponse(
-        _moments(request, broadcaster, who, token),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return moment_stream(request, who, lambda m: _personal(who, m))
 
 
-async def _moments(
-    request: Request, broadcaster: Broadcaster, who: Principal, token: str
-) -> AsyncIterator[str]:
-    services = services_of(request)
-
-    def accepts(event: DomainEvent) -> bool:
-        return isinstance(event, MomentCreated | MomentChanged) and moments.is_party(
-            who, event.moment
-        )
-
-    def still_valid() -> bool:
-        try:
-            authenticate(services, token)
-        except DomainError:
-            return False
-        return True
-
-    with broadcaster.subscribe(accepts) as queue:
-        yield ": connected\n\n"
-        while True:
-            try:
-                item = await asyncio.wait_for(queue.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                if not await run_in_threadpool(still_valid):
-                    return
-                yield ": heartbeat\n\n"
-                continue
-            if item is OVERFLOW:
-                return
-            html = _item(request, who, item.moment).replace("\n", "")
-            name = "moment" if isinstance(item, MomentCreated) else f"moment-{item.moment.id}"
-            yield f"event: {name}\ndata: {html}\n\n"
+def _personal(who: Principal, moment: Moment) -> bool:
+    """The member's own moments, not those of the shops they own (those are on ``/shop``)."""
+    return moment.recipient_kind == "member" or moment.subject_member_id == who.id

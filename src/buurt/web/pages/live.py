@@ -28,6 +28,7 @@ from buurt.domain.parties import PartyKind
 from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.services.things import views
+from buurt.web import i18n
 from buurt.web.pages.fields import label_of, show, unit_of
 
 HEARTBEAT_SECONDS = 15.0
@@ -36,13 +37,14 @@ RETRY_MS = 3000
 
 def event_data(event: Event, zone_name: str) -> dict[str, Any]:
     """What the page script needs of an event: values as shown, with their units."""
-    local = event.occurred_at.astimezone(ZoneInfo(zone_name))
+    # With its date and in the page's language, as the page itself writes it.
+    local = i18n.format_datetime(event.occurred_at, ZoneInfo(zone_name))
     return {
         "id": event.id,
         "kind": event.kind,
         "occurred_at": event.occurred_at.isoformat(),
-        "local_time": local.strftime("%H:%M:%S"),
-        "local_seen": local.strftime("%a %d %b, %H:%M"),
+        "local_time": local,
+        "local_seen": local,
         "attributes": event.attributes,
         "shown": {k: show(v, unit_of(k)) for k, v in event.attributes.items()},
         "labels": {k: label_of(k) for k in event.attributes},

@@ -76,6 +76,42 @@ NEED_STATUSES = Names(
         "expired": N_("expired"),
     }
 )
+OFFER_STATUSES = Names(
+    {"active": N_("on offer"), "sold_out": N_("sold out"), "withdrawn": N_("withdrawn")}
+)
+ORDER_STATUSES = Names(
+    {
+        "placed": N_("placed"),
+        "ready": N_("ready to collect"),
+        "collected": N_("collected"),
+        "cancelled": N_("cancelled"),
+    }
+)
+# What the button that takes an order to a status says.
+ORDER_STEPS = Names(
+    {"ready": N_("Ready"), "collected": N_("Collected"), "cancelled": N_("Cancel order")}
+)
+# The charter's rules, as a neighbour would say them.
+RULES = Names(
+    {
+        "k": N_("smallest group a count may show"),
+        "event_retention_days": N_("days things' readings are kept"),
+        "intent_retention_days": N_("days needs are kept"),
+        "aggregate_kinds": N_("what shops may count"),
+        "quiet_from_hour": N_("quiet hours start"),
+        "quiet_until_hour": N_("quiet hours end"),
+        "quiet_hours": N_("quiet hours"),
+        "quorum": N_("share of members who must vote"),
+        "majority": N_("share of yes votes needed"),
+        "voting_days": N_("days a vote is open"),
+        "dp_epsilon": N_("noise on counts (epsilon)"),
+        "dp_budget": N_("privacy budget per shop"),
+    }
+)
+PROPOSAL_STATUSES = Names({"open": N_("open"), "passed": N_("passed"), "rejected": N_("rejected")})
+ROLES = Names({"member": N_("member"), "admin": N_("admin")})
+AGGREGATE_KINDS = Names({"intents": N_("needs"), "moments": N_("moments")})
+VOTE_CHOICES = Names({"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")})
 
 
 def context() -> dict[str, Names]:
@@ -87,6 +123,14 @@ def context() -> dict[str, Names]:
         "category_names": CATEGORIES,
         "moment_status_names": MOMENT_STATUSES,
         "need_status_names": NEED_STATUSES,
+        "offer_status_names": OFFER_STATUSES,
+        "order_status_names": ORDER_STATUSES,
+        "order_step_names": ORDER_STEPS,
+        "rule_names": RULES,
+        "proposal_status_names": PROPOSAL_STATUSES,
+        "vote_names": VOTE_CHOICES,
+        "aggregate_names": AGGREGATE_KINDS,
+        "role_names": ROLES,
     }
 
 

@@ -2,7 +2,9 @@
 
 ``GET /things/{id}`` is the thing's own page; ``GET /things/{id}/charts`` is the charts part
 alone (the page script swaps it in after new events, so drawing stays on the server);
-``GET /things/{id}/stream`` is the Server-Sent Events stream of its new events. What a
+``GET /things/{id}/stream`` is the Server-Sent Events stream of its new events. Its owner
+changes its visibility and shares or stops sharing its data right there (the sharing forms
+post to the consent routes, which return to the page). What a
 viewer may not see does not exist for them: an HTML 404 page, the same as for an unknown id.
 """
 
@@ -16,11 +18,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 
 from buurt.adapters.streams import Broadcaster
-from buurt.domain.errors import NotFound
+from buurt.domain.community import Business, Visibility
+from buurt.domain.errors import InvalidInput, NotFound
 from buurt.services.principals import Principal
-from buurt.services.things import views
+from buurt.services.things import registry, views
 from buurt.services.things.views import ThingView
-from buurt.web.pages import charts, fields
+from buurt.web.i18n import _
+from buurt.web.pages import charts, fields, timelines
+from buurt.web.pages.consent import PURPOSES
+from buurt.web.pages.forms import read_form
 from buurt.web.pages.live import thing_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, token_of, viewer
@@ -43,7 +49,18 @@ def _chart_context(view: ThingView) -> dict[str, Any]:
         ((e.occurred_at, e.attributes) for e in view.events), fields.unit_of
     )
     drawn = [(s, charts.line_chart(s, view.since, view.until, zone)) for s in series]
-    return {"view": view, "charts": drawn, "zone": zone}
+    flags = timelines.flag_series((e.occurred_at, e.attributes) for e in view.events)
+    bands = [
+        (
+            f,
+            timelines.timeline(
+                f, view.since, view.until, zone, label=fields.label_of(f.field), yes=_("yes")
+            ),
+            f.share(view.since, view.until),
+        )
+        for f in flags
+    ]
+    return {"view": view, "charts": drawn, "bands": bands, "zone": zone}
 
 
 def _view(request: Request, who: Principal, thing_id: str) -> ThingView | None:
@@ -62,8 +79,37 @@ def thing_page(request: Request, thing_id: ThingId, who: Viewer) -> Response:
     if view is None:
         return not_found(request, who)
     last = view.events[-1] if view.events else None
-    context = {**_chart_context(view), "last_event": last}
+    context = {
+        **_chart_context(view),
+        "last_event": last,
+        "visibilities": list(Visibility),
+        "purposes": PURPOSES,
+        "businesses": _businesses(request, view) if view.is_owner else [],
+    }
     return render(request, "thing.html", context, who)
+
+
+def _businesses(request: Request, view: ThingView) -> list[Business]:
+    """The shops of the thing's circle, that its owner may share its data with."""
+    with services_of(request).uow() as uow:
+        found = uow.repo(Business).find(circle_id=view.circle.id)
+    return sorted(found, key=lambda b: b.name.lower())
+
+
+@router.post("/things/{thing_id}/visibility")
+async def change_visibility(request: Request, thing_id: ThingId, who: Viewer) -> Response:
+    """Its owner opens the thing to the circle or everyone, or keeps it private."""
+    form = await read_form(request)
+    if form is None or who is None:
+        return render(request, "refused.html", {}, who, status_code=403)
+    try:
+        visibility = Visibility(form.get("visibility", ""))
+    except ValueError:
+        raise InvalidInput(_("Pick who may see it."), "visibility") from None
+    await run_in_threadpool(
+        registry.update_thing, services_of(request), who, thing_id, {"visibility": visibility}
+    )
+    return RedirectResponse(f"/things/{thing_id}#access", status_code=303)
 
 
 @router.get("/things/{thing_id}/charts", response_class=HTMLResponse)

@@ -1,0 +1,91 @@
+"""What a shop owner's dashboard and a shop's public page show.
+
+The dashboard is read as the business (``auth.as_business``): its moments, offers, open and
+recent orders. The public page shows what any member of the circle may see: the business, its
+sites and its offers that are not over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from buurt.domain.activity import Offer, OfferStatus
+from buurt.domain.community import Business, Site
+from buurt.domain.errors import NotFound
+from buurt.domain.ids import cursor_at
+from buurt.domain.moments import Moment
+from buurt.domain.orders import Order, OrderStatus
+from buurt.domain.parties import PartyKind
+from buurt.services import resources
+from buurt.services.community.businesses import POLICY as BUSINESS_POLICY
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+from buurt.services.publishing import moments as moment_rules
+
+MOMENTS = 30
+RECENT = timedelta(days=30)
+DONE_ORDERS = 10
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    business: Business
+    sites: list[Site]
+    moments: list[Moment]  # newest first
+    offers: list[Offer]  # newest first
+    open_orders: list[Order]  # placed or ready, oldest first: the next to prepare on top
+    done_orders: list[Order]  # collected or cancelled, newest first
+
+
+@dataclass(frozen=True)
+class ShopPage:
+    business: Business
+    sites: list[Site]
+    offers: list[Offer]  # active and not over
+
+
+def dashboard(services: Services, business: Principal) -> Dashboard:
+    """The dashboard of ``business``, a principal of kind business."""
+    now = services.clock.now()
+    found: list[Moment] = []
+    after: str | None = cursor_at("moment", now - RECENT)
+    while after is not None:
+        page = resources.list_page(
+            services, business, Moment, moment_rules.POLICY, after=after, limit=500
+        )
+        found = (found + [m for m in page.items if m.recipient_kind == "business"])[-MOMENTS:]
+        after = page.next_cursor
+    found.reverse()
+    with services.uow() as uow:
+        record = uow.repo(Business).get(business.id)
+        if record is None:
+            raise NotFound("business", business.id)
+        sites = sorted(uow.repo(Site).find(business_id=record.id), key=lambda s: s.name)
+        offers = uow.repo(Offer).find(owner_kind=PartyKind.BUSINESS, owner_id=record.id)
+        orders = uow.repo(Order).find(business_id=record.id)
+    offers = sorted((o for o in offers if o.status is OfferStatus.ACTIVE), key=lambda o: o.id)
+    offers.reverse()
+    open_orders = sorted(
+        (o for o in orders if o.status in (OrderStatus.PLACED, OrderStatus.READY)),
+        key=lambda o: o.created_at,
+    )
+    done = sorted(
+        (o for o in orders if o.status in (OrderStatus.COLLECTED, OrderStatus.CANCELLED)),
+        key=lambda o: o.updated_at,
+        reverse=True,
+    )[:DONE_ORDERS]
+    return Dashboard(record, sites, found, offers, open_orders, done)
+
+
+def public_page(services: Services, viewer: Principal, business_id: str) -> ShopPage:
+    """A business as a member of its circle sees it (``NotFound`` for anyone else)."""
+    now = services.clock.now()
+    with services.uow() as uow:
+        record = resources.fetch(uow, viewer, Business, BUSINESS_POLICY, business_id)
+        sites = sorted(uow.repo(Site).find(business_id=record.id), key=lambda s: s.name)
+        offers = uow.repo(Offer).find(
+            owner_kind=PartyKind.BUSINESS, owner_id=record.id, status=OfferStatus.ACTIVE
+        )
+    valid = sorted((o for o in offers if not o.is_over(now)), key=lambda o: o.title.lower())
+    return ShopPage(record, sites, valid)

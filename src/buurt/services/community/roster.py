@@ -1,0 +1,90 @@
+"""What a circle's admin sees of it: its members with their roles, its businesses and its
+things; and the few figures of the instance an admin watches.
+
+Only an admin of the circle reads the roster (``NotFound`` for anyone else, so it does not
+tell which circles exist). Members' email addresses are not in it: an admin needs names and
+roles to run the circle, not a mailing list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from buurt.domain.charter import CharterProposal, ProposalStatus
+from buurt.domain.community import Business, Circle, Member, Membership, Role, Thing
+from buurt.domain.errors import NotFound
+from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
+from buurt.services.context import Services
+from buurt.services.principals import Principal
+
+
+@dataclass(frozen=True)
+class Seat:
+    member_id: str
+    name: str
+    role: Role
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class Roster:
+    circle: Circle
+    seats: list[Seat]  # admins first, then by name
+    businesses: list[Business]
+    things: list[Thing]
+    open_proposals: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the instance holds and has waiting, counted in the store."""
+
+    members: int
+    circles: int
+    things: int
+    pending_deliveries: int
+    failed_deliveries: int
+
+
+def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
+    if circle_id not in principal.admin_of:
+        raise NotFound("circle", circle_id)
+    with services.uow() as uow:
+        circle = uow.repo(Circle).get(circle_id)
+        if circle is None:
+            raise NotFound("circle", circle_id)
+        memberships = uow.repo(Membership).find(circle_id=circle_id)
+        people = {m.id: m for m in (uow.repo(Member).get(s.member_id) for s in memberships) if m}
+        seats = sorted(
+            (
+                Seat(s.member_id, people[s.member_id].name, s.role, s.joined_at)
+                for s in memberships
+                if s.member_id in people
+            ),
+            key=lambda s: (s.role is not Role.ADMIN, s.name.lower()),
+        )
+        businesses = sorted(
+            uow.repo(Business).find(circle_id=circle_id), key=lambda b: b.name.lower()
+        )
+        things = sorted(
+            uow.repo(Thing).find(circle_id=circle_id), key=lambda t: (t.kind, t.name.lower())
+        )
+        open_proposals = len(
+            uow.repo(CharterProposal).find(circle_id=circle_id, status=ProposalStatus.OPEN)
+        )
+    return Roster(circle, seats, businesses, things, open_proposals)
+
+
+def figures(services: Services, principal: Principal) -> Figures:
+    """The instance's counts, for an admin of any circle."""
+    if not principal.admin_of:
+        raise NotFound("instance", "figures")
+    with services.uow() as uow:
+        return Figures(
+            members=uow.repo(Member).count(),
+            circles=uow.repo(Circle).count(),
+            things=uow.repo(Thing).count(),
+            pending_deliveries=uow.repo(WebhookDelivery).count(status=DeliveryStatus.PENDING),
+            failed_deliveries=uow.repo(WebhookDelivery).count(status=DeliveryStatus.FAILED),
+        )

@@ -1,0 +1,81 @@
+"""A shop owner in a real browser: the same login acts for the shop, a neighbour's need
+arrives live on the dashboard and is answered in one tap; the circle's page is voted on.
+Every page passes axe-core, and is looked at at 375 px and 1280 px."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import Browser, expect
+
+from tests.actors import BOUNDARY, HOME
+from tests.e2e.browser.conftest import look, new_context, serious_violations, summary
+from tests.e2e.browser.test_resident_browser import _member, log_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def test_a_need_arrives_live_on_the_dashboard_and_is_answered_in_one_tap(
+    site: str, chromium: Browser
+) -> None:
+    with httpx.Client(base_url=site) as http:
+        admin = _member(http, "Adriana")
+        circle = http.post("/v1/circles", json={"name": "Javaplein", "boundary": BOUNDARY},
+                           headers=admin["headers"]).json()  # fmt: skip
+        owner = _member(http, "Reshma", circle["id"])
+        bakery = {"circle_id": circle["id"], "name": "Bakkerij Javaplein", "kind": "bakery"}
+        shop = http.post("/v1/businesses", headers=owner["headers"], json=bakery).json()
+        site_made = http.post(f"/v1/businesses/{shop['id']}/sites", headers=owner["headers"],
+                              json={"name": "Javaplein 21", "place": HOME})  # fmt: skip
+        assert site_made.status_code == 201, site_made.text
+        resident = _member(http, "Bram", circle["id"])
+        granted = http.post("/v1/consents", headers=resident["headers"], json={
+            "recipient_kind": "business", "recipient_id": shop["id"], "category": "intents",
+            "purpose": "matching"})  # fmt: skip
+        assert granted.status_code == 201, granted.text
+
+    context = await new_context(chromium)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await log_in(page, site, owner["email"])
+    await page.get_by_role("link", name="My shop").click()
+    await expect(page.get_by_role("heading", name="Bakkerij Javaplein")).to_be_visible()
+    await page.get_by_text("New offer").click()
+    await page.get_by_label("Title").last.fill("Sourdough, fresh from 7:00")
+    await page.get_by_label("Category").select_option("food/bread")
+    await page.get_by_label("Price (euro)").last.fill("4,95")
+    await page.get_by_role("button", name="Offer it").click()
+    await expect(page.locator("#moments-live")).to_be_visible()  # the stream is open
+    assert await serious_violations(page) == [], summary(await serious_violations(page))
+    await page.evaluate("window.notReloaded = true")
+
+    need = httpx.post(f"{site}/v1/intents", headers=resident["headers"], json={
+        "circle_id": circle["id"], "category": "food/bread", "text": "two loaves",
+        "area": {**HOME, "radius_m": 800}})  # fmt: skip
+    assert need.status_code == 201, need.text
+    arrived = page.locator(".moment").filter(has_text="two loaves")
+    await expect(arrived).to_be_visible()
+    await look(page, "shop-dashboard")
+    await arrived.get_by_role("button", name="Accept").click()
+    await expect(arrived.get_by_role("button", name="Done")).to_be_visible()
+    assert await page.evaluate("window.notReloaded") is True  # answered in place
+
+    await page.get_by_role("link", name="Public page").click()
+    await expect(page.get_by_text("Sourdough, fresh from 7:00")).to_be_visible()
+    assert await serious_violations(page) == [], summary(await serious_violations(page))
+    await look(page, "shop-public")
+    await page.goto(f"{site}/shop/{shop['id']}/demand")
+    assert await serious_violations(page) == [], summary(await serious_violations(page))
+    await look(page, "shop-demand")
+
+    await page.get_by_role("link", name="Our circle").click()
+    await page.get_by_text("Propose a change").click()
+    await page.get_by_label("New value (for a number)").fill("12")
+    await page.get_by_role("button", name="Propose").click()
+    await page.get_by_role("button", name="Yes").click()
+    await expect(page.get_by_text("You voted: Yes")).to_be_visible()
+    assert await serious_violations(page) == [], summary(await serious_violations(page))
+    await look(page, "circle")
+    assert errors == []
+    await context.close()

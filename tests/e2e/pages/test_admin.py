@@ -1,0 +1,64 @@
+"""A circle admin's page: members and roles (changed there), the things registry, the
+instance's health; and every other identity kept out."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.actors import World
+from tests.e2e.pages.forms import submit
+from tests.e2e.pages.things import register_thing
+
+
+def _as(client: TestClient, token: str) -> TestClient:
+    client.cookies.set("buurt_session", token)
+    return client
+
+
+def test_the_admin_sees_members_things_and_the_instance(client: TestClient, world: World) -> None:
+    thing, _device = register_thing(world.bob, world)
+    page = _as(client, world.admin.token).get("/admin")
+    assert page.status_code == 200
+    assert world.circle["name"] in page.text
+    assert "Bob" in page.text  # a member, with a role
+    assert thing["name"] in page.text  # the registry
+    assert "sqlite" in page.text or "postgresql" in page.text  # the store it runs on
+    assert "Maintenance" in page.text
+    assert world.bob.get("/v1/members/me").json()["email"] not in page.text  # names, not mail
+
+
+def test_the_admin_makes_a_member_admin_who_steps_down_again_but_the_last_admin_cannot(
+    client: TestClient, world: World
+) -> None:
+    circle = world.circle["id"]
+    _as(client, world.admin.token)
+    alone = submit(client, f"/admin/{circle}/members/{world.admin.id}/role", {"role": "member"},
+                   page="/admin")  # fmt: skip
+    assert alone.status_code == 409  # the circle would have no admin
+    assert "at least one admin" in alone.text
+    made = submit(client, f"/admin/{circle}/members/{world.bob.id}/role", {"role": "admin"},
+                  page="/admin", follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303
+    assert _as(client, world.bob.token).get("/admin").status_code == 200  # Bob runs it now
+    stepped = submit(client, f"/admin/{circle}/members/{world.bob.id}/role", {"role": "member"},
+                     page="/admin", follow_redirects=False)  # fmt: skip
+    assert stepped.status_code == 303
+    assert _as(client, world.bob.token).get("/admin").status_code == 404
+
+
+def test_members_businesses_things_and_visitors_do_not_see_it(
+    client: TestClient, world: World
+) -> None:
+    _thing, device = register_thing(world.bob, world)
+    for token in (world.bob.token, world.bakery_actor.token, device.token):
+        refused = _as(client, token).get("/admin")
+        assert refused.status_code == 404
+        assert refused.headers["content-type"].startswith("text/html")
+    circle = world.circle["id"]
+    _as(client, world.bob.token)
+    forged = submit(client, f"/admin/{circle}/members/{world.bob.id}/role", {"role": "admin"},
+                    page="/")  # fmt: skip
+    assert forged.status_code in (403, 404)
+    assert _as(client, world.bob.token).get("/admin").status_code == 404  # still no admin
+    client.cookies.clear()
+    assert client.get("/admin", follow_redirects=False).headers["location"].startswith("/login")
