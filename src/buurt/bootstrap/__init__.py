@@ -21,6 +21,7 @@ from buurt.adapters.mail import FolderMailer, SmtpMailer
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.adapters.store import (
     SqlDeliveryClaims,
+    check_reachable,
     create_database_engine,
     sql_unit_of_work_factory,
     upgrade,
@@ -93,8 +94,14 @@ class Buurt:
 
 
 def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Buurt:
-    """Connect to the store (applying migrations unless told not to) and wire everything."""
+    """Connect to the store (applying migrations unless told not to) and wire everything;
+    a ``DatabaseError`` when the URL is wrong or the database cannot be reached."""
     database = create_database_engine(settings.database_url)
+    try:
+        check_reachable(database)
+    except BaseException:
+        database.dispose()
+        raise
     if migrate:
         upgrade(database)
     return assemble(settings, sql_unit_of_work_factory(database), clock, database=database)

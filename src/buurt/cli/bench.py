@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(
-    help="Measure Buurt's speed on reproducible workloads, next to its peers.",
-    no_args_is_help=True,
-)
+from buurt.adapters.store import DatabaseError, check_reachable, create_database_engine, libpq_url
+from buurt.cli.errors import from_database
+from buurt.cli.options import command_group
+
+app = command_group("Measure Buurt's speed on reproducible workloads, next to its peers.")
 
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -51,7 +52,10 @@ def engine(
     events: Annotated[int, typer.Option(min=1, help="Events to match.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Seed of the generated city.")] = 42,
     postgis: Annotated[
-        str | None, typer.Option(help="PostgreSQL URL to run the PostGIS peer against.")
+        str | None,
+        typer.Option(
+            metavar="URL", help="PostgreSQL (postgresql://...) to run the PostGIS peer against."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     cpu_clock: Annotated[
@@ -67,6 +71,8 @@ def engine(
     while subscriptions change; then SQLite R*Tree, shapely STRtree and PostGIS."""
     from buurt.bench.engine_bench import run
 
+    if postgis:
+        postgis = _postgis_url(postgis)
     console, progress, step = _progress(as_json)
     with progress:
         figures = run(subscriptions, events, seed, postgis, step, cpu_clock=cpu_clock)
@@ -74,6 +80,21 @@ def engine(
         typer.echo(json.dumps(figures))
         return
     console.print(_table(figures))
+
+
+def _postgis_url(url: str) -> str:
+    """``--postgis`` takes the URL forms ``--db`` takes; answers it as psycopg reads it, once
+    the server has answered a connection."""
+    option = "--postgis"
+    try:
+        engine = create_database_engine(url)
+        try:
+            check_reachable(engine)
+        finally:
+            engine.dispose()
+        return libpq_url(url)
+    except DatabaseError as error:
+        raise from_database(error, option) from None
 
 
 def _table(figures: dict[str, Any]) -> Table:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import typer
 from rich.console import Console
 
-from buurt.adapters.store import create_database_engine, current_revision, upgrade
-from buurt.cli.options import DatabaseOption, settings_with
+from buurt.adapters.store import (
+    check_reachable,
+    create_database_engine,
+    current_revision,
+    upgrade,
+)
+from buurt.cli.options import DatabaseOption, command_group, settings_with
 
-app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app = command_group("Manage the database schema.")
 console = Console()
 
 
@@ -18,6 +22,7 @@ def upgrade_command(db: DatabaseOption = None) -> None:
     settings = settings_with(db)
     engine = create_database_engine(settings.database_url)
     try:
+        check_reachable(engine)
         upgrade(engine)
         console.print(f"[green]Schema at revision {current_revision(engine)}[/green]")
     finally:
@@ -30,6 +35,7 @@ def current_command(db: DatabaseOption = None) -> None:
     settings = settings_with(db)
     engine = create_database_engine(settings.database_url)
     try:
+        check_reachable(engine)
         console.print(current_revision(engine) or "empty (no migrations applied)")
     finally:
         engine.dispose()

@@ -7,18 +7,22 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 import buurt
-from buurt.cli import bench, db, maintenance, serve, simulate
+from buurt.adapters.store import DatabaseError
+from buurt.cli import admin, bench, db, maintenance, serve, simulate
+from buurt.cli.errors import ExitCode, OperatorError, from_database
+from buurt.cli.options import command_group
 from buurt.domain.errors import DomainError
 
-app = typer.Typer(
+app = command_group(
+    "Buurt: real-time business moments for a neighbourhood.",
     name="buurt",
-    help="Buurt: real-time business moments for a neighbourhood.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(admin.app, name="admin")
 app.add_typer(bench.app, name="bench")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
@@ -43,9 +47,15 @@ def root(
 
 
 def main() -> None:
-    """Run the CLI; a refused request is a one-line message and exit status 1, not a traceback."""
+    """Run the CLI; a refused request or a mistake in a setting is a message of a line or two
+    and an exit status of its own (``cli.errors.ExitCode``), not a traceback."""
+    console = Console(stderr=True, highlight=False)
     try:
         app()
     except DomainError as error:
-        Console(stderr=True).print(f"[red]{error.title}:[/red] {error.detail}")
-        sys.exit(1)
+        console.print(f"[red]{error.title}:[/red] {escape(error.detail)}")
+        sys.exit(ExitCode.REFUSED)
+    except (OperatorError, DatabaseError) as caught:
+        problem = caught if isinstance(caught, OperatorError) else from_database(caught)
+        console.print(f"[red]{problem.option}[/red]: {escape(problem.message)}")
+        sys.exit(problem.code)

@@ -21,6 +21,7 @@ NowOption = Annotated[
     typer.Option(
         "--now",
         formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"],
+        metavar="ISO-8601",
         help="Act as if it were this instant (ISO 8601; UTC when no offset is given).",
     ),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +14,7 @@ import uvicorn
 from rich.console import Console
 
 from buurt.bootstrap import Buurt, build
+from buurt.cli.errors import ExitCode, OperatorError, option_of
 from buurt.cli.options import DatabaseOption, settings_with
 from buurt.web.app import create_app
 
@@ -44,8 +47,9 @@ def _run(instance: Buurt) -> None:
         try:
             instance.start_mqtt()
         except OSError as error:  # refused, unreachable, no subscription: say so in one line
-            console.print(f"[red]MQTT broker:[/red] {error}")
-            raise typer.Exit(1) from error
+            raise OperatorError(
+                ExitCode.MQTT_UNREACHABLE, option_of("mqtt_url"), str(error)
+            ) from None
         uvicorn.run(
             create_app(instance),
             host=settings.host,
@@ -59,6 +63,43 @@ def _run(instance: Buurt) -> None:
         instance.close()
 
 
+def _check_port(host: str, port: int) -> None:
+    """Bind and let go of the address, before anything is migrated or loaded: another
+    program on the port, or a host that is not this machine's, is said in a line."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise OperatorError(
+            ExitCode.SETTING,
+            option_of("host"),
+            f"{host!r} is not a known address ({error.strerror})",
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: a port whose old connections linger in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise OperatorError(
+                    ExitCode.PORT_IN_USE,
+                    option_of("port"),
+                    f"{where} is in use by another program; stop it, or choose another port",
+                ) from None
+            if error.errno == errno.EACCES:
+                raise OperatorError(
+                    ExitCode.SETTING,
+                    option_of("port"),
+                    f"port {port} needs privileges this user lacks; choose one above 1023",
+                ) from None
+            raise OperatorError(
+                ExitCode.SETTING,
+                option_of("host"),
+                f"cannot listen on {where} ({error.strerror}); use an address of this machine",
+            ) from None
+
+
 def serve(
     db: DatabaseOption = None,
     host: HostOption = None,
@@ -70,6 +111,7 @@ def serve(
     settings = settings_with(
         db, host=host, port=port, mqtt_url=mqtt, mqtt_config_dir=mqtt_config_dir
     )
+    _check_port(settings.host, settings.port)
     _run(build(settings))
 
 
@@ -80,6 +122,7 @@ def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = 
     from buurt.demo.life import DemoLife
 
     settings = settings_with(db, host=host, port=port)
+    _check_port(settings.host, settings.port)
     instance = build(settings)
     try:
         summary = seed(instance.services)

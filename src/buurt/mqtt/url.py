@@ -27,9 +27,13 @@ class BrokerUrl:
         if login and (not parts.username or parts.password is None):
             raise InvalidInput("an MQTT URL needs user and password: mqtt://u:p@host", "mqtt")
         tls = parts.scheme == "mqtts"
+        try:
+            port = parts.port or (8883 if tls else 1883)
+        except ValueError:  # not a number, or above 65535
+            raise InvalidInput("an MQTT URL's port is a number from 1 to 65535", "mqtt") from None
         return cls(
             host=parts.hostname,
-            port=parts.port or (8883 if tls else 1883),
+            port=port,
             username=unquote(parts.username or ""),
             password=unquote(parts.password or ""),
             tls=tls,

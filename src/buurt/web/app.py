@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 import buurt
 from buurt.bootstrap import Background, Buurt
-from buurt.web import pages, problems
+from buurt.web import api_docs, pages, problems
 from buurt.web.api import ROUTERS
 from buurt.web.limits import BodyLimit
 
@@ -54,7 +54,7 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
         title="Buurt API",
         version=buurt.__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by api_docs, from the package
         redoc_url=None,
     )
     app.state.instance = instance
@@ -62,6 +62,7 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(api_docs.router)
     pages.install(app)
 
     @app.get("/healthz", tags=["operations"], openapi_extra={"security": []})

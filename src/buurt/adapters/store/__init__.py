@@ -2,15 +2,31 @@
 Alembic migrations that SQLite and PostgreSQL share."""
 
 from buurt.adapters.store.claims import SqlDeliveryClaims
-from buurt.adapters.store.database import create_database_engine
+from buurt.adapters.store.database import (
+    DatabaseError,
+    DatabaseFolderMissing,
+    DatabaseUnreachable,
+    UnknownDatabaseUrl,
+    check_reachable,
+    create_database_engine,
+    database_url,
+    libpq_url,
+)
 from buurt.adapters.store.migrate import current_revision, upgrade
 from buurt.adapters.store.uow import SqlUnitOfWork, sql_unit_of_work_factory
 
 __all__ = [
+    "DatabaseError",
+    "DatabaseFolderMissing",
+    "DatabaseUnreachable",
     "SqlDeliveryClaims",
     "SqlUnitOfWork",
+    "UnknownDatabaseUrl",
+    "check_reachable",
     "create_database_engine",
     "current_revision",
+    "database_url",
+    "libpq_url",
     "sql_unit_of_work_factory",
     "upgrade",
 ]

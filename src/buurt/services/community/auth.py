@@ -22,7 +22,8 @@ from buurt.services.principals import Principal
 TOKEN_PREFIX = "bu_"  # noqa: S105 - a marker, not a secret
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
+    """What is stored of a token's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -40,7 +41,7 @@ def issue_token(
         id=new_id("token"),
         principal_kind=kind,
         principal_id=ident,
-        digest=_digest(secret),
+        digest=digest(secret),
         label=label,
         created_at=at,
         expires_at=expires_at,
@@ -80,7 +81,7 @@ def authenticate(services: Services, secret: str) -> Principal:
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationFailed("not a Buurt token")
     with services.uow() as uow:
-        found = uow.repo(AccessToken).find(digest=_digest(secret))
+        found = uow.repo(AccessToken).find(digest=digest(secret))
         now = services.clock.now()
         if not found or not found[0].is_live(now):
             raise AuthenticationFailed("the token is unknown, expired or revoked")
