@@ -193,3 +193,44 @@ def test_the_demand_map_shows_counts_and_hatches_what_is_withheld(
     assert 'class="cell withheld"' in page.text  # the rest of the circle is hatched
     assert "at least 10 members" in page.text  # and the page says why
     assert "bread" in page.text
+
+
+def test_stock_is_edited_in_place_and_imported_with_row_errors(
+    client: TestClient, world: World
+) -> None:
+    site = _site(world)
+    shop = f"/shop/{world.bakery['id']}"
+    _as(client, world.ann.token)
+    rye = {"name": "Rye loaf", "category": "food/bread", "site": site["id"], "quantity": "12",
+           "price": "3,80"}  # fmt: skip
+    added = submit(client, f"{shop}/stock", rye, page=shop, follow_redirects=False)
+    assert added.status_code == 303, added.text
+    [row] = world.bakery_actor.get("/v1/stock").json()["items"]
+    assert (row["quantity"], row["price"]) == (12, 3.8)
+    page = client.get(shop)
+    assert f'id="stock-{row["id"]}"' in page.text
+    changed = submit(client, f"{shop}/stock/{row['id']}", {"quantity": "7", "price": "4"},
+                     page=shop, follow_redirects=False)  # fmt: skip
+    assert changed.status_code == 303
+    assert world.bakery_actor.get(f"/v1/stock/{row['id']}").json()["quantity"] == 7
+    for bad in ({"quantity": "-1", "price": "4"}, {"quantity": "9" * 5000, "price": "4"},
+                {"quantity": "3", "price": "1e400"}):  # fmt: skip
+        refused = submit(client, f"{shop}/stock/{row['id']}", bad, page=shop)
+        assert refused.status_code == 422, bad
+    assert world.bakery_actor.get(f"/v1/stock/{row['id']}").json()["quantity"] == 7
+
+    csv = (
+        "site_id,item,category,quantity,price\n"
+        f"{site['id']},Croissant,food/pastry,20,1.60\n"
+        f"{site['id']},Baguette,food/bread,many,2.10\n"
+    )
+    refused = submit(client, f"{shop}/stock-import", {"csv": csv}, page=shop)
+    assert refused.status_code == 422
+    assert "line 3: quantity" in refused.text  # the bad row, by its line
+    assert "nothing was imported" in refused.text
+    assert len(world.bakery_actor.get("/v1/stock").json()["items"]) == 1  # all or nothing
+    partial = submit(client, f"{shop}/stock-import", {"csv": csv, "partial": "yes"}, page=shop)
+    assert partial.status_code == 200
+    assert "line 3: quantity" in partial.text  # what was left out is said
+    names = {i["name"] for i in world.bakery_actor.get("/v1/items").json()["items"]}
+    assert names == {"Rye loaf", "Croissant"}

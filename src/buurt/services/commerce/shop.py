@@ -18,6 +18,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order, OrderStatus
 from buurt.domain.parties import PartyKind
 from buurt.domain.reviews import Rating, Review
+from buurt.domain.stock import Item, Stock
 from buurt.services import resources
 from buurt.services.cocreation import reviews
 from buurt.services.community.businesses import POLICY as BUSINESS_POLICY
@@ -41,6 +42,8 @@ class Dashboard:
     done_orders: list[Order]  # collected or cancelled, newest first
     reviews: list[Review]  # newest first, unanswered or not
     rating: Rating
+    stock: list[Stock]  # by item name, then site
+    items: dict[str, Item]  # by id
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,15 @@ def dashboard(services: Services, business: Principal) -> Dashboard:
         reverse=True,
     )[:DONE_ORDERS]
     said, rating = _reviews(services, record.id)
-    return Dashboard(record, sites, found, offers, open_orders, done, said, rating)
+    with services.uow() as uow:
+        items = {i.id: i for i in uow.repo(Item).find(business_id=record.id)}
+        site_names = {s.id: s.name for s in sites}
+        stock = sorted(
+            uow.repo(Stock).find(business_id=record.id),
+            key=lambda s: (items[s.item_id].name.lower() if s.item_id in items else "",
+                           site_names.get(s.site_id, "")),
+        )  # fmt: skip
+    return Dashboard(record, sites, found, offers, open_orders, done, said, rating, stock, items)
 
 
 def _reviews(services: Services, business_id: str) -> tuple[list[Review], Rating]:

@@ -4,11 +4,11 @@ form puts one in a session cookie); live parts through Server-Sent Events.
 Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
 ``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
-stream), ``shop`` and ``demand`` (a member acting for their shop), ``circle_map`` and ``maps``
-(SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and ``names`` (how values read),
-``rendering`` (templates). Pages use the services and the access policies, never the store
-directly; ``install`` wires them into the app. Templates are in ``web/templates``, styles and
-scripts in ``web/static``.
+stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop),
+``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and
+``names`` (how values read), ``rendering`` (templates). Pages use the services and the access
+policies, never the store directly; ``install`` wires them into the app. Templates are in
+``web/templates``, styles and scripts in ``web/static``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from buurt.web.pages import (
     session,
     settings,
     shop,
+    shop_stock,
     things,
 )
 from buurt.web.pages.rendering import WEB
@@ -47,6 +48,7 @@ router.include_router(consent.router)
 router.include_router(settings.router)
 router.include_router(things.router)
 router.include_router(shop.router)
+router.include_router(shop_stock.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)

@@ -86,6 +86,7 @@ async def _dashboard(
     values: dict[str, str],
     error: str,
     status: int = 200,
+    problems: list[tuple[str, str]] | None = None,
 ) -> HTMLResponse:
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     view = await run_in_threadpool(shop.dashboard, services_of(request), acting)
@@ -98,8 +99,13 @@ async def _dashboard(
         "values": values,
         "error": error,
         "steps": _next_steps,
+        "problems": problems or [],
+        "site_names": {site.id: site.name for site in view.sites},
     }
     return render(request, "shop.html", context, who, status_code=status)
+
+
+dashboard_page = _dashboard  # the stock routes (``shop_stock``) answer with it too
 
 
 def _next_steps(status: OrderStatus) -> list[OrderStatus]:
