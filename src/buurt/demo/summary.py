@@ -67,6 +67,12 @@ class DemoSummary:
             f"…@example.org account  password [cyan]{self.neighbour_password}[/]",
         )
         grid.add_row("Bearer token", Text(self.demo_token, style="green", no_wrap=True))
+        alive = (
+            f"every {settings.demo_life_seconds:g} s a thing reports; neighbours ask, shops offer"
+            if settings.demo_life_seconds
+            else "kept still (BUURT_DEMO_LIFE_SECONDS=0)"
+        )
+        grid.add_row("Alive", alive)
         mail = settings.mail_url or f"written to {settings.mail_folder.resolve()}"
         grid.add_row("Mail", f"{mail} (sign-up confirmations, password resets)")
         when = (
