@@ -79,3 +79,63 @@ async def test_a_need_arrives_live_on_the_dashboard_and_is_answered_in_one_tap(
     await look(page, "circle")
     assert errors == []
     await context.close()
+
+
+async def test_the_shop_answers_a_need_live_the_resident_sees_it_and_a_revoked_grant_stops_it(
+    site: str, chromium: Browser
+) -> None:
+    with httpx.Client(base_url=site) as http:
+        admin = _member(http, "Adriana")
+        circle = http.post("/v1/circles", json={"name": "Javaplein", "boundary": BOUNDARY},
+                           headers=admin["headers"]).json()  # fmt: skip
+        owner = _member(http, "Reshma", circle["id"])
+        bakery = {"circle_id": circle["id"], "name": "Bakkerij Oost", "kind": "bakery"}
+        shop = http.post("/v1/businesses", headers=owner["headers"], json=bakery).json()
+        area = {**HOME, "radius_m": 800}
+        rye = {"circle_id": circle["id"], "business_id": shop["id"], "category": "food/bread",
+               "title": "Rye, baked at dawn", "area": area, "price": 4}  # fmt: skip
+        offer = http.post("/v1/offers", headers=owner["headers"], json=rye)
+        assert offer.status_code == 201, offer.text
+        resident = _member(http, "Bram", circle["id"])
+        granted = http.post("/v1/consents", headers=resident["headers"], json={
+            "recipient_kind": "business", "recipient_id": shop["id"], "category": "intents",
+            "purpose": "matching"})  # fmt: skip
+        assert granted.status_code == 201, granted.text
+
+    shop_context = await new_context(chromium, width=1280)
+    shop_page = await shop_context.new_page()
+    await log_in(shop_page, site, owner["email"])
+    await shop_page.goto(f"{site}/shop/{shop['id']}")
+    await expect(shop_page.locator("#moments-live")).to_be_visible()
+
+    home_context = await new_context(chromium)
+    home = await home_context.new_page()
+    await log_in(home, site, resident["email"])
+    await expect(home.locator("#moments-live")).to_be_visible()
+
+    def need(text: str) -> None:
+        made = httpx.post(f"{site}/v1/intents", headers=resident["headers"], json={
+            "circle_id": circle["id"], "category": "food/bread", "text": text,
+            "area": {**HOME, "radius_m": 800}})  # fmt: skip
+        assert made.status_code == 201, made.text
+
+    need("a loaf for Sunday")
+    at_shop = shop_page.locator(".moment").filter(has_text="a loaf for Sunday")
+    await expect(at_shop).to_be_visible()  # live on the shop's dashboard
+    await at_shop.get_by_role("button", name="Accept").click()
+    at_home = home.locator(".moment").filter(has_text="a loaf for Sunday")
+    await expect(at_home.get_by_text("accepted")).to_be_visible()  # live at the resident's
+    await at_home.get_by_role("button", name="Done").click()
+    await expect(at_home.get_by_text("fulfilled")).to_be_visible()
+    await look(home, "resident-answered")
+
+    await home.goto(f"{site}/consent")
+    await home.get_by_role("button", name="Revoke").first.click()
+    await expect(home.get_by_text("Revoked on")).to_be_visible()
+    need("a loaf for Monday")
+    await shop_page.wait_for_timeout(2000)  # time enough for a moment to have arrived live
+    assert await shop_page.locator(".moment").filter(has_text="a loaf for Monday").count() == 0
+    await shop_page.reload()  # nor was it made: the page, read from the store, agrees
+    assert await shop_page.locator(".moment").filter(has_text="a loaf for Monday").count() == 0
+    await shop_context.close()
+    await home_context.close()
