@@ -1,8 +1,9 @@
 """The demo neighbourhood, alive: while ``buurt demo`` serves, things report and people ask.
 
 Every few seconds one thing of the demo circle reports a reading (in turn, each made by its
-kind's generator for that instant), now and then a neighbour publishes a need, and a shop
-offers something the demo member asked for. So the pages a visitor opens move by themselves:
+kind's generator for that instant), now and then a neighbour publishes a need, a shop offers
+something the demo member asked for, and once in a while a shop takes up the neighbours' most
+supported proposal as a campaign. So the pages a visitor opens move by themselves:
 a thing's live page, the demo member's moments, a shop's dashboard. Everything goes through
 the same use cases as a real request, so consent, caps and quiet hours apply as ever.
 """
@@ -22,10 +23,13 @@ from buurt.demo.places import random_address
 from buurt.demo.readings import EVENT_KIND, day_of_readings
 from buurt.demo.seeding import find_demo_circle
 from buurt.domain.activity import Intent, IntentStatus
+from buurt.domain.campaigns import ThresholdKind
+from buurt.domain.cocreation import Proposal, ProposalStatus
 from buurt.domain.community import Business, Circle, Member, Membership, Thing
 from buurt.domain.errors import DomainError
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area
+from buurt.services.cocreation import campaigns
 from buurt.services.community import auth
 from buurt.services.context import Services
 from buurt.services.publishing import events, intents, offers
@@ -37,6 +41,8 @@ NEED_EVERY = 7  # ticks between a neighbour's needs
 OFFER_EVERY = 11  # ticks between a shop's offers to the demo member
 NEEDS = ("food/bread", "food/vegetables", "help/shopping", "mobility/cargo-bike", "food/pastry")
 OFFER_HOURS = 2
+CAMPAIGN_EVERY = 97  # ticks between a shop taking up a neighbours' proposal
+CAMPAIGN_DAYS = 7
 
 
 class DemoLife:
@@ -79,6 +85,8 @@ class DemoLife:
             happened.append(self._need(circle, n))
         if n % OFFER_EVERY == 0:
             happened.append(self._offer(circle))
+        if n % CAMPAIGN_EVERY == 0:
+            happened.append(self._campaign(circle))
         done = [h for h in happened if h]
         for line in done:
             log.debug("demo: %s", line)
@@ -162,3 +170,30 @@ class DemoLife:
         except DomainError as refused:
             return f"an offer was refused: {refused.detail}"
         return f"{shop.name} offered {need.category}"
+
+    def _campaign(self, circle: Circle) -> str:
+        """A shop takes up the most supported open proposal of its kind as a campaign."""
+        now = self._services.clock.now()
+        with self._services.uow() as uow:
+            open_ = uow.repo(Proposal).find(circle_id=circle.id, status=ProposalStatus.OPEN)
+            shops = sorted(uow.repo(Business).find(circle_id=circle.id), key=lambda b: b.id)
+        if not open_ or not shops:
+            return ""
+        proposal = max(open_, key=lambda p: (p.support_count, p.id))
+        shop = self._rng.choice(shops)
+        owner = auth.acting_party(self._services, PartyKind.MEMBER, shop.owner_member_id, LABEL)
+        price = proposal.price_idea if proposal.price_idea is not None else 5.0
+        try:
+            campaigns.start(
+                self._services,
+                owner,
+                proposal_id=proposal.id,
+                business_id=shop.id,
+                unit_price=price,
+                threshold_kind=ThresholdKind.PLEDGES,
+                threshold=10,
+                deadline=now + timedelta(days=CAMPAIGN_DAYS),
+            )
+        except DomainError as refused:
+            return f"a campaign was refused: {refused.detail}"
+        return f"{shop.name} made '{proposal.title}' a campaign"
