@@ -38,6 +38,10 @@ PREFIXES = {
     "order": "ord",
     "account_token": "act",
     "mail": "mail",
+    "admission_code": "adc",
+    "admission_request": "adr",
+    "vouch": "vch",
+    "verification": "ver",
 }
 
 

@@ -15,6 +15,7 @@ from buurt.adapters.store import (
     tables,
     tables_access,
     tables_accounts,
+    tables_admission,
     tables_charter,
     tables_ingest,
     tables_orders,
@@ -23,6 +24,7 @@ from buurt.adapters.store import (
 from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
@@ -59,6 +61,10 @@ TABLE_OF: dict[type, Table] = {
     MqttCredential: tables_ingest.mqtt_credentials,
     Order: tables_orders.orders,
     AccountToken: tables_accounts.account_tokens,
+    AdmissionCode: tables_admission.admission_codes,
+    AdmissionRequest: tables_admission.admission_requests,
+    Vouch: tables_admission.vouches,
+    Verification: tables_admission.verifications,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
