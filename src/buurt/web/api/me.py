@@ -11,8 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
+from buurt.domain.admission import AdmissionCode
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.services.consent import access_log, erasure, export
+from buurt.web.api.admission import CodeOut, RequestOut, VerificationOut, VouchOut
 from buurt.web.api.auth import TokenOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
 from buurt.web.api.circles import MembershipOut
@@ -93,6 +95,18 @@ class MemberExport(BaseModel):
     businesses: list[BusinessExport] = Field(description="Businesses you own, with their data.")
     tokens: list[TokenOut] = Field(description="Yours and your businesses' and things' tokens.")
     orders: list[OrderOut] = Field(description="Orders you placed, at any business.")
+    verifications: list[VerificationOut] = Field(
+        default_factory=list, description="How you were verified in each circle."
+    )
+    admission_requests: list[RequestOut] = Field(default_factory=list)
+    vouches: list[VouchOut] = Field(
+        default_factory=list, description="Vouches you gave and vouches you got."
+    )
+    admission_codes: list[CodeOut] = Field(
+        default_factory=list,
+        description="Codes you (or your businesses) issued, and the code you redeemed; who "
+        "redeemed a code you issued is theirs, not yours, and left out.",
+    )
     reviews: list[dict[str, str]] = Field(
         default_factory=list, description="Reserved: reviews you wrote (not built yet)."
     )
@@ -155,7 +169,27 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         ],
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
+        verifications=[VerificationOut.model_validate(v) for v in data.verifications],
+        admission_requests=[RequestOut.model_validate(r) for r in data.admission_requests],
+        vouches=[VouchOut.model_validate(v) for v in data.vouches],
+        admission_codes=[_code(c, principal.id) for c in data.admission_codes],
         truncated=data.truncated,
+    )
+
+
+def _code(code: AdmissionCode, me: str) -> CodeOut:
+    return CodeOut(
+        id=code.id,
+        circle_id=code.circle_id,
+        route=code.route,
+        label=code.label,
+        address=code.address,
+        issued_by_kind=code.issued_by_kind,
+        issued_by_id=code.issued_by_id,
+        created_at=code.created_at,
+        expires_at=code.expires_at,
+        used_at=code.used_at,
+        used_by=code.used_by if code.used_by == me else None,
     )
 
 
