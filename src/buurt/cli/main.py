@@ -1,4 +1,4 @@
-"""The ``buurt`` command: ``serve``, ``demo``, ``db`` and friends."""
+"""The ``buurt`` command: ``serve``, ``demo``, ``db``, ``admin`` and friends."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 import buurt
-from buurt.cli import bench, db, maintenance, serve, simulate
+from buurt.cli import admin, bench, db, maintenance, serve, simulate
 from buurt.domain.errors import DomainError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
+app.add_typer(admin.app, name="admin")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("maintenance")(maintenance.maintenance)

@@ -19,6 +19,7 @@ A refused code is kept as a ``refused`` request (the rate limit counts it) and a
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -328,3 +329,42 @@ def _ask_for_vouches(
     join_unverified(uow, charter.circle_id, member_id, now)
     uow.repo(AdmissionRequest).add(request)
     return request
+
+
+def issue_letters(
+    services: Services,
+    circle_id: str,
+    addresses: Sequence[str],
+    deliver: Callable[[Circle, list[Issued]], None],
+) -> tuple[list[Issued], list[tuple[str, str]]]:
+    """Letter codes for the operator, one per address that has neither a verified neighbour
+    nor a letter on its way; returns them and the addresses skipped, with why.
+
+    ``deliver`` (printing them) runs before the codes are committed: if it fails, no code
+    exists that nobody could ever receive, and the same addresses can be tried again.
+    """
+    now = services.clock.now()
+    issued: list[Issued] = []
+    skipped: list[tuple[str, str]] = []
+    with services.uow() as uow:
+        circle = uow.repo(Circle).get(circle_id)
+        if circle is None:
+            raise NotFound("circle", circle_id)
+        for address in addresses:
+            try:
+                issued.append(
+                    make_code(
+                        uow,
+                        circle_id,
+                        AdmissionRoute.LETTER,
+                        (OPERATOR, None),
+                        now,
+                        address=address,
+                    )
+                )
+            except (Conflict, InvalidInput) as refused:
+                skipped.append((address, refused.detail))
+            uow.flush()  # the next address sees this letter (a repeated line is skipped)
+        deliver(circle, issued)
+        uow.commit()
+    return issued, skipped
