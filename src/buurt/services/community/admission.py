@@ -18,6 +18,7 @@ A refused code is kept as a ``refused`` request (the rate limit counts it) and a
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ from buurt.services.context import Services
 from buurt.services.principals import Principal
 
 OPERATOR = "operator"
+# A window of the last hour (or day) ends now and starts just after now minus the hour: what
+# was done exactly an hour ago no longer counts.
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -149,16 +153,19 @@ def issue_code(
     address: str | None = None,
 ) -> Issued:
     now = services.clock.now()
+    proposals.close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
         _charter(uow, circle_id, now)
         _issuer(uow, principal, circle_id, route)
-        since = Between(start=now - timedelta(days=1))
+        since = Between(start=now - timedelta(days=1) + _TICK)
         recent = uow.repo(AdmissionCode).page(
             where={"issued_by_id": principal.id, "created_at": since}, limit=CODES_PER_DAY
         )
         if len(recent.items) >= CODES_PER_DAY:
             wait = recent.items[0].created_at + timedelta(days=1) - now
-            raise RateLimited(f"at most {CODES_PER_DAY} codes a day", int(wait.total_seconds()))
+            raise RateLimited(
+                f"at most {CODES_PER_DAY} codes a day", math.ceil(wait.total_seconds())
+            )
         if not label and principal.kind.value == "business":
             business = uow.repo(Business).get(principal.id)
             label = business.name if business else ""
@@ -227,7 +234,7 @@ def revoke_code(services: Services, principal: Principal, circle_id: str, code_i
 
 
 def _rate_limit(uow: UnitOfWork, circle_id: str, member_id: str, now: datetime) -> None:
-    since = Between(start=now - timedelta(hours=1))
+    since = Between(start=now - timedelta(hours=1) + _TICK)
     recent = uow.repo(AdmissionRequest).page(
         where={"circle_id": circle_id, "member_id": member_id, "created_at": since},
         limit=REQUESTS_PER_HOUR,
@@ -236,7 +243,7 @@ def _rate_limit(uow: UnitOfWork, circle_id: str, member_id: str, now: datetime) 
         wait = recent.items[0].created_at + timedelta(hours=1) - now
         raise RateLimited(
             f"at most {REQUESTS_PER_HOUR} admission requests an hour; try again later",
-            int(wait.total_seconds()) + 1,
+            math.ceil(wait.total_seconds()),
         )
 
 
@@ -266,6 +273,7 @@ def request_admission(
     if not principal.is_member:
         raise PermissionDenied("only members are admitted to circles")
     now = services.clock.now()
+    proposals.close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
         charter = _charter(uow, circle_id, now)
         if is_verified(uow, principal.id, circle_id):
@@ -344,6 +352,7 @@ def issue_letters(
     exists that nobody could ever receive, and the same addresses can be tried again.
     """
     now = services.clock.now()
+    proposals.close_due_proposals(services, now, circle_id=circle_id)
     issued: list[Issued] = []
     skipped: list[tuple[str, str]] = []
     with services.uow() as uow:

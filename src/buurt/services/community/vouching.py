@@ -94,11 +94,12 @@ def vouch(
 ) -> tuple[Vouch, AdmissionRequest]:
     """Vouch for a pending request; the vouch that completes the count admits the requester."""
     now = services.clock.now()
+    proposals.close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
         request = _fetch(uow, circle_id, request_id)
-        require_verified(uow, principal, circle_id, "vouch for a neighbour")
         if request.member_id == principal.id:
             raise PermissionDenied("nobody vouches for themselves")
+        require_verified(uow, principal, circle_id, "vouch for a neighbour")
         if request.status is not RequestStatus.PENDING:
             raise Conflict(f"this request is {request.status.value}, no longer pending")
         if uow.repo(Vouch).find(request_id=request_id, voucher_id=principal.id):
