@@ -58,6 +58,20 @@ def register(client: TestClient, name: str, circle_id: str | None = None) -> Act
     return Actor(client, response.json()["id"], login.json()["token"])
 
 
+def admit(admin: Actor, member: Actor, circle_id: str) -> dict[str, Any]:
+    """Make ``member`` a verified neighbour: ``admin`` issues an invite code, they redeem it."""
+    base = f"/v1/circles/{circle_id}"
+    code = admin.created(f"{base}/admission-codes", {"route": "invite"})["code"]
+    return member.created(f"{base}/admission-requests", {"code": code})
+
+
+def neighbour(admin: Actor, name: str, circle_id: str) -> Actor:
+    """A new member of the circle, admitted as a verified neighbour by ``admin``'s invite."""
+    member = register(admin.client, name, circle_id)
+    admit(admin, member, circle_id)
+    return member
+
+
 def issue(owner: Actor, kind: str, ident: str) -> Actor:
     body = {"principal_kind": kind, "principal_id": ident}
     token = owner.created("/v1/auth/tokens/issue", body)["token"]
@@ -66,7 +80,7 @@ def issue(owner: Actor, kind: str, ident: str) -> Actor:
 
 @dataclass
 class World:
-    """One circle with an admin, two members (Ann and Bob), and Ann's bakery."""
+    """One circle with an admin, two verified members (Ann and Bob), and Ann's bakery."""
 
     circle: dict[str, Any]
     admin: Actor
@@ -79,8 +93,8 @@ class World:
 def make_world(client: TestClient) -> World:
     admin = register(client, "Ada Admin")
     circle = admin.created("/v1/circles", {"name": "Indische Buurt", "boundary": BOUNDARY})
-    ann = register(client, "Ann", circle["id"])
-    bob = register(client, "Bob", circle["id"])
+    ann = neighbour(admin, "Ann", circle["id"])
+    bob = neighbour(admin, "Bob", circle["id"])
     bakery = ann.created(
         "/v1/businesses", {"circle_id": circle["id"], "name": "Bakkerij Ann", "kind": "bakery"}
     )

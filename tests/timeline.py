@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from buurt.services.context import Services
-from tests.actors import Actor, World, register
+from tests.actors import Actor, World, neighbour
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Amsterdam
 
@@ -40,8 +40,8 @@ def moving_clock(services: Services) -> MovingClock:
 
 
 def crowd(world: World, size: int, prefix: str = "Neighbour") -> list[Actor]:
-    """``size`` new members of the world's circle."""
-    return [register(world.admin.client, f"{prefix} {n}", world.circle["id"]) for n in range(size)]
+    """``size`` new verified neighbours of the world's circle."""
+    return [neighbour(world.admin, f"{prefix} {n}", world.circle["id"]) for n in range(size)]
 
 
 def adopt(

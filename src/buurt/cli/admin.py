@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from buurt.bootstrap import build
+from buurt.cli.admin_letters import letters_command
 from buurt.cli.options import DatabaseOption, command_group, settings_with
 from buurt.domain.community import Business, Circle, Member, Thing
 from buurt.domain.parties import PartyKind
@@ -41,6 +42,7 @@ token_app = command_group("Issue and revoke bearer tokens.")
 app.add_typer(circle_app, name="circle")
 app.add_typer(member_app, name="member")
 app.add_typer(token_app, name="token")
+app.command("letters")(letters_command)
 console = Console()
 
 

@@ -1,4 +1,4 @@
-"""The ``buurt`` command: ``serve``, ``demo``, ``db`` and friends."""
+"""The ``buurt`` command: ``serve``, ``demo``, ``db``, ``admin`` and friends."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ app = command_group(
 app.add_typer(db.app, name="db")
 app.add_typer(admin.app, name="admin")
 app.add_typer(bench.app, name="bench")
+app.add_typer(admin.app, name="admin")
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("maintenance")(maintenance.maintenance)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from buurt.adapters.passwords import Argon2Passwords
-from buurt.demo import catalogue, people, wishes
+from buurt.demo import admitting, catalogue, people, wishes
 from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, local_zone
 from buurt.demo.readings import EVENT_KIND, day_of_readings
 from buurt.demo.summary import DemoSummary
@@ -82,6 +82,7 @@ class _Seeder:
         self.zone = local_zone()
         self.members: dict[str, Member] = {}
         self.homes: dict[str, Place] = {}
+        self.addresses: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.principals: dict[str, Principal] = {}
         self.businesses: dict[str, Business] = {}
@@ -104,6 +105,10 @@ class _Seeder:
         self.circle_id = circle.id
         self.principal("admin", fresh=True)
         self._register_residents()
+        residents = [(who, self.addresses[who]) for who in self.members if who != "admin"]
+        admitting.admit_all(
+            self.services, circle.id, self.principal("admin"), residents, self.principal
+        )
         for spec in catalogue.BUSINESSES:
             self._business(spec)
         for thing in catalogue.THINGS:
@@ -145,6 +150,7 @@ class _Seeder:
             hashing, name=name, email=email, password=password, circle_id=circle_id
         )
         self.homes[who] = home.place
+        self.addresses[who] = home.text
 
     def principal(self, who: str, *, fresh: bool = False) -> Principal:
         """The principal acting for ``who``: a member, or the owner of a business key."""

@@ -1,7 +1,9 @@
 """The circle charter: a circle's data rules, versioned, changed only by a vote of its members.
 
 A charter version holds every rule at once (k for aggregates, retention, what businesses may
-see in aggregate, quiet hours, quorum and majority, the voting window, differential privacy).
+see in aggregate, quiet hours, quorum and majority, the voting window, differential privacy,
+and the admission policy: the routes by which members become verified neighbours, how many
+vouches a newcomer needs, how long an admission code lasts).
 A member opens a proposal with changes; members vote ``yes``, ``no`` or ``abstain`` until the
 window closes; then the proposal passes (a new version) or is rejected, by the quorum and
 majority of the version in force when it was opened.
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from buurt.domain.admission import AdmissionRoute
 from buurt.domain.errors import InvalidInput
 
 
@@ -61,6 +64,9 @@ class CharterVersion:
     voting_days: int = 7
     dp_epsilon: float | None = None
     dp_budget: float = 10.0
+    admission_routes: list[str] = field(default_factory=lambda: [r.value for r in AdmissionRoute])
+    vouches_needed: int = 3
+    code_valid_days: int = 30
     proposal_id: str | None = None
 
     def rules(self) -> dict[str, Any]:
@@ -95,6 +101,9 @@ RULES = (
     "voting_days",
     "dp_epsilon",
     "dp_budget",
+    "admission_routes",
+    "vouches_needed",
+    "code_valid_days",
 )
 
 
@@ -120,6 +129,8 @@ _BOUNDS: dict[str, tuple[float, float, bool, bool]] = {
     "voting_days": (1, 90, True, False),
     "dp_epsilon": (0.01, 10, False, True),
     "dp_budget": (0.1, 1000, False, False),
+    "vouches_needed": (1, 20, True, False),
+    "code_valid_days": (1, 365, True, False),
 }
 
 
@@ -131,6 +142,9 @@ def check_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in changes.items():
         if name == "aggregate_kinds":
             result[name] = _kinds(value)
+            continue
+        if name == "admission_routes":
+            result[name] = _routes(value)
             continue
         if name not in _BOUNDS:
             raise InvalidInput(f"{name!r} is not a charter rule", "changes")
@@ -155,6 +169,18 @@ def _kinds(value: Any) -> list[str]:
     if unknown:
         raise InvalidInput(f"unknown aggregate kinds: {unknown}", "changes.aggregate_kinds")
     return sorted(set(value))
+
+
+def _routes(value: Any) -> list[str]:
+    """The admission routes on offer; an empty list closes the circle to newcomers."""
+    where = "changes.admission_routes"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput("admission_routes is a list of routes", where)
+    unknown = sorted(set(value) - {r.value for r in AdmissionRoute})
+    if unknown:
+        raise InvalidInput(f"unknown admission routes: {unknown}", where)
+    order = [r.value for r in AdmissionRoute]
+    return sorted(set(value), key=order.index)
 
 
 @dataclass
@@ -208,7 +234,8 @@ class CharterProposal:
     def close(self, choices: Iterable[VoteChoice], electorate: int, at: datetime) -> bool:
         """Count the votes against the quorum and majority fixed at opening; True if passed.
 
-        Quorum: votes cast (abstentions included) over the members at closing time.
+        Quorum: votes cast (abstentions included) over the electorate: the circle's verified
+        neighbours at closing time.
         Majority: ``yes`` must be more than ``majority`` of ``yes + no``.
         """
         cast = list(choices)

@@ -8,6 +8,7 @@ DomainError
 ├── PermissionDenied        visible, but the caller may not do this (403)
 ├── Conflict                the request clashes with the current state (409)
 │   └── InvalidTransition   a lifecycle step not allowed from the current state (409)
+├── RateLimited             too many attempts for now; try again after ``retry_after`` s (429)
 └── Unavailable             a part Buurt depends on is not there now; try again (503)
     └── ThingLinkDown       the link to things (the MQTT broker) is not configured or down
 """
@@ -63,6 +64,14 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     title = "Invalid transition"
+
+
+class RateLimited(DomainError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
 
 class Unavailable(DomainError):

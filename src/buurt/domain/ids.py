@@ -50,6 +50,10 @@ PREFIXES = {
     "item": "itm",
     "stock": "stk",
     "reservation": "rsv",
+    "admission_code": "adc",
+    "admission_request": "adr",
+    "vouch": "vch",
+    "verification": "ver",
 }
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -226,6 +227,32 @@ TABLES: dict[type, Table] = {
             AccountToken,
             unique=(("digest",),),
             references=(Reference("member_id", Member, cascade=True),),
+        ),
+        Table(
+            AdmissionCode,
+            unique=(("digest",),),
+            references=(_IN_CIRCLE, Reference("used_by", Member)),
+            defaults={"label": ""},
+        ),
+        Table(
+            AdmissionRequest,
+            references=(_IN_CIRCLE, Reference("member_id", Member)),
+            defaults={"note": ""},
+        ),
+        Table(
+            Vouch,
+            unique=(("request_id", "voucher_id"),),
+            references=(
+                _IN_CIRCLE,
+                Reference("request_id", AdmissionRequest),
+                Reference("member_id", Member),
+                Reference("voucher_id", Member),
+            ),
+        ),
+        Table(
+            Verification,
+            unique=(("circle_id", "member_id"), ("circle_id", "address_key")),
+            references=(_IN_CIRCLE, Reference("member_id", Member)),
         ),
         Table(
             Order,

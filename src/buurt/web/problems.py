@@ -25,6 +25,7 @@ from buurt.domain.errors import (
     InvalidRows,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unavailable,
 )
 
@@ -37,6 +38,7 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (InvalidInput, 422),
     (AuthenticationFailed, 401),
+    (RateLimited, 429),
     (Unavailable, 503),
 ]
 _TITLES = {
@@ -49,6 +51,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -141,6 +144,8 @@ def install(app: FastAPI) -> None:
         elif isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(error, RateLimited):
+            headers = {"Retry-After": str(error.retry_after)}
         return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

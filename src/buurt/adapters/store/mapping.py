@@ -15,6 +15,7 @@ from buurt.adapters.store import (
     tables,
     tables_access,
     tables_accounts,
+    tables_admission,
     tables_charter,
     tables_cocreation,
     tables_ingest,
@@ -25,6 +26,7 @@ from buurt.adapters.store import (
 from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -79,6 +81,10 @@ TABLE_OF: dict[type, Table] = {
     Review: tables_cocreation.reviews,
     Report: tables_cocreation.reports,
     ModerationEntry: tables_cocreation.moderation_entries,
+    AdmissionCode: tables_admission.admission_codes,
+    AdmissionRequest: tables_admission.admission_requests,
+    Vouch: tables_admission.vouches,
+    Verification: tables_admission.verifications,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

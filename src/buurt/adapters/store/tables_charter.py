@@ -39,6 +39,9 @@ charter_versions = Table(
     Column("voting_days", Integer, nullable=False),
     Column("dp_epsilon", Float),
     Column("dp_budget", Float, nullable=False),
+    Column("admission_routes", JSON, nullable=False),
+    Column("vouches_needed", Integer, nullable=False),
+    Column("code_valid_days", Integer, nullable=False),
     Column("proposal_id", String(32)),
     Column("created_at", UTCDateTime, nullable=False),
     # One version number per circle: two closers racing on one proposal cannot both win.

@@ -20,12 +20,13 @@ from buurt.domain.charter import (
     VoteChoice,
     check_changes,
 )
-from buurt.domain.community import Circle, Membership
-from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.community import Circle
+from buurt.domain.errors import Conflict, NotFound
 from buurt.domain.events import CharterProposalClosed, CharterProposalOpened
 from buurt.domain.ids import new_id
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Between
+from buurt.services.community.verification import require_verified, verified_members
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -78,17 +79,12 @@ def versions(
         )
 
 
-def _membership(uow: UnitOfWork, principal: Principal, circle_id: str) -> Membership:
+def _voter(uow: UnitOfWork, principal: Principal, circle_id: str) -> None:
+    """Only verified neighbours propose and vote: a few hundred throwaway accounts must not
+    decide a circle's data rules."""
     if uow.repo(Circle).get(circle_id) is None:
         raise NotFound("circle", circle_id)
-    found_ = (
-        uow.repo(Membership).find(circle_id=circle_id, member_id=principal.id)
-        if principal.is_member
-        else []
-    )
-    if not found_:
-        raise PermissionDenied("only members of this circle propose and vote on its charter")
-    return found_[0]
+    require_verified(uow, principal, circle_id, "propose and vote on its charter")
 
 
 def propose(
@@ -100,7 +96,7 @@ def propose(
 ) -> CharterProposal:
     now = services.clock.now()
     with services.uow() as uow:
-        _membership(uow, principal, circle_id)
+        _voter(uow, principal, circle_id)
         charter = in_force(uow, circle_id, now)
         checked = check_changes(changes)
         if all(charter.rules().get(n) == v for n, v in checked.items()):
@@ -160,7 +156,7 @@ def vote(
     now = services.clock.now()
     close_due_proposals(services, now, circle_id=circle_id)
     with services.uow() as uow:
-        _membership(uow, principal, circle_id)
+        _voter(uow, principal, circle_id)
         proposal = _fetch(uow, circle_id, proposal_id)
         if proposal.status is not ProposalStatus.OPEN or proposal.is_due(now):
             raise Conflict(f"voting on this proposal closed at {proposal.closes_at.isoformat()}")
@@ -176,8 +172,9 @@ def vote(
 
 
 def _close(uow: UnitOfWork, proposal: CharterProposal, now: datetime) -> CharterVersion | None:
-    """Tally the votes of those still members at closing; a pass adds the next version."""
-    members = {m.member_id for m in uow.repo(Membership).find(circle_id=proposal.circle_id)}
+    """Tally the votes of those who are verified neighbours at closing (the electorate); a
+    pass adds the next version."""
+    members = verified_members(uow, proposal.circle_id)
     votes = uow.repo(CharterVote).find(proposal_id=proposal.id)
     choices = [v.choice for v in votes if v.member_id in members]
     at = proposal.closes_at

@@ -1,10 +1,13 @@
-"""Circles and memberships: create a circle (its creator administers it), join, change, delete."""
+"""Circles and memberships: create a circle (its founder administers it and is its first
+verified neighbour), join (unverified: admission is ``services.community.admission``),
+change, leave, delete."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from buurt.domain.admission import VerifiedBy
 from buurt.domain.community import Circle, Member, Membership, Role
 from buurt.domain.errors import Conflict, PermissionDenied
 from buurt.domain.events import CircleSaved
@@ -14,6 +17,7 @@ from buurt.ports import UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services import resources
 from buurt.services.charter import proposals
+from buurt.services.community import verification
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -55,6 +59,8 @@ def create_circle(
             Membership(new_id("membership"), circle.id, principal.id, Role.ADMIN, now)
         )
         proposals.found(uow, circle.id, now)
+        uow.flush()
+        verification.verify(uow, circle.id, principal.id, VerifiedBy.FOUNDING, now)
         uow.commit()
     services.publish(CircleSaved(circle))
     return circle
@@ -78,6 +84,7 @@ def delete_circle(services: Services, principal: Principal, ident: str) -> None:
         memberships = uow.repo(Membership).find(circle_id=ident)
         if any(m.role is not Role.ADMIN for m in memberships):
             raise Conflict("the circle still has members")
+        verification.forget(uow, ident)
         for membership in memberships:
             uow.repo(Membership).delete(membership)
         proposals.forget(uow, ident)
@@ -108,6 +115,8 @@ def leave_circle(services: Services, principal: Principal, ident: str) -> None:
         admins = [m for m in uow.repo(Membership).find(circle_id=ident) if m.role is Role.ADMIN]
         if found[0].role is Role.ADMIN and len(admins) == 1:
             raise Conflict("the last admin cannot leave; make someone else admin first")
+        verification.on_leaving(uow, ident, principal.id, services.clock.now())
+        uow.flush()
         uow.repo(Membership).delete(found[0])
         uow.commit()
 

@@ -17,6 +17,8 @@ One transaction, after the member proves it is them with their password:
   replaced by ``erased``;
 - their access log is deleted; entries in others' logs that name them (an admin's reads, their
   businesses' uses) keep the entry but say ``erased`` instead of the principal's id;
+- their verifications, admission requests and the vouches they gave or got are deleted; codes
+  they issued or redeemed stay (a used code must stay used) without naming them;
 - if they were a circle's last admin, the longest-standing remaining member becomes admin.
 """
 
@@ -29,6 +31,7 @@ from typing import Protocol, TypeVar
 
 from buurt.domain.access import ERASED, AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVote
 from buurt.domain.community import Business, Member, Membership, Role, Site, Thing
@@ -166,6 +169,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> Non
     _moments(uow, member.id, biz, erased)
     _access_log(uow, member.id, biz, erased)
     _around(uow, member.id, biz, thing_ids, erased)
+    _admission(uow, member.id, biz, erased)
     _memberships(uow, member.id, erased)
     # Orders at the member's own businesses go with the businesses; their orders elsewhere stay
     # with those businesses, without them.
@@ -261,6 +265,20 @@ def _around(
         {"owner_kind": "business", "owner_id": biz},
     ]
     erased.remove(uow, WebhookEndpoint, everything(uow, WebhookEndpoint, hooks))
+
+
+def _admission(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:
+    vouches: list[Filter] = [{"member_id": member_id}, {"voucher_id": member_id}]
+    erased.remove(uow, Vouch, everything(uow, Vouch, vouches))
+    erased.remove(uow, Verification, uow.repo(Verification).find(member_id=member_id))
+    uow.flush()
+    erased.remove(uow, AdmissionRequest, uow.repo(AdmissionRequest).find(member_id=member_id))
+    codes: list[Filter] = [{"used_by": member_id}, {"issued_by_id": [member_id, *biz]}]
+    for code in everything(uow, AdmissionCode, codes):
+        if code.used_by == member_id:
+            code.used_by = None
+        if code.issued_by_id in (member_id, *biz):
+            code.issued_by_id = None
 
 
 def _memberships(uow: UnitOfWork, member_id: str, erased: Erased) -> None:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.campaigns import Pledge
 from buurt.domain.cocreation import Comment, Proposal, Support
 from buurt.domain.community import Business, Member, Membership, Site, Thing
@@ -73,6 +74,10 @@ class MemberData:
     supports: list[Support] = field(default_factory=list)
     pledges: list[Pledge] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    verifications: list[Verification] = field(default_factory=list)
+    admission_requests: list[AdmissionRequest] = field(default_factory=list)
+    vouches: list[Vouch] = field(default_factory=list)  # given and received
+    admission_codes: list[AdmissionCode] = field(default_factory=list)  # issued or redeemed
     truncated: list[str] = field(default_factory=list)
 
 
@@ -178,5 +183,18 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),
         pledges=_collect(uow, Pledge, [{"member_id": me}], MAX_ROWS, "pledges", cut),
         reviews=_collect(uow, Review, [{"member_id": me}], MAX_ROWS, "reviews", cut),
+        verifications=uow.repo(Verification).find(member_id=me),
+        admission_requests=uow.repo(AdmissionRequest).find(member_id=me),
+        vouches=_collect(
+            uow, Vouch, [{"member_id": me}, {"voucher_id": me}], MAX_ROWS, "vouches", cut
+        ),
+        admission_codes=_collect(
+            uow,
+            AdmissionCode,
+            [{"used_by": me}, {"issued_by_id": [me, *(b.business.id for b in businesses)]}],
+            MAX_ROWS,
+            "admission_codes",
+            cut,
+        ),
         truncated=cut,
     )

@@ -4,6 +4,7 @@ dependencies (``deps``: the services, the authenticated principal, paging)."""
 from fastapi import APIRouter
 
 from buurt.web.api import (
+    admission,
     aggregates,
     auth,
     businesses,
@@ -50,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     moments.router,
     consents.router,
     charter.router,
+    admission.router,
     aggregates.router,
     me.router,
     webhooks.router,

@@ -1,7 +1,8 @@
 """``/v1/circles/{id}/charter``: a circle's charter, its history, proposals and votes.
 
-Any principal reads a charter; members of the circle propose changes and vote. There is no
-endpoint that changes a charter directly: a new version only comes from a passed proposal.
+Any principal reads a charter; verified neighbours of the circle propose changes and vote.
+There is no endpoint that changes a charter directly: a new version only comes from a passed
+proposal.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from buurt.domain.admission import AdmissionRoute
 from buurt.domain.charter import (
     AggregateKind,
     CharterProposal,
@@ -43,6 +45,11 @@ Majority = Annotated[StrictFloat, Field(ge=0.5, le=0.99, allow_inf_nan=False)]
 Epsilon = Annotated[StrictFloat, Field(ge=0.01, le=10, allow_inf_nan=False)]
 Budget = Annotated[StrictFloat, Field(ge=0.1, le=1000, allow_inf_nan=False)]
 Kinds = Annotated[list[AggregateKind], Field(max_length=2, json_schema_extra={"uniqueItems": True})]
+Routes = Annotated[
+    list[AdmissionRoute], Field(max_length=4, json_schema_extra={"uniqueItems": True})
+]
+Vouches = Annotated[int, Field(ge=1, le=20), WHOLE]
+CodeDays = Annotated[int, Field(ge=1, le=365), WHOLE]
 
 
 class QuietHours(Strict):
@@ -65,6 +72,11 @@ class Rules(BaseModel):
     voting_days: int
     dp_epsilon: float | None = Field(description="Laplace noise per answer; null is off.")
     dp_budget: float = Field(description="Epsilon a business may spend per 30 days.")
+    admission_routes: list[AdmissionRoute] = Field(
+        description="How members become verified neighbours; empty admits nobody new."
+    )
+    vouches_needed: int = Field(description="Verified members who must vouch for a newcomer.")
+    code_valid_days: int = Field(description="How long an admission code can be redeemed.")
 
 
 class CharterOut(Rules):
@@ -85,6 +97,9 @@ _NOT_NULL = (
     "majority",
     "voting_days",
     "dp_budget",
+    "admission_routes",
+    "vouches_needed",
+    "code_valid_days",
 )
 
 
@@ -103,6 +118,9 @@ class ChangesIn(Strict):
     voting_days: VotingDays | SkipJsonSchema[None] = None
     dp_epsilon: Epsilon | None = None
     dp_budget: Budget | SkipJsonSchema[None] = None
+    admission_routes: Routes | SkipJsonSchema[None] = None
+    vouches_needed: Vouches | SkipJsonSchema[None] = None
+    code_valid_days: CodeDays | SkipJsonSchema[None] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -113,9 +131,10 @@ class ChangesIn(Strict):
             nulls = sorted(n for n in _NOT_NULL if n in data and data[n] is None)
             if nulls:
                 raise ValueError(f"these rules cannot be null: {', '.join(nulls)}")
-            kinds = data.get("aggregate_kinds")
-            if isinstance(kinds, list) and len(set(map(str, kinds))) != len(kinds):
-                raise ValueError("aggregate_kinds has no repeats")
+            for name in ("aggregate_kinds", "admission_routes"):
+                listed = data.get(name)
+                if isinstance(listed, list) and len(set(map(str, listed))) != len(listed):
+                    raise ValueError(f"{name} has no repeats")
         return data
 
     def to_domain(self) -> dict[str, Any]:
@@ -125,7 +144,7 @@ class ChangesIn(Strict):
             if name == "quiet_hours":
                 result["quiet_from_hour"] = value.from_hour if value else None
                 result["quiet_until_hour"] = value.until_hour if value else None
-            elif name == "aggregate_kinds":
+            elif name in ("aggregate_kinds", "admission_routes"):
                 result[name] = [k.value for k in value]
             else:
                 result[name] = value
@@ -141,7 +160,7 @@ class Tally(BaseModel):
     yes: int
     no: int
     abstain: int
-    electorate: int = Field(description="Members of the circle when the vote closed.")
+    electorate: int = Field(description="Verified neighbours of the circle when the vote closed.")
 
 
 class ProposalOut(BaseModel):
@@ -243,7 +262,7 @@ def versions(
 def propose(
     circle_id: CircleId, body: ProposalIn, services: ServicesDep, principal: PrincipalDep
 ) -> ProposalOut:
-    """Propose a charter change (members of the circle); voting opens at once.
+    """Propose a charter change (verified neighbours of the circle); voting opens at once.
 
     409 when every proposed value is already the charter's.
     """
@@ -284,6 +303,6 @@ def vote(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> VoteOut:
-    """Cast your vote, or change it while the window is open (members of the circle)."""
+    """Cast your vote, or change it while the window is open (verified neighbours)."""
     cast = proposals.vote(services, principal, circle_id, proposal_id, body.choice)
     return VoteOut.model_validate(cast)

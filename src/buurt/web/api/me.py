@@ -11,8 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
+from buurt.domain.admission import AdmissionCode
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.services.consent import access_log, erasure, export
+from buurt.web.api.admission import CodeOut, RequestOut, VerificationOut, VouchOut
 from buurt.web.api.auth import TokenOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
 from buurt.web.api.campaigns import PledgeOut
@@ -100,6 +102,18 @@ class MemberExport(BaseModel):
     reservations: list[ReservationOut] = Field(
         default_factory=list, description="Reservations you made, at any business."
     )
+    verifications: list[VerificationOut] = Field(
+        default_factory=list, description="How you were verified in each circle."
+    )
+    admission_requests: list[RequestOut] = Field(default_factory=list)
+    vouches: list[VouchOut] = Field(
+        default_factory=list, description="Vouches you gave and vouches you got."
+    )
+    admission_codes: list[CodeOut] = Field(
+        default_factory=list,
+        description="Codes you (or your businesses) issued, and the code you redeemed; who "
+        "redeemed a code you issued is theirs, not yours, and left out.",
+    )
     proposals: list[ProposalOut] = Field(description="Proposals you made.")
     comments: list[CommentOut] = Field(description="Comments you wrote on proposals.")
     supports: list[str] = Field(description="The proposals you support.")
@@ -167,7 +181,27 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         supports=[s.proposal_id for s in data.supports],
         pledges=[PledgeOut.model_validate(p) for p in data.pledges],
         reviews=[ReviewOut.model_validate(r) for r in data.reviews],
+        verifications=[VerificationOut.model_validate(v) for v in data.verifications],
+        admission_requests=[RequestOut.model_validate(r) for r in data.admission_requests],
+        vouches=[VouchOut.model_validate(v) for v in data.vouches],
+        admission_codes=[_code(c, principal.id) for c in data.admission_codes],
         truncated=data.truncated,
+    )
+
+
+def _code(code: AdmissionCode, me: str) -> CodeOut:
+    return CodeOut(
+        id=code.id,
+        circle_id=code.circle_id,
+        route=code.route,
+        label=code.label,
+        address=code.address,
+        issued_by_kind=code.issued_by_kind,
+        issued_by_id=code.issued_by_id,
+        created_at=code.created_at,
+        expires_at=code.expires_at,
+        used_at=code.used_at,
+        used_by=code.used_by if code.used_by == me else None,
     )
 
 
