@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from buurt.bootstrap import build
+from buurt.domain.admission import AdmissionRoute
 from buurt.domain.campaigns import ThresholdKind
 from buurt.domain.places import Boundary, Place
 from buurt.services.cocreation import campaigns, proposals
-from buurt.services.community import auth, businesses, circles, members
+from buurt.services.community import admission, auth, businesses, circles, members
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from tests.instances import settings_for
@@ -76,7 +77,11 @@ def due_campaign(database_url: str, pledgers: int) -> DueCampaign:
         ids = []
         for n in range(pledgers):
             secret = _member(services, f"pledger{n}")
-            circles.join_circle(services, auth.authenticate(services, secret), circle.id)
+            # A verified neighbour, as only they pledge: an invite from the circle's founder.
+            issued = admission.issue_code(services, owner(), circle.id, AdmissionRoute.INVITE)
+            admission.request_admission(
+                services, auth.authenticate(services, secret), circle.id, issued.secret
+            )
             who = auth.authenticate(services, secret)
             campaigns.pledge(services, who, campaign.id, 1)
             ids.append(who.id)

@@ -15,8 +15,11 @@ import pytest
 
 from buurt.bootstrap import Buurt, assemble
 from buurt.config import Settings
+from buurt.domain.admission import AdmissionRoute
+from buurt.domain.community import Membership, Role
+from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
-from buurt.services.community import auth, circles, members
+from buurt.services.community import admission, auth, circles, members
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.testing import FrozenClock, MemoryStore
@@ -86,3 +89,13 @@ def circle_id(services: Services, ada: Neighbour) -> str:
         services, ada.principal, name="Oostpoort", boundary=BOUNDARY, timezone="Europe/Amsterdam"
     )
     return circle.id
+
+
+def admit(services: Services, who: Neighbour, circle_id: str) -> None:
+    """Make ``who`` a verified neighbour of the circle the usual way: an invite code from one
+    of its admins, redeemed."""
+    with services.uow() as uow:
+        admin_id = uow.repo(Membership).find(circle_id=circle_id, role=Role.ADMIN)[0].member_id
+    admin = auth.acting_party(services, PartyKind.MEMBER, admin_id, "test admin")
+    issued = admission.issue_code(services, admin, circle_id, AdmissionRoute.INVITE)
+    admission.request_admission(services, who.principal, circle_id, issued.secret)

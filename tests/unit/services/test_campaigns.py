@@ -16,7 +16,7 @@ from buurt.services.cocreation import campaigns, proposals, settlement
 from buurt.services.community import businesses, circles
 from buurt.services.context import Services
 from buurt.testing import FrozenClock
-from tests.unit.services.conftest import Neighbour
+from tests.unit.services.conftest import Neighbour, admit
 
 WEEK = timedelta(days=7)
 
@@ -55,7 +55,7 @@ def _campaign(
 
 def _neighbour(services: Services, name: str, circle_id: str) -> Neighbour:
     who = Neighbour.register(services, name)
-    circles.join_circle(services, who.principal, circle_id)
+    admit(services, who, circle_id)
     return who
 
 
@@ -112,7 +112,10 @@ def test_pledges_are_verified_single_bounded_and_closed_at_the_deadline(
     stranger = Neighbour.register(services, "Dirk")  # not admitted to the circle
     with pytest.raises(Exception, match="campaign"):
         campaigns.pledge(services, stranger.principal, campaign_id, 1)
-    circles.join_circle(services, bob.principal, circle_id)
+    circles.join_circle(services, bob.principal, circle_id)  # a member, not yet verified
+    with pytest.raises(PermissionDenied, match="verified"):
+        campaigns.pledge(services, bob.principal, campaign_id, 3)
+    admit(services, bob, circle_id)
     mine = campaigns.pledge(services, bob.principal, campaign_id, 3)
     with pytest.raises(Conflict):
         campaigns.pledge(services, bob.principal, campaign_id, 1)

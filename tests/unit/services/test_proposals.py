@@ -10,14 +10,13 @@ import pytest
 from buurt.domain.cocreation import HALF_LIFE, ProposalSort
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from buurt.services.cocreation import discussion, proposals
-from buurt.services.community import circles
 from buurt.services.context import Services
 from buurt.testing import FrozenClock
-from tests.unit.services.conftest import Neighbour
+from tests.unit.services.conftest import Neighbour, admit
 
 
 def _join(services: Services, who: Neighbour, circle_id: str) -> None:
-    circles.join_circle(services, who.principal, circle_id)
+    admit(services, who, circle_id)
 
 
 def _propose(services: Services, who: Neighbour, circle_id: str, title: str = "Oat milk") -> str:

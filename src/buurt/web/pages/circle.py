@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from buurt.domain.admission import AdmissionRoute
 from buurt.domain.charter import RULES, AggregateKind, VoteChoice
 from buurt.domain.errors import InvalidInput
 from buurt.services.charter import proposals
@@ -29,8 +30,13 @@ router = APIRouter(include_in_schema=False)
 CircleId = Annotated[str, Path(max_length=64)]
 ProposalId = Annotated[str, Path(max_length=64)]
 QUIET = ("quiet_from_hour", "quiet_until_hour")
-# The rules a person changes with one number (quiet hours are a pair, kinds a choice).
-NUMERIC = tuple(r for r in RULES if r not in (*QUIET, "aggregate_kinds"))
+# The rules that are a choice of several values, and the values to choose from.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "aggregate_kinds": tuple(k.value for k in AggregateKind),
+    "admission_routes": tuple(r.value for r in AdmissionRoute),
+}
+# The rules a person changes with one number (quiet hours are a pair).
+NUMERIC = tuple(r for r in RULES if r not in (*QUIET, *CHOICES))
 
 
 @router.get("/circle", response_class=HTMLResponse)
@@ -60,7 +66,7 @@ async def _page(
         "now": services_of(request).clock.now(),
         "choices": list(VoteChoice),
         "numeric": NUMERIC,
-        "kinds": list(AggregateKind),
+        "rule_choices": CHOICES,
         "values": values,
         "error": error,
     }
@@ -110,8 +116,8 @@ def _changes(form: dict[str, str]) -> dict[str, Any]:
         if form.get("quiet") == "off":
             return dict.fromkeys(QUIET)
         return {name: _number(form.get(name, "")) for name in QUIET}
-    if rule == "aggregate_kinds":
-        return {rule: [k.value for k in AggregateKind if form.get(f"kind_{k.value}")]}
+    if rule in CHOICES:
+        return {rule: [v for v in CHOICES[rule] if form.get(f"{rule}.{v}")]}
     raise InvalidInput(_("Pick the rule to change."), "rule")
 
 

@@ -106,6 +106,9 @@ RULES = Names(
         "voting_days": N_("days a vote is open"),
         "dp_epsilon": N_("noise on counts (epsilon)"),
         "dp_budget": N_("privacy budget per shop"),
+        "admission_routes": N_("how new neighbours are verified"),
+        "vouches_needed": N_("vouches a newcomer needs"),
+        "code_valid_days": N_("days an admission code is valid"),
     }
 )
 PROPOSAL_STATUSES = Names({"open": N_("open"), "passed": N_("passed"), "rejected": N_("rejected")})
@@ -128,10 +131,18 @@ PLEDGE_STATUSES = Names(
 THRESHOLDS = Names({"pledges": N_("pledges"), "units": N_("units")})
 ROLES = Names({"member": N_("member"), "admin": N_("admin")})
 AGGREGATE_KINDS = Names({"intents": N_("needs"), "moments": N_("moments")})
+ADMISSION_ROUTES = Names(
+    {
+        "invite": N_("an admin's invite"),
+        "letter": N_("a letter to the address"),
+        "in_person": N_("a code handed out in person"),
+        "vouching": N_("neighbours vouching"),
+    }
+)
 VOTE_CHOICES = Names({"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")})
 
 
-def context() -> dict[str, Names]:
+def context() -> dict[str, object]:
     """The tables every template may use."""
     return {
         "kind_names": KINDS,
@@ -147,6 +158,7 @@ def context() -> dict[str, Names]:
         "proposal_status_names": PROPOSAL_STATUSES,
         "vote_names": VOTE_CHOICES,
         "aggregate_names": AGGREGATE_KINDS,
+        "choice_names": {"aggregate_kinds": AGGREGATE_KINDS, "admission_routes": ADMISSION_ROUTES},
         "role_names": ROLES,
         "sort_names": SORTS,
         "proposal_state_names": PROPOSAL_STATES,
