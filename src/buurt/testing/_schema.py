@@ -26,6 +26,7 @@ from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
@@ -219,6 +220,7 @@ TABLES: dict[type, Table] = {
             unique=(("digest",),),
             references=(Reference("member_id", Member, cascade=True),),
         ),
+        Table(IdempotentRequest),
         Table(
             Order,
             unique=(("source_kind", "source_id"),),

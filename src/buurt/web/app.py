@@ -13,7 +13,7 @@ from pydantic import BaseModel
 import buurt
 from buurt.bootstrap import Background, Buurt
 from buurt.web import pages, problems
-from buurt.web.api import ROUTERS
+from buurt.web.api import ROUTERS, idempotency
 from buurt.web.limits import BodyLimit
 
 DESCRIPTION = """
@@ -60,6 +60,7 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
     app.state.instance = instance
     app.state.services = instance.services
     problems.install(app)
+    idempotency.install(app)
     for router in ROUTERS:
         app.include_router(router)
     pages.install(app)

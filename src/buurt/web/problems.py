@@ -24,6 +24,7 @@ from buurt.domain.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
     Unavailable,
 )
 
@@ -37,6 +38,7 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (InvalidInput, 422),
     (AuthenticationFailed, 401),
     (Unavailable, 503),
+    (TooManyAttempts, 429),
 ]
 _TITLES = {
     400: "Bad request",
@@ -48,6 +50,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -138,6 +141,8 @@ def install(app: FastAPI) -> None:
         if isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(error, TooManyAttempts):
+            headers = {"Retry-After": str(error.retry_after)}
         return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)

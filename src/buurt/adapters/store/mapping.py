@@ -16,6 +16,7 @@ from buurt.adapters.store import (
     tables_access,
     tables_accounts,
     tables_charter,
+    tables_idempotency,
     tables_ingest,
     tables_orders,
     tables_webhooks,
@@ -27,6 +28,7 @@ from buurt.domain.aggregates import AggregateQuery
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
@@ -59,6 +61,7 @@ TABLE_OF: dict[type, Table] = {
     MqttCredential: tables_ingest.mqtt_credentials,
     Order: tables_orders.orders,
     AccountToken: tables_accounts.account_tokens,
+    IdempotentRequest: tables_idempotency.idempotent_requests,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
