@@ -1,4 +1,5 @@
-"""The periodic upkeep of a serving process: close due charter proposals, apply retention.
+"""The periodic upkeep of a serving process: close due charter proposals, apply retention,
+forget the expired answers of idempotent creates.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -13,6 +14,7 @@ import logging
 
 from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
+from buurt.services.idempotency import forget_expired
 
 log = logging.getLogger("buurt.upkeep")
 
@@ -40,6 +42,7 @@ class PeriodicUpkeep:
         while True:
             try:
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
+                await asyncio.to_thread(forget_expired, self._services)
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
                 if deleted or upkeep.closed:
                     log.info(

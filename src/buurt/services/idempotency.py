@@ -22,7 +22,7 @@ from typing import Any, Self, TypeVar
 from buurt.domain.errors import Conflict, IdempotencyKeyReused, RequestInProgress
 from buurt.domain.idempotency import IdempotentRequest, request_id
 from buurt.ports import Page, Repository, UnitOfWork
-from buurt.ports.store import Filter
+from buurt.ports.store import Between, Filter
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 
@@ -95,6 +95,21 @@ def remembering(
         services,
         uow_factory=lambda: _Remembering(inner(), kind, answer, remembered, after_commit),
     )
+
+
+def forget_expired(services: Services, batch: int = 500) -> int:
+    """Delete the remembered answers whose time is up, a batch per transaction; how many."""
+    forgotten = 0
+    while True:
+        with services.uow() as uow:
+            repo = uow.repo(IdempotentRequest)
+            due = repo.page(where={"expires_at": Between(end=services.clock.now())}, limit=batch)
+            for record in due.items:
+                repo.delete(record)
+            uow.commit()
+        forgotten += len(due.items)
+        if due.next_cursor is None:
+            return forgotten
 
 
 class InFlight:
