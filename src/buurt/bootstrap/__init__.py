@@ -4,9 +4,9 @@
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
 mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
 live streams, the webhook worker, the periodic upkeep, the mailer (SMTP with ``mail_url``, else
-a folder), and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands go out
-on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is and
-only start and stop it.
+a folder), the login throttle, and, with ``mqtt_url`` set, the MQTT gateway that is also the
+link commands go out on. What it returns is complete and frozen: the edges (``web``, the CLI)
+take it as it is and only start and stop it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
 from buurt.ports.things import NoThingLink, ThingLink
+from buurt.services.community.throttle import LoginThrottle
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
@@ -61,6 +62,7 @@ class Buurt:
     webhooks: DeliveryWorker
     background: tuple[Background, ...]
     mailer: Mailer
+    login_throttle: LoginThrottle
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -146,6 +148,7 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
+        login_throttle=LoginThrottle(clock),
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )
