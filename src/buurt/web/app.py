@@ -56,6 +56,9 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
         description=DESCRIPTION,
         docs_url="/docs",
         redoc_url=None,
+        # Starlette's own redirect copies the Host header into Location; ``problems`` answers
+        # a path that differs by its trailing slash with a relative redirect instead.
+        redirect_slashes=False,
     )
     app.state.instance = instance
     app.state.services = instance.services

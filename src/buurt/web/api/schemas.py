@@ -52,10 +52,37 @@ def _valid_cell(cell: str) -> str:
     return cell
 
 
-# The pattern is the shape of an H3 index; whether its base cell and digits exist only h3 knows.
+def _h3_pattern() -> str:
+    """The shape of an H3 cell index in 15 hex digits: ``8`` (cell mode), the resolution, and
+    below the resolution's digits only set bits (each unused 3-bit digit is 7). That the base
+    cell exists, that each used digit is 0-6 and a pentagon's deleted digit is absent is past
+    what a pattern says well; the server checks those with h3."""
+    shapes = []
+    for resolution in range(16):
+        unused = 45 - 3 * resolution  # the low bits of the unused digits, all set
+        full, part = divmod(unused, 4)
+        tail = "f" * full
+        if part:
+            tail = (
+                "["
+                + "".join(f"{v:x}" for v in range(16) if v % (1 << part) == (1 << part) - 1)
+                + "]"
+                + tail
+            )
+        used = 13 - len(tail) if not part else 13 - full - 1
+        shapes.append(f"{resolution:x}[0-9a-f]{{{used}}}{tail}")
+    return "^8(?:" + "|".join(shapes) + ")$"
+
+
 H3Cell = Annotated[
     str,
-    Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"]),
+    Field(
+        pattern=_h3_pattern(),
+        examples=["881969a4a1fffff"],
+        description="An H3 cell index (15 lowercase hex digits). The server checks it with "
+        "h3 (`is_valid_cell`: base cell, digits, pentagons) and answers 422 for an index that "
+        "has the shape but is not a cell.",
+    ),
     AfterValidator(_valid_cell),
 ]
 AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
