@@ -12,6 +12,7 @@ take it as it is and only start and stop it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
@@ -148,7 +149,9 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
-        login_throttle=LoginThrottle(clock),
+        login_throttle=LoginThrottle(
+            clock, settings.login_failures, timedelta(seconds=settings.login_window_seconds)
+        ),
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

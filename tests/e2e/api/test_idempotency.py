@@ -16,7 +16,7 @@ from buurt.services import idempotency
 from buurt.services.community.auth import authenticate
 from buurt.services.context import Services
 from buurt.services.publishing import intents
-from tests.actors import HOME, Actor, World
+from tests.actors import BOUNDARY, HOME, Actor, World
 from tests.timeline import moving_clock
 
 pytestmark = pytest.mark.frozen_clock
@@ -64,11 +64,44 @@ def _consent(world: World) -> tuple[Actor, str, dict[str, Any]]:
     return world.bob, "/v1/consents", body
 
 
+def _circle(world: World) -> tuple[Actor, str, dict[str, Any]]:
+    return world.admin, "/v1/circles", {"name": "Dapperbuurt", "boundary": BOUNDARY}
+
+
+def _business(world: World) -> tuple[Actor, str, dict[str, Any]]:
+    body = {"circle_id": world.circle["id"], "name": "Fietsmaker", "kind": "repair"}
+    return world.bob, "/v1/businesses", body
+
+
+def _thing(world: World) -> tuple[Actor, str, dict[str, Any]]:
+    body = {
+        "circle_id": world.circle["id"],
+        "kind": "solar_inverter",
+        "name": "Dak",
+        "place": HOME,
+    }
+    return world.bob, "/v1/things", body
+
+
 CREATES = pytest.mark.parametrize(
     "create",
-    [_event, _intent, _offer, _subscription, _consent],
-    ids=["events", "intents", "offers", "subscriptions", "consents"],
+    [_event, _intent, _offer, _subscription, _consent, _circle, _business, _thing],
+    ids=[
+        "events",
+        "intents",
+        "offers",
+        "subscriptions",
+        "consents",
+        "circles",
+        "businesses",
+        "things",
+    ],
 )
+# A valid body unlike the first, for each create.
+_ANOTHER: dict[str, dict[str, Any]] = {
+    "/v1/consents": {"expires_at": "2030-01-01T00:00:00Z"},
+    "/v1/circles": {"name": "Transvaalbuurt"},
+}
 Create = Callable[[World], tuple[Actor, str, dict[str, Any]]]
 
 
@@ -107,8 +140,7 @@ def test_the_same_key_with_another_request_is_refused(world: World, create: Crea
     first = _keyed(actor, path, body)
     before = _count(actor, path)
 
-    changed = {**body, "circle_id": "circ_other"} if "circle_id" in body else {**body}
-    changed.setdefault("expires_at", "2030-01-01T00:00:00Z")
+    changed = {**body, **_ANOTHER.get(path, {"circle_id": "cir_other"})}
     reused = _keyed(actor, path, changed)
 
     assert first.status_code == 201, first.text

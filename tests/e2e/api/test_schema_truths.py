@@ -74,28 +74,52 @@ def test_the_cell_pattern_holds_every_cell_at_every_resolution(client: TestClien
         assert all(pattern.fullmatch(cell) for cell in cells), resolution
 
 
-def test_the_cell_pattern_refuses_what_has_not_the_shape_of_a_cell(
+def _shaped(rng: random.Random) -> list[str]:
+    """Indexes with the old pattern's shape (``^8[0-9a-f]{14}$``): random ones, and cells with
+    one hex digit changed."""
+    shaped = ["8" + "".join(rng.choice("0123456789abcdef") for _ in range(14)) for _ in range(5000)]
+    for _ in range(5000):
+        cell = h3.latlng_to_cell(rng.uniform(-85, 85), rng.uniform(-180, 180), rng.randrange(16))
+        at = rng.randrange(2, 15)
+        shaped.append(cell[:at] + rng.choice("0123456789abcdef") + cell[at + 1 :])
+    return shaped
+
+
+def test_the_cell_pattern_refuses_what_h3_refuses_but_a_pentagons_deleted_digit(
     client: TestClient, world: World
 ) -> None:
     pattern = _cell_pattern(client)
-    rng = random.Random(11)
-    shaped = [
-        "8" + "".join(rng.choice("0123456789abcdef") for _ in range(14)) for _ in range(20_000)
-    ]
-    invalid = [cell for cell in shaped if not h3.is_valid_cell(cell)]
+    pentagons = {h3.get_base_cell_number(cell) for cell in h3.get_pentagons(0)}
+    invalid = [cell for cell in _shaped(random.Random(11)) if not h3.is_valid_cell(cell)]
+
     let_through = [cell for cell in invalid if pattern.fullmatch(cell)]
-    # The old pattern, ^8[0-9a-f]{14}$, let every one of these through.
-    assert len(let_through) < len(invalid) / 10
+
+    assert len(invalid) > 5000  # the old pattern let every one of these through
+    assert {(int(cell, 16) >> 45) & 127 for cell in let_through} <= pentagons
     description = _schema(client, "CellsModel")["properties"]["cells"]["items"]["description"]
+    assert "pentagon" in description
     assert "h3" in description
     # What the pattern lets through, the server refuses with a 422 naming the cell.
-    body = {"name": "Cells", "boundary": {"cells": let_through[:1]}}
-    refused = world.admin.post("/v1/circles", body)
+    pentagon = h3.get_pentagons(5)[0]
+    deleted = next(
+        cell
+        for digit in range(1, 6)
+        if not h3.is_valid_cell(cell := _with_digit(pentagon, digit, 1))
+    )
+    assert pattern.fullmatch(deleted)
+    refused = world.admin.post("/v1/circles", {"name": "Cells", "boundary": {"cells": [deleted]}})
     assert refused.status_code == 422, refused.text
     assert "body.boundary.cells.cells.0" in {p["name"] for p in refused.json()["invalid-params"]}
     cell = h3.latlng_to_cell(52.36, 4.93, 9)
     created = world.admin.post("/v1/circles", {"name": "Cells", "boundary": {"cells": [cell]}})
     assert created.status_code == 201, created.text
+
+
+def _with_digit(cell: str, digit: int, value: int) -> str:
+    """The cell with its ``digit``-th (1-based) 3-bit digit set to ``value``."""
+    shift = 3 * (15 - digit)
+    index = (int(cell, 16) & ~(7 << shift)) | (value << shift)
+    return f"{index:015x}"
 
 
 def test_the_webhook_example_is_a_url_the_server_accepts(client: TestClient) -> None:

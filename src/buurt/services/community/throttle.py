@@ -1,5 +1,6 @@
-"""Login throttling (ASVS L2 2.2.1): at most ``LIMIT`` failed logins in ``WINDOW``, counted
-per account and per client address, then ``TooManyAttempts`` until the oldest failure in the
+"""Login throttling (ASVS L2 2.2.1): at most ``LIMIT`` failed logins in ``WINDOW`` (by
+default; ``BUURT_LOGIN_FAILURES`` and ``BUURT_LOGIN_WINDOW_SECONDS`` set them), counted per
+account and per client address, then ``TooManyAttempts`` until the oldest failure in the
 window ages out.
 
 It must slow a password guesser without letting them lock a member out for long, so:

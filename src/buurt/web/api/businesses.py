@@ -12,6 +12,7 @@ from buurt.domain.community import Business, Site
 from buurt.services import resources as res
 from buurt.services.community import businesses
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, Text, changes, page_of
 from buurt.web.problems import responses
 
@@ -71,9 +72,10 @@ class SiteOut(BaseModel):
     created_at: datetime
 
 
-@router.post("", status_code=201, responses=responses(403))
-def create(body: BusinessIn, services: ServicesDep, principal: PrincipalDep) -> BusinessOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def create(body: BusinessIn, principal: PrincipalDep, once: OnceDep) -> BusinessOut:
     """Register a business in one of your circles; you become its owner."""
+    services = once.services(Business, BusinessOut)
     business = businesses.create_business(services, principal, **body.model_dump())
     return BusinessOut.model_validate(business)
 

@@ -13,6 +13,7 @@ from buurt.domain.community import Circle, Role
 from buurt.services import resources as res
 from buurt.services.community import circles
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.schemas import (
     BoundaryModel,
     Name,
@@ -92,11 +93,11 @@ class RoleIn(Strict):
     role: Role
 
 
-@router.post("", status_code=201, responses=responses(403))
-def create(body: CircleIn, services: ServicesDep, principal: PrincipalDep) -> CircleOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def create(body: CircleIn, principal: PrincipalDep, once: OnceDep) -> CircleOut:
     """Found a circle; you become its first admin."""
     circle = circles.create_circle(
-        services,
+        once.services(Circle, CircleOut),
         principal,
         name=body.name,
         boundary=boundary_to_domain(body.boundary),

@@ -24,6 +24,7 @@ from pydantic import Strict as PydanticStrict
 
 from buurt.domain.places import Area, Boundary, Place
 from buurt.ports import Page as StorePage
+from buurt.web.api.cells import cell_pattern
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -52,36 +53,14 @@ def _valid_cell(cell: str) -> str:
     return cell
 
 
-def _h3_pattern() -> str:
-    """The shape of an H3 cell index in 15 hex digits: ``8`` (cell mode), the resolution, and
-    below the resolution's digits only set bits (each unused 3-bit digit is 7). That the base
-    cell exists, that each used digit is 0-6 and a pentagon's deleted digit is absent is past
-    what a pattern says well; the server checks those with h3."""
-    shapes = []
-    for resolution in range(16):
-        unused = 45 - 3 * resolution  # the low bits of the unused digits, all set
-        full, part = divmod(unused, 4)
-        tail = "f" * full
-        if part:
-            tail = (
-                "["
-                + "".join(f"{v:x}" for v in range(16) if v % (1 << part) == (1 << part) - 1)
-                + "]"
-                + tail
-            )
-        used = 13 - len(tail) if not part else 13 - full - 1
-        shapes.append(f"{resolution:x}[0-9a-f]{{{used}}}{tail}")
-    return "^8(?:" + "|".join(shapes) + ")$"
-
-
 H3Cell = Annotated[
     str,
     Field(
-        pattern=_h3_pattern(),
+        pattern=cell_pattern(),
         examples=["881969a4a1fffff"],
-        description="An H3 cell index (15 lowercase hex digits). The server checks it with "
-        "h3 (`is_valid_cell`: base cell, digits, pentagons) and answers 422 for an index that "
-        "has the shape but is not a cell.",
+        description="An H3 cell index (15 lowercase hex digits). The pattern holds every rule "
+        "of an index but one: a pentagon cell's first non-zero digit may not be 1. The server "
+        "checks every cell with h3 (`is_valid_cell`) and answers 422 for one that is not.",
     ),
     AfterValidator(_valid_cell),
 ]
