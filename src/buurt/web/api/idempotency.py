@@ -120,6 +120,7 @@ def once(
         Header(
             alias=HEADER,
             max_length=257,
+            pattern=_KEY.pattern,
             description="A unique key (1 to 255 visible ASCII characters, as a structured-field "
             "string) that makes a retry of this create return the first answer instead of "
             "creating again.",
