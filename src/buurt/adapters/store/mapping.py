@@ -17,6 +17,7 @@ from buurt.adapters.store import (
     tables_accounts,
     tables_charter,
     tables_cocreation,
+    tables_idempotency,
     tables_ingest,
     tables_orders,
     tables_stock,
@@ -31,6 +32,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
@@ -79,6 +81,7 @@ TABLE_OF: dict[type, Table] = {
     Review: tables_cocreation.reviews,
     Report: tables_cocreation.reports,
     ModerationEntry: tables_cocreation.moderation_entries,
+    IdempotentRequest: tables_idempotency.idempotent_requests,
 }
 
 _WITH_PLACE = {Site, Thing, Event}
