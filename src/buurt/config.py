@@ -26,6 +26,31 @@ class Settings(BaseSettings):
         default="RFC_9106_LOW_MEMORY",
         description="argon2 parameters for new password hashes; CHEAPEST is for tests only.",
     )
+    idempotency_key_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 30,
+        description="How long the answer to a create with an Idempotency-Key is remembered; "
+        "after that the key may be used for a new request.",
+    )
+    crash_after_idempotent_commit: bool = Field(
+        default=False,
+        description="For crash tests only: the process kills itself (SIGKILL) right after "
+        "committing a create that carries an Idempotency-Key, before answering it.",
+    )
+    login_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Failed logins per account and per client address within "
+        "BUURT_LOGIN_WINDOW_SECONDS before logins are refused with 429 (ASVS L2: at most 10).",
+    )
+    login_window_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="The sliding window failed logins are counted in.",
+    )
     log_level: str = Field(default="info", description="uvicorn log level.")
     maintenance_interval_seconds: float = Field(
         default=300.0,

@@ -113,3 +113,50 @@ def test_acknowledged_reservations_and_orders_survive_a_killed_server(
     assert stored_order.status_code == 200, stored_order.text
     assert (row["quantity"], row["held"], row["available"]) == (4, 2, 2)
     assert [s["stock"][0]["available"] for s in near] == [2]  # the index rebuilt from the store
+
+
+def test_a_create_killed_between_commit_and_answer_gives_its_first_answer_on_retry(
+    database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    crashing = {**SETTINGS, "BUURT_CRASH_AFTER_IDEMPOTENT_COMMIT": "true"}
+    key = {"Idempotency-Key": '"need-1"'}
+
+    with (
+        running_buurt(database_url, log, env=crashing) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        api.post(
+            "/v1/members",
+            json={"name": "Anna", "email": "anna@example.org", "password": "correct horse"},
+        )
+        login = api.post(
+            "/v1/auth/tokens", json={"email": "anna@example.org", "password": "correct horse"}
+        )
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
+        circle = api.post(
+            "/v1/circles", headers=auth, json={"name": "Jordaan", "boundary": {"polygon": SQUARE}}
+        ).json()
+        need = {
+            "circle_id": circle["id"],
+            "category": "food/bread",
+            "area": {"lat": 52.375, "lon": 4.895, "radius_m": 300},
+        }
+        with pytest.raises(httpx2.TransportError):
+            api.post("/v1/intents", headers={**auth, **key}, json=need)
+        assert server.process.wait(timeout=30) == -9  # it died of the SIGKILL, unanswered
+
+    with (
+        running_buurt(database_url, log, env=SETTINGS) as server,
+        httpx2.Client(base_url=server.base_url) as api,
+    ):
+        retry = api.post("/v1/intents", headers={**auth, **key}, json=need)
+        listed = api.get("/v1/intents", headers=auth)
+        # Positive control: the same request under another key does create.
+        other = api.post("/v1/intents", headers={**auth, "Idempotency-Key": "need-2"}, json=need)
+
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["Idempotency-Replayed"] == "true"
+    assert [i["id"] for i in listed.json()["items"]] == [retry.json()["id"]]
+    assert other.status_code == 201, other.text
+    assert other.json()["id"] != retry.json()["id"]

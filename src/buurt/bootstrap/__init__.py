@@ -4,14 +4,15 @@
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
 mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
 live streams, the webhook worker, the periodic upkeep, the mailer (SMTP with ``mail_url``, else
-a folder), and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands go out
-on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is and
-only start and stop it.
+a folder), the login throttle, and, with ``mqtt_url`` set, the MQTT gateway that is also the
+link commands go out on. What it returns is complete and frozen: the edges (``web``, the CLI)
+take it as it is and only start and stop it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
@@ -35,6 +36,7 @@ from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
 from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.commerce.nearest import StockFinder
+from buurt.services.community.throttle import LoginThrottle
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
@@ -70,6 +72,7 @@ class Buurt:
     background: tuple[Background, ...]
     mailer: Mailer
     stock_finder: StockFinder
+    login_throttle: LoginThrottle
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -168,6 +171,9 @@ def assemble(
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
         stock_finder=stock_finder,
+        login_throttle=LoginThrottle(
+            clock, settings.login_failures, timedelta(seconds=settings.login_window_seconds)
+        ),
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

@@ -1,6 +1,7 @@
 """The periodic upkeep of a serving process: close due charter proposals, apply retention,
 settle campaigns past their deadline (the first run, at start, catches up on any missed),
-let reservations whose time ran out expire.
+let reservations whose time ran out expire, and forget the expired answers of idempotent
+creates.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -17,6 +18,7 @@ from datetime import datetime
 from buurt.services.charter.retention import run_upkeep
 from buurt.services.commerce.reservations import expire_due
 from buurt.services.context import Services
+from buurt.services.idempotency import forget_expired
 
 log = logging.getLogger("buurt.upkeep")
 
@@ -50,6 +52,7 @@ class PeriodicUpkeep:
                 if expired:
                     log.info("upkeep: %d reservations expired", expired)
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
+                await asyncio.to_thread(forget_expired, self._services)
                 self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
                 if deleted or upkeep.closed or upkeep.settled:

@@ -3,12 +3,14 @@
 DomainError
 ├── InvalidInput            a value breaks a domain rule (422)
 │   └── InvalidRows         rows of an import break rules (422, one entry per problem)
+│   └── IdempotencyKeyReused  an Idempotency-Key sent again with a different request (422)
 ├── AuthenticationFailed    missing, unknown, expired or revoked credentials (401)
 ├── NotFound                no such entity, or not visible to the caller (404)
 ├── PermissionDenied        visible, but the caller may not do this (403)
 ├── Conflict                the request clashes with the current state (409)
-│   └── InvalidTransition   a lifecycle step not allowed from the current state (409)
-├── RateLimited             too many attempts for now; try again after ``retry_after`` s (429)
+│   ├── InvalidTransition   a lifecycle step not allowed from the current state (409)
+│   └── RequestInProgress   a request with the same Idempotency-Key is being answered (409)
+├── TooManyAttempts         too many attempts for now; wait ``retry_after`` seconds (429)
 └── Unavailable             a part Buurt depends on is not there now; try again (503)
     └── ThingLinkDown       the link to things (the MQTT broker) is not configured or down
 """
@@ -66,8 +68,19 @@ class InvalidTransition(Conflict):
     title = "Invalid transition"
 
 
-class RateLimited(DomainError):
-    title = "Too many requests"
+class IdempotencyKeyReused(InvalidInput):
+    title = "Idempotency-Key reused"
+
+
+class RequestInProgress(Conflict):
+    title = "Request in progress"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for a while after too many attempts (failed logins, admission requests, codes);
+    ``retry_after`` is in whole seconds."""
+
+    title = "Too many attempts"
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

@@ -29,6 +29,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
@@ -228,6 +229,7 @@ TABLES: dict[type, Table] = {
             unique=(("digest",),),
             references=(Reference("member_id", Member, cascade=True),),
         ),
+        Table(IdempotentRequest),
         Table(
             AdmissionCode,
             unique=(("digest",),),

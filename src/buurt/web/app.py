@@ -13,7 +13,7 @@ from pydantic import BaseModel
 import buurt
 from buurt.bootstrap import Background, Buurt
 from buurt.web import api_docs, pages, problems
-from buurt.web.api import ROUTERS
+from buurt.web.api import ROUTERS, idempotency
 from buurt.web.limits import BodyLimit
 
 DESCRIPTION = """
@@ -56,10 +56,14 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,  # served by api_docs, from the package
         redoc_url=None,
+        # Starlette's own redirect copies the Host header into Location; ``problems`` answers
+        # a path that differs by its trailing slash with a relative redirect instead.
+        redirect_slashes=False,
     )
     app.state.instance = instance
     app.state.services = instance.services
     problems.install(app)
+    idempotency.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(api_docs.router)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,7 +25,7 @@ from buurt.domain.errors import (
     InvalidRows,
     NotFound,
     PermissionDenied,
-    RateLimited,
+    TooManyAttempts,
     Unavailable,
 )
 
@@ -38,8 +38,8 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (InvalidInput, 422),
     (AuthenticationFailed, 401),
-    (RateLimited, 429),
     (Unavailable, 503),
+    (TooManyAttempts, 429),
 ]
 _TITLES = {
     400: "Bad request",
@@ -144,13 +144,17 @@ def install(app: FastAPI) -> None:
         elif isinstance(error, InvalidInput) and error.field:
             invalid = [{"name": error.field, "reason": error.detail}]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        if isinstance(error, RateLimited):
+        if isinstance(error, TooManyAttempts):
             headers = {"Retry-After": str(error.retry_after)}
         return problem(status, error.detail, title=error.title, invalid=invalid, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> Response:
         detail = error.detail if isinstance(error.detail, str) else None
+        if error.status_code == 404 and detail == "Not Found":
+            moved = _slash_twin(request)
+            if moved is not None:
+                return RedirectResponse(moved, status_code=307)
         if wants_page(request) and error.status_code in (403, 404, 405):
             return page(request, error.status_code)
         headers = dict(getattr(error, "headers", None) or {})
@@ -168,6 +172,24 @@ def install(app: FastAPI) -> None:
         if wants_page(request):
             return page(request, 500)
         return problem(500, "Something went wrong on our side; it has been logged.")
+
+
+def _slash_twin(request: Request) -> str | None:
+    """The same path with its trailing slash added or removed, as a relative URL (never a
+    ``Host`` taken from the request), when a route serves it."""
+    path = request.url.path
+    if path == "/":
+        return None
+    twin = path.rstrip("/") if path.endswith("/") else path + "/"
+    if not twin or twin.startswith("//"):
+        return None
+    scope = {**request.scope, "path": twin}
+    for route in request.app.router.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE:
+            query = request.url.query
+            return twin + (f"?{query}" if query else "")
+    return None
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -18,6 +18,7 @@ from buurt.adapters.store import (
     tables_admission,
     tables_charter,
     tables_cocreation,
+    tables_idempotency,
     tables_ingest,
     tables_orders,
     tables_stock,
@@ -33,6 +34,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
@@ -85,6 +87,7 @@ TABLE_OF: dict[type, Table] = {
     AdmissionRequest: tables_admission.admission_requests,
     Vouch: tables_admission.vouches,
     Verification: tables_admission.verifications,
+    IdempotentRequest: tables_idempotency.idempotent_requests,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -10,7 +10,7 @@ Who issues which code:
 Every route must be one the charter in force offers. Codes are single-use and expire after
 the charter's ``code_valid_days``. A member makes at most ``REQUESTS_PER_HOUR`` admission
 requests per circle an hour, refused ones included; an issuer makes at most
-``CODES_PER_DAY`` codes a day through the API. Past either limit: ``RateLimited``.
+``CODES_PER_DAY`` codes a day through the API. Past either limit: ``TooManyAttempts``.
 
 A refused code is kept as a ``refused`` request (the rate limit counts it) and answered as
 ``InvalidInput``; nothing else of it is written.
@@ -42,7 +42,7 @@ from buurt.domain.admission import (
 )
 from buurt.domain.charter import CharterVersion
 from buurt.domain.community import Business, Circle
-from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyAttempts
 from buurt.domain.ids import new_id
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Between
@@ -163,7 +163,7 @@ def issue_code(
         )
         if len(recent.items) >= CODES_PER_DAY:
             wait = recent.items[0].created_at + timedelta(days=1) - now
-            raise RateLimited(
+            raise TooManyAttempts(
                 f"at most {CODES_PER_DAY} codes a day", math.ceil(wait.total_seconds())
             )
         if not label and principal.kind.value == "business":
@@ -241,7 +241,7 @@ def _rate_limit(uow: UnitOfWork, circle_id: str, member_id: str, now: datetime) 
     )
     if len(recent.items) >= REQUESTS_PER_HOUR:
         wait = recent.items[0].created_at + timedelta(hours=1) - now
-        raise RateLimited(
+        raise TooManyAttempts(
             f"at most {REQUESTS_PER_HOUR} admission requests an hour; try again later",
             math.ceil(wait.total_seconds()),
         )

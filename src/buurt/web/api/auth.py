@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from buurt.domain.parties import PartyKind
 from buurt.domain.tokens import AccessToken
-from buurt.services.community import auth
+from buurt.services.community import auth, throttle
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.kinds import PrincipalKind
 from buurt.web.api.schemas import Instant, Name, Page, Strict, page_of
@@ -54,10 +54,26 @@ def _new(token: AccessToken, secret: str) -> NewToken:
     return NewToken.model_validate({**TokenOut.model_validate(token).model_dump(), "token": secret})
 
 
-@router.post("/tokens", status_code=201, responses=responses(400), openapi_extra={"security": []})
-def log_in(body: LogIn, services: ServicesDep) -> NewToken:
-    """Log a member in with email and password; answers a new bearer token."""
-    return _new(*auth.log_in(services, body.email, body.password, body.label))
+def client_address(request: Request) -> str:
+    """The client's address (the proxy's forwarded one when uvicorn trusts the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(
+    "/tokens",
+    status_code=201,
+    responses=responses(400, 429),
+    openapi_extra={"security": []},
+)
+def log_in(body: LogIn, services: ServicesDep, request: Request) -> NewToken:
+    """Log a member in with email and password; answers a new bearer token. After 10 failed
+    logins in 5 minutes for one account or from one address, answers 429 with `Retry-After`."""
+    guard = request.app.state.instance.login_throttle
+    return _new(
+        *throttle.log_in(
+            services, guard, client_address(request), body.email, body.password, body.label
+        )
+    )
 
 
 @router.post("/tokens/issue", status_code=201, responses=responses(403, 404))

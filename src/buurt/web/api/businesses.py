@@ -14,6 +14,7 @@ from buurt.services.cocreation import reviews
 from buurt.services.community import businesses
 from buurt.services.context import Services
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, Text, changes, page_of
 from buurt.web.problems import responses
 
@@ -96,9 +97,10 @@ class SiteOut(BaseModel):
     created_at: datetime
 
 
-@router.post("", status_code=201, responses=responses(403))
-def create(body: BusinessIn, services: ServicesDep, principal: PrincipalDep) -> BusinessOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def create(body: BusinessIn, principal: PrincipalDep, once: OnceDep) -> BusinessOut:
     """Register a business in one of your circles; you become its owner."""
+    services = once.services(Business, BusinessOut)
     business = businesses.create_business(services, principal, **body.model_dump())
     return BusinessOut.model_validate(business)
 

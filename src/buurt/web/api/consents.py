@@ -13,6 +13,7 @@ from buurt.domain.parties import PartyKind
 from buurt.services import resources as res
 from buurt.services.consent import grants
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.kinds import RecipientKind
 from buurt.web.api.schemas import Instant, Page, Strict, changes, page_of
 from buurt.web.problems import responses
@@ -53,10 +54,11 @@ class ConsentOut(BaseModel):
     revoked_at: datetime | None
 
 
-@router.post("", status_code=201, responses=responses(403, 404))
-def grant(body: ConsentIn, services: ServicesDep, principal: PrincipalDep) -> ConsentOut:
+@router.post("", status_code=201, responses=idempotent_responses(403, 404))
+def grant(body: ConsentIn, principal: PrincipalDep, once: OnceDep) -> ConsentOut:
     """Grant a recipient the use of one category of your data for one purpose."""
     fields = {**body.model_dump(), "recipient_kind": PartyKind(body.recipient_kind)}
+    services = once.services(ConsentGrant, ConsentOut)
     return ConsentOut.model_validate(grants.grant(services, principal, **fields))
 
 

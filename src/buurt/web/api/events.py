@@ -12,6 +12,7 @@ from buurt.domain.activity import Event
 from buurt.services import resources as res
 from buurt.services.publishing import events
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import Attributes, Category, Instant, Page, PlaceModel, Strict, page_of
 from buurt.web.problems import responses
@@ -53,9 +54,10 @@ def draft(body: EventIn) -> dict[str, object]:
     }
 
 
-@router.post("", status_code=201, responses=responses(403))
-def publish(body: EventIn, services: ServicesDep, principal: PrincipalDep) -> EventOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def publish(body: EventIn, principal: PrincipalDep, once: OnceDep) -> EventOut:
     """Publish an event as yourself (a thing, a member or a business)."""
+    services = once.services(Event, EventOut)
     (event,) = events.publish_events(services, principal, [draft(body)])
     return EventOut.model_validate(event)
 

@@ -12,6 +12,7 @@ from buurt.domain.activity import Intent, IntentStatus
 from buurt.services import resources as res
 from buurt.services.publishing import intents
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.schemas import (
     AreaModel,
     Attributes,
@@ -72,10 +73,11 @@ class IntentOut(BaseModel):
     created_at: datetime
 
 
-@router.post("", status_code=201, responses=responses(403))
-def publish(body: IntentIn, services: ServicesDep, principal: PrincipalDep) -> IntentOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def publish(body: IntentIn, principal: PrincipalDep, once: OnceDep) -> IntentOut:
     """Publish a need: what, where, when and within which limits."""
     values = body.model_dump(exclude={"area"})
+    services = once.services(Intent, IntentOut)
     intent = intents.publish_intent(services, principal, area=area_to_domain(body.area), **values)
     return IntentOut.model_validate(intent)
 

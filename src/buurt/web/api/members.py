@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from buurt.domain.community import Member
+from buurt.domain.errors import PermissionDenied
 from buurt.services import resources as res
 from buurt.services.community import members
 from buurt.web.api.circles import MembershipOut
@@ -85,9 +86,13 @@ def list_members(
     return page_of(MemberOut, page)
 
 
-@router.get("/me")
+@router.get("/me", responses=responses(403))
 def me(services: ServicesDep, principal: PrincipalDep) -> MemberOut:
-    """Your own profile (members only)."""
+    """Your own profile (members only: a business or thing token is answered 403)."""
+    if not principal.is_member:
+        raise PermissionDenied(
+            f"a {principal.kind.value} has no member profile; /v1/members/me is for members"
+        )
     return MemberOut.model_validate(
         res.get(services, principal, Member, members.POLICY, principal.id)
     )

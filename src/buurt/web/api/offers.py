@@ -12,6 +12,7 @@ from buurt.domain.activity import Offer, OfferStatus
 from buurt.services import resources as res
 from buurt.services.publishing import offers
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.intents import Price
 from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import (
@@ -86,9 +87,10 @@ class OfferOut(BaseModel):
     created_at: datetime
 
 
-@router.post("", status_code=201, responses=responses(403))
-def publish(body: OfferIn, services: ServicesDep, principal: PrincipalDep) -> OfferOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def publish(body: OfferIn, principal: PrincipalDep, once: OnceDep) -> OfferOut:
     values = body.model_dump(exclude={"area"})
+    services = once.services(Offer, OfferOut)
     offer = offers.publish_offer(services, principal, area=area_to_domain(body.area), **values)
     return OfferOut.model_validate(offer)
 

@@ -14,6 +14,7 @@ from buurt.domain.stock import ReservationStatus as Status
 from buurt.services import resources as res
 from buurt.services.commerce import reservations
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.orders import OrderOut
 from buurt.web.api.schemas import Page, Strict, page_of
 from buurt.web.problems import responses
@@ -55,9 +56,11 @@ class ConfirmedOut(BaseModel):
     order: OrderOut
 
 
-@router.post("", status_code=201, responses=responses(403, 404, 409))
-def reserve(body: ReservationIn, services: ServicesDep, principal: PrincipalDep) -> ReservationOut:
-    """Hold units for you until ``expires_at``; 409 when fewer are free than you ask."""
+@router.post("", status_code=201, responses=idempotent_responses(403, 404, 409))
+def reserve(body: ReservationIn, principal: PrincipalDep, once: OnceDep) -> ReservationOut:
+    """Hold units for you until ``expires_at``; 409 when fewer are free than you ask. With an
+    ``Idempotency-Key``, a retry after a lost answer gets the first hold, never a second."""
+    services = once.services(Reservation, ReservationOut)
     held = reservations.reserve(services, principal, **body.model_dump())
     return ReservationOut.model_validate(held)
 

@@ -25,6 +25,7 @@ from pydantic import Strict as PydanticStrict
 from buurt.domain.places import Area, Boundary, Place
 from buurt.domain.time import as_utc
 from buurt.ports import Page as StorePage
+from buurt.web.api.cells import cell_pattern
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -53,10 +54,15 @@ def _valid_cell(cell: str) -> str:
     return cell
 
 
-# The pattern is the shape of an H3 index; whether its base cell and digits exist only h3 knows.
 H3Cell = Annotated[
     str,
-    Field(pattern=r"^8[0-9a-f]{14}$", examples=["881969a4a1fffff"]),
+    Field(
+        pattern=cell_pattern(),
+        examples=["881969a4a1fffff"],
+        description="An H3 cell index (15 lowercase hex digits). The pattern holds every rule "
+        "of an index but one: a pentagon cell's first non-zero digit may not be 1. The server "
+        "checks every cell with h3 (`is_valid_cell`) and answers 422 for one that is not.",
+    ),
     AfterValidator(_valid_cell),
 ]
 AttributeName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]

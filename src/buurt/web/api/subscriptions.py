@@ -12,6 +12,7 @@ from buurt.domain.activity import Subscription
 from buurt.services import resources as res
 from buurt.services.publishing import subscriptions
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.kinds import SourceKind
 from buurt.web.api.schemas import (
     WHOLE,
@@ -92,13 +93,14 @@ class SubscriptionOut(BaseModel):
     created_at: datetime
 
 
-@router.post("", status_code=201, responses=responses(403))
-def subscribe(
-    body: SubscriptionIn, services: ServicesDep, principal: PrincipalDep
-) -> SubscriptionOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def subscribe(body: SubscriptionIn, principal: PrincipalDep, once: OnceDep) -> SubscriptionOut:
     values = body.model_dump(exclude={"area"})
     subscription = subscriptions.subscribe(
-        services, principal, area=area_to_domain(body.area), **values
+        once.services(Subscription, SubscriptionOut),
+        principal,
+        area=area_to_domain(body.area),
+        **values,
     )
     return SubscriptionOut.model_validate(subscription)
 

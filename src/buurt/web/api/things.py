@@ -13,6 +13,7 @@ from buurt.domain.parties import PartyKind
 from buurt.services import resources as res
 from buurt.services.things import registry
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
 from buurt.web.api.kinds import OwnerKind
 from buurt.web.api.schemas import Name, Page, PlaceModel, Strict, changes, page_of
 from buurt.web.problems import responses
@@ -55,11 +56,11 @@ class ThingOut(BaseModel):
     last_seen_at: datetime | None
 
 
-@router.post("", status_code=201, responses=responses(403))
-def register(body: ThingIn, services: ServicesDep, principal: PrincipalDep) -> ThingOut:
+@router.post("", status_code=201, responses=idempotent_responses(403))
+def register(body: ThingIn, principal: PrincipalDep, once: OnceDep) -> ThingOut:
     """Register a thing; then issue it a token at `POST /v1/auth/tokens/issue`."""
     thing = registry.register_thing(
-        services,
+        once.services(Thing, ThingOut),
         principal,
         circle_id=body.circle_id,
         kind=body.kind,

@@ -26,7 +26,7 @@ Url = Annotated[
         min_length=8,
         max_length=MAX_URL_LENGTH,
         pattern=r"^[hH][tT][tT][pP][sS]?://[^\x00-\x20\x7f#]+$",
-        examples=["https://partner.example/buurt/webhooks"],
+        examples=["https://example.com/buurt/webhooks"],
         description="An http(s) URL whose host resolves to public addresses only.",
     ),
 ]

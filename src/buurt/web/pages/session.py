@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from buurt.domain.errors import AuthenticationFailed
-from buurt.services.community import auth
+from buurt.domain.errors import AuthenticationFailed, TooManyAttempts
+from buurt.services.community import auth, throttle
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
@@ -63,14 +63,20 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(
-    request: Request, who: Principal | None, *, next_path: str, email: str = "", error: str = ""
+    request: Request,
+    who: Principal | None,
+    *,
+    next_path: str,
+    email: str = "",
+    error: str = "",
+    status: int | None = None,
 ) -> HTMLResponse:
     return render(
         request,
         "login.html",
         {"next": next_path, "email": email, "error": error},
         who,
-        status_code=401 if error else 200,
+        status_code=status or (401 if error else 200),
     )
 
 
@@ -89,14 +95,38 @@ async def log_in(request: Request) -> Response:
     email = form.get("email", "").strip()[:320]
     password = form.get("password", "")[:200]
     next_path = safe_next(form.get("next", "/"))
+    guard = request.app.state.instance.login_throttle
+    address = request.client.host if request.client else "unknown"
     try:
         _token, secret = await run_in_threadpool(
-            auth.log_in, services_of(request), email, password, "web session", SESSION
+            throttle.log_in,
+            services_of(request),
+            guard,
+            address,
+            email,
+            password,
+            "web session",
+            SESSION,
         )
     except AuthenticationFailed:
         return login_page(
             request, None, next_path=next_path, email=email, error=_("Wrong email or password.")
         )
+    except TooManyAttempts as refused:
+        minutes = max(1, -(-refused.retry_after // 60))
+        page = login_page(
+            request,
+            None,
+            next_path=next_path,
+            email=email,
+            error=_(
+                "Too many failed logins. Try again in %(minutes)s minutes, or reset your password.",
+                minutes=minutes,
+            ),
+            status=429,
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE,
