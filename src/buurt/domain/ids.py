@@ -36,6 +36,8 @@ PREFIXES = {
     "rejected_event": "rej",
     "command": "cmd",
     "order": "ord",
+    "bookable": "bkb",
+    "booking": "bkg",
     "proposal": "prp",
     "comment": "cmt",
     "support": "spt",

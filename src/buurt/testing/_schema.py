@@ -23,6 +23,7 @@ from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.bookings import Bookable, Booking, BookingStatus
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
@@ -38,6 +39,17 @@ from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """No two rows with the same ``same`` value and ``where`` field at ``value`` may have
+    overlapping ``[start, end)`` intervals (PostgreSQL's ``EXCLUDE USING gist``)."""
+
+    same: str
+    start: str
+    end: str
+    where: tuple[str, Any]
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,7 @@ class Table:
         unique: tuple[tuple[str, ...], ...] = (),
         references: tuple[Reference, ...] = (),
         defaults: Mapping[str, Any] | None = None,
+        exclusions: tuple[Exclusion, ...] = (),
     ) -> None:
         hints = typing.get_type_hints(kind)
         self.kind = kind
@@ -111,6 +124,7 @@ class Table:
         self.fields = tuple(f.name for f in dataclasses.fields(kind))
         self.unique = (("id",), *unique)
         self.references = references
+        self.exclusions = exclusions
         self.defaults = dict(defaults or {})
         self.storers: dict[str, Callable[[Any], Any]] = {}
         self.json: set[str] = set()
@@ -272,6 +286,22 @@ TABLES: dict[type, Table] = {
             references=(_IN_CIRCLE, Reference("reporter_id", Member)),
         ),
         Table(ModerationEntry, references=(_IN_CIRCLE, Reference("moderator_id", Member))),
+        Table(
+            Bookable,
+            unique=(("thing_id",),),
+            references=(_IN_CIRCLE, Reference("thing_id", Thing, cascade=True)),
+        ),
+        Table(
+            Booking,
+            references=(
+                _IN_CIRCLE,
+                Reference("bookable_id", Bookable, cascade=True),
+                Reference("member_id", Member),
+            ),
+            exclusions=(
+                Exclusion("bookable_id", "starts_at", "ends_at", ("status", BookingStatus.BOOKED)),
+            ),
+        ),
     )
 }
 

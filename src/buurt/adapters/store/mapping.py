@@ -19,12 +19,14 @@ from buurt.adapters.store import (
     tables_cocreation,
     tables_ingest,
     tables_orders,
+    tables_sharing,
     tables_webhooks,
 )
 from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.bookings import Bookable, Booking
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
@@ -74,6 +76,8 @@ TABLE_OF: dict[type, Table] = {
     Review: tables_cocreation.reviews,
     Report: tables_cocreation.reports,
     ModerationEntry: tables_cocreation.moderation_entries,
+    Bookable: tables_sharing.bookables,
+    Booking: tables_sharing.bookings,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

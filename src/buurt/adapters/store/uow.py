@@ -16,6 +16,7 @@ from buurt.ports.store import Between, Filter, Page, Repository, UnitOfWorkFacto
 
 T = TypeVar("T")
 MAX_PAGE = 500
+OVERLAP = "the booking overlaps another booking of the thing"
 
 
 class SqlRepository(Repository[T]):
@@ -147,6 +148,8 @@ def _integrity_detail(error: IntegrityError) -> str:
     text = str(error.orig).lower()
     if "unique" in text or "duplicate" in text:
         return "a record with the same unique value already exists"
+    if "exclusion" in text or "overlaps" in text:
+        return OVERLAP
     if "foreign key" in text:
         return "the record refers to, or is referred to by, another record"
     return "the change conflicts with stored data"

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from buurt.web.api import (
     aggregates,
     auth,
+    bookings,
     businesses,
     campaigns,
     charter,
@@ -37,6 +38,7 @@ ROUTERS: list[APIRouter] = [
     intents.router,
     offers.router,
     orders.router,
+    bookings.router,
     proposals.router,
     campaigns.router,
     reviews.router,
