@@ -120,6 +120,13 @@ def assemble(
     claims = SqlDeliveryClaims(database) if database is not None else LocalClaims(uow_factory)
     webhooks = DeliveryWorker(uow_factory, clock, rules, claims)
     broker_files = _broker_files(settings, uow_factory)
+    # The gateway needs the services, and the services the bus: automations reach the gateway
+    # (the link commands go out on) through this, once it exists, a few lines down.
+    gateways: list[Gateway] = []
+
+    def thing_link() -> ThingLink:
+        return gateways[0] if gateways else NoThingLink()
+
     bus = InProcessBus(
         handler_map(
             matcher=matcher,
@@ -129,6 +136,7 @@ def assemble(
             uow_factory=uow_factory,
             clock=clock,
             broker_files=broker_files,
+            thing_link=thing_link,
         )
     )
     services = Services(
@@ -139,6 +147,8 @@ def assemble(
         matching=matcher,
         webhook_rules=rules,
     )
+    gateway = _gateway(settings, services)
+    gateways.extend([gateway] if gateway is not None else [])
     background: list[Background] = [webhooks]
     if settings.maintenance_interval_seconds > 0:
         background.append(PeriodicUpkeep(services, settings.maintenance_interval_seconds))
@@ -155,7 +165,7 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
-        gateway=_gateway(settings, services),
+        gateway=gateway,
         broker_files=broker_files,
     )
 

@@ -38,6 +38,7 @@ PREFIXES = {
     "order": "ord",
     "bookable": "bkb",
     "booking": "bkg",
+    "automation": "aut",
     "proposal": "prp",
     "comment": "cmt",
     "support": "spt",

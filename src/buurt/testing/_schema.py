@@ -23,6 +23,7 @@ from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
 from buurt.domain.bookings import Bookable, Booking, BookingStatus
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -300,6 +301,16 @@ TABLES: dict[type, Table] = {
             ),
             exclusions=(
                 Exclusion("bookable_id", "starts_at", "ends_at", ("status", BookingStatus.BOOKED)),
+            ),
+        ),
+        Table(
+            Automation,
+            unique=(("subscription_id",),),
+            references=(
+                _IN_CIRCLE,
+                Reference("member_id", Member),
+                Reference("subscription_id", Subscription, cascade=True),
+                Reference("thing_id", Thing, cascade=True),
             ),
         ),
     )

@@ -26,6 +26,7 @@ from buurt.domain.access import AccessEntry
 from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
 from buurt.domain.bookings import Bookable, Booking
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
@@ -78,6 +79,7 @@ TABLE_OF: dict[type, Table] = {
     ModerationEntry: tables_cocreation.moderation_entries,
     Bookable: tables_sharing.bookables,
     Booking: tables_sharing.bookings,
+    Automation: tables_sharing.automations,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

@@ -51,3 +51,26 @@ bookings = Table(
     Index("ix_bookings_bookable", "bookable_id", "starts_at"),
     Index("ix_bookings_member", "member_id", "id"),
 )
+
+automations = Table(
+    "automations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("member_id", String(32), ForeignKey("members.id"), nullable=False),
+    Column("circle_id", String(32), ForeignKey("circles.id"), nullable=False),
+    Column(
+        "subscription_id",
+        String(32),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("thing_id", String(32), ForeignKey("things.id", ondelete="CASCADE"), nullable=False),
+    Column("command", String(64), nullable=False),
+    Column("args", JSON, nullable=False),
+    Column("fired_count", Integer, nullable=False),
+    Column("last_fired_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ux_automations_subscription", "subscription_id", unique=True),
+    Index("ix_automations_member", "member_id", "id"),
+)

@@ -30,6 +30,7 @@ from typing import Protocol, TypeVar
 from buurt.domain.access import ERASED, AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
 from buurt.domain.bookings import Bookable, Booking
 from buurt.domain.charter import CharterProposal, CharterVote
 from buurt.domain.community import Business, Member, Membership, Role, Site, Thing
@@ -176,9 +177,9 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> Non
 
 
 def _bookings(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
-    """A member's bookings say when they used a thing: they go, with the owners' moments about
-    them, and the member's name leaves the lists of who may book. Bookings of the member's own
-    things go with the things (the store cascades)."""
+    """A member's automations go. Their bookings say when they used a thing: they go, with
+    the owners' moments about them, and the member's name leaves the lists of who may book.
+    Bookings of the member's own things go with the things (the store cascades)."""
     mine = everything(uow, Booking, [{"member_id": member_id}])
     told: list[Filter] = [
         {"source_kind": PublicationKind.BOOKING, "source_id": sorted(b.id for b in mine)}
@@ -189,6 +190,7 @@ def _bookings(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
     for bookable in everything(uow, Bookable, [{"circle_id": circles}]):
         if member_id in bookable.named_members:
             bookable.named_members = [m for m in bookable.named_members if m != member_id]
+    erased.remove(uow, Automation, uow.repo(Automation).find(member_id=member_id))
     # Before the things go: their cascade must not delete what is already being deleted.
     uow.flush()
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.automations import Automation
 from buurt.domain.bookings import Booking
 from buurt.domain.campaigns import Pledge
 from buurt.domain.cocreation import Comment, Proposal, Support
@@ -68,6 +69,7 @@ class MemberData:
     tokens: list[AccessToken]
     orders: list[Order] = field(default_factory=list)
     bookings: list[Booking] = field(default_factory=list)
+    automations: list[Automation] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     supports: list[Support] = field(default_factory=list)
@@ -173,6 +175,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
         orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
         bookings=_collect(uow, Booking, [{"member_id": me}], MAX_ROWS, "bookings", cut),
+        automations=_collect(uow, Automation, [{"member_id": me}], MAX_ROWS, "automations", cut),
         proposals=_collect(uow, Proposal, authored, MAX_ROWS, "proposals", cut),
         comments=_collect(uow, Comment, authored, MAX_ROWS, "comments", cut),
         supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),

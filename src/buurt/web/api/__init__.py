@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from buurt.web.api import (
     aggregates,
     auth,
+    automations,
     bookings,
     businesses,
     campaigns,
@@ -39,6 +40,7 @@ ROUTERS: list[APIRouter] = [
     offers.router,
     orders.router,
     bookings.router,
+    automations.router,
     proposals.router,
     campaigns.router,
     reviews.router,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from buurt.domain.consent import DataCategory, Purpose
 from buurt.services.consent import access_log, erasure, export
 from buurt.web.api.auth import TokenOut
+from buurt.web.api.automations import AutomationOut
 from buurt.web.api.bookings import BookingOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
 from buurt.web.api.campaigns import PledgeOut
@@ -98,6 +99,7 @@ class MemberExport(BaseModel):
     tokens: list[TokenOut] = Field(description="Yours and your businesses' and things' tokens.")
     orders: list[OrderOut] = Field(description="Orders you placed, at any business.")
     bookings: list[BookingOut] = Field(description="Your bookings of shared things.")
+    automations: list[AutomationOut] = Field(description="Your automations.")
     proposals: list[ProposalOut] = Field(description="Proposals you made.")
     comments: list[CommentOut] = Field(description="Comments you wrote on proposals.")
     supports: list[str] = Field(description="The proposals you support.")
@@ -160,6 +162,7 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
         bookings=[BookingOut.model_validate(b) for b in data.bookings],
+        automations=[AutomationOut.model_validate(a) for a in data.automations],
         proposals=[ProposalOut.of(p, services) for p in data.proposals],
         comments=[CommentOut.model_validate(c) for c in data.comments],
         supports=[s.proposal_id for s in data.supports],

@@ -1,4 +1,5 @@
-"""bookable things and bookings, with no two booked intervals of a thing overlapping
+"""sharing: bookable things and bookings (no two booked intervals of a thing overlapping),
+and automations
 
 Revision ID: 0023
 Revises: 0022
@@ -90,6 +91,42 @@ def upgrade() -> None:
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.create_index("ix_bookings_bookable", ["bookable_id", "starts_at"], unique=False)
         batch_op.create_index("ix_bookings_member", ["member_id", "id"], unique=False)
+    op.create_table(
+        "automations",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.String(length=32), nullable=False),
+        sa.Column("circle_id", sa.String(length=32), nullable=False),
+        sa.Column("subscription_id", sa.String(length=32), nullable=False),
+        sa.Column("thing_id", sa.String(length=32), nullable=False),
+        sa.Column("command", sa.String(length=64), nullable=False),
+        sa.Column("args", sa.JSON(), nullable=False),
+        sa.Column("fired_count", sa.Integer(), nullable=False),
+        sa.Column("last_fired_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["members.id"], name=op.f("fk_automations_member_id_members")
+        ),
+        sa.ForeignKeyConstraint(
+            ["circle_id"], ["circles.id"], name=op.f("fk_automations_circle_id_circles")
+        ),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["subscriptions.id"],
+            name=op.f("fk_automations_subscription_id_subscriptions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["thing_id"],
+            ["things.id"],
+            name=op.f("fk_automations_thing_id_things"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_automations")),
+    )
+    with op.batch_alter_table("automations", schema=None) as batch_op:
+        batch_op.create_index("ux_automations_subscription", ["subscription_id"], unique=True)
+        batch_op.create_index("ix_automations_member", ["member_id", "id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(
@@ -108,5 +145,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("automations")
     op.drop_table("bookings")
     op.drop_table("bookables")
