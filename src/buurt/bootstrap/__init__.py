@@ -134,6 +134,13 @@ def assemble(
     claims = SqlDeliveryClaims(database) if database is not None else LocalClaims(uow_factory)
     webhooks = DeliveryWorker(uow_factory, clock, rules, claims)
     broker_files = _broker_files(settings, uow_factory)
+    # The gateway needs the services, and the services the bus: automations reach the gateway
+    # (the link commands go out on) through this, once it exists, a few lines down.
+    gateways: list[Gateway] = []
+
+    def thing_link() -> ThingLink:
+        return gateways[0] if gateways else NoThingLink()
+
     bus = InProcessBus(
         handler_map(
             matcher=matcher,
@@ -144,6 +151,7 @@ def assemble(
             clock=clock,
             stock_finder=stock_finder,
             broker_files=broker_files,
+            thing_link=thing_link,
         )
     )
     services = Services(
@@ -154,6 +162,8 @@ def assemble(
         matching=matcher,
         webhook_rules=rules,
     )
+    gateway = _gateway(settings, services)
+    gateways.extend([gateway] if gateway is not None else [])
     background: list[Background] = [webhooks]
     if settings.maintenance_interval_seconds > 0:
         background.append(PeriodicUpkeep(services, settings.maintenance_interval_seconds))
@@ -174,7 +184,7 @@ def assemble(
         login_throttle=LoginThrottle(
             clock, settings.login_failures, timedelta(seconds=settings.login_window_seconds)
         ),
-        gateway=_gateway(settings, services),
+        gateway=gateway,
         broker_files=broker_files,
     )
 

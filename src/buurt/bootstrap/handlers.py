@@ -16,6 +16,7 @@ Revoked
 ConsentDeleted             the consent mirror drops the grant
 CharterProposalClosed      the matcher configures the circle's quiet hours anew
 MomentCreated/Changed      webhooks enqueue what the moment is owed and wake the worker;
+                           a new moment of an automated subscription commands the thing;
                            live streams hear of it
 EventPublished             live streams (thing pages) hear of it
 WebhookEndpointChanged,    the webhook worker wakes the endpoint's lane
@@ -31,6 +32,7 @@ SiteSaved
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from buurt.adapters.streams import Broadcaster
@@ -61,9 +63,11 @@ from buurt.domain.events import (
 )
 from buurt.mqtt.broker_files import BrokerFiles
 from buurt.ports import Clock, Handler, UnitOfWorkFactory
+from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.matching.matcher import Matcher
+from buurt.services.sharing import automations
 from buurt.services.webhooks.deliveries import MomentWebhooks
 
 HandlerMap = dict[type[DomainEvent], list[Handler[Any]]]
@@ -79,6 +83,7 @@ def handler_map(
     clock: Clock,
     stock_finder: StockFinder,
     broker_files: BrokerFiles | None = None,
+    thing_link: Callable[[], ThingLink] = NoThingLink,
 ) -> HandlerMap:
     def standing_saved(event: StandingCreated | StandingChanged) -> None:
         matcher.standing_saved(event.standing)
@@ -110,7 +115,11 @@ def handler_map(
         ConsentRevoked: [grant_saved],
         ConsentDeleted: [lambda event: consent_book.drop(event.grant_id)],
         CharterProposalClosed: [lambda event: matcher.charter_changed(event.proposal.circle_id)],
-        MomentCreated: [moment_webhooks, broadcaster],
+        MomentCreated: [
+            moment_webhooks,
+            broadcaster,
+            automations.firing_handler(uow_factory, clock, thing_link),
+        ],
         MomentChanged: [moment_webhooks, broadcaster],
         EventPublished: [broadcaster],
         WebhookEndpointChanged: [wake],

@@ -23,6 +23,7 @@ class PublicationKind(StrEnum):
     INTENT = "intent"
     OFFER = "offer"
     CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers
+    BOOKING = "booking"  # a booking of a shared thing, told to its owner
 
 
 class StandingKind(StrEnum):
@@ -32,6 +33,7 @@ class StandingKind(StrEnum):
     OFFER = "offer"
     INTENT = "intent"
     PLEDGE = "pledge"
+    BOOKABLE = "bookable"
 
 
 class MomentStatus(StrEnum):

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from buurt.domain.errors import Conflict
-from buurt.testing._schema import REFERRERS, TABLES, Row, Table
+from buurt.testing._schema import REFERRERS, TABLES, Exclusion, Row, Table
 
 UNIQUE = "a record with the same unique value already exists"
 REFERENCE = "the record refers to, or is referred to by, another record"
 NOT_NULL = "the change conflicts with stored data"
+OVERLAP = "the booking overlaps another booking of the thing"
 
 Key = tuple[Any, ...]
 
@@ -176,12 +177,28 @@ class View(_Indexed):
                 continue
             if any(i != row["id"] or old is None for i in self._holders(table, columns, key)):
                 raise Conflict(UNIQUE)
+        for exclusion in table.exclusions:
+            if self._overlaps(table, exclusion, row):
+                raise Conflict(OVERLAP)
         for reference in table.references:
             parent = row[reference.field]
             if parent is not None and self.get(TABLES[reference.parent], parent) is None:
                 raise Conflict(REFERENCE)
         self.rows[table.kind][row["id"]] = row
         self.index(table, row)
+
+    def _overlaps(self, table: Table, exclusion: Exclusion, row: Row) -> bool:
+        field, value = exclusion.where
+        if row[field] != value:
+            return False
+        return any(
+            other["id"] != row["id"]
+            and other[field] == value
+            and other[exclusion.same] == row[exclusion.same]
+            and other[exclusion.start] < row[exclusion.end]
+            and row[exclusion.start] < other[exclusion.end]
+            for other in self.scan(table)
+        )
 
     def _holders(self, table: Table, columns: tuple[str, ...], key: Key) -> set[str]:
         """The ids of visible rows whose key ``columns`` is ``key``."""

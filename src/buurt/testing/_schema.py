@@ -24,6 +24,8 @@ from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
+from buurt.domain.bookings import Bookable, Booking, BookingStatus
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
@@ -41,6 +43,17 @@ from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """No two rows with the same ``same`` value and ``where`` field at ``value`` may have
+    overlapping ``[start, end)`` intervals (PostgreSQL's ``EXCLUDE USING gist``)."""
+
+    same: str
+    start: str
+    end: str
+    where: tuple[str, Any]
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,7 @@ class Table:
         references: tuple[Reference, ...] = (),
         defaults: Mapping[str, Any] | None = None,
         checks: Mapping[str, Callable[[Row], bool]] | None = None,
+        exclusions: tuple[Exclusion, ...] = (),
     ) -> None:
         hints = typing.get_type_hints(kind)
         self.kind = kind
@@ -115,6 +129,7 @@ class Table:
         self.fields = tuple(f.name for f in dataclasses.fields(kind))
         self.unique = (("id",), *unique)
         self.references = references
+        self.exclusions = exclusions
         self.defaults = dict(defaults or {})
         self.checks = dict(checks or {})
         """The SQL table's CHECK constraints, by name: each holds for every stored row."""
@@ -331,6 +346,32 @@ TABLES: dict[type, Table] = {
             references=(_IN_CIRCLE, Reference("reporter_id", Member)),
         ),
         Table(ModerationEntry, references=(_IN_CIRCLE, Reference("moderator_id", Member))),
+        Table(
+            Bookable,
+            unique=(("thing_id",),),
+            references=(_IN_CIRCLE, Reference("thing_id", Thing, cascade=True)),
+        ),
+        Table(
+            Booking,
+            references=(
+                _IN_CIRCLE,
+                Reference("bookable_id", Bookable, cascade=True),
+                Reference("member_id", Member),
+            ),
+            exclusions=(
+                Exclusion("bookable_id", "starts_at", "ends_at", ("status", BookingStatus.BOOKED)),
+            ),
+        ),
+        Table(
+            Automation,
+            unique=(("subscription_id",),),
+            references=(
+                _IN_CIRCLE,
+                Reference("member_id", Member),
+                Reference("subscription_id", Subscription, cascade=True),
+                Reference("thing_id", Thing, cascade=True),
+            ),
+        ),
     )
 }
 

@@ -21,6 +21,7 @@ from buurt.adapters.store import (
     tables_idempotency,
     tables_ingest,
     tables_orders,
+    tables_sharing,
     tables_stock,
     tables_webhooks,
 )
@@ -29,6 +30,8 @@ from buurt.domain.accounts import AccountToken
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
+from buurt.domain.bookings import Bookable, Booking
 from buurt.domain.campaigns import Campaign, Pledge, Settlement
 from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
@@ -88,6 +91,9 @@ TABLE_OF: dict[type, Table] = {
     Vouch: tables_admission.vouches,
     Verification: tables_admission.verifications,
     IdempotentRequest: tables_idempotency.idempotent_requests,
+    Bookable: tables_sharing.bookables,
+    Booking: tables_sharing.bookings,
+    Automation: tables_sharing.automations,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

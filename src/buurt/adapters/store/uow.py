@@ -18,6 +18,7 @@ from buurt.ports.store import Between, Filter, Page, Repository, UnitOfWorkFacto
 
 T = TypeVar("T")
 MAX_PAGE = 500
+OVERLAP = "the booking overlaps another booking of the thing"
 
 
 class SqlRepository(Repository[T]):
@@ -170,6 +171,8 @@ def _integrity_detail(error: IntegrityError) -> str:
     text = str(error.orig).lower()
     if "unique" in text or "duplicate" in text:
         return "a record with the same unique value already exists"
+    if "exclusion" in text or "overlaps" in text:
+        return OVERLAP
     check = re.search(r"(ck_[a-z_]+)", text)
     if "check" in text and check:
         return f"the change breaks the store's rule {check.group(1)}"

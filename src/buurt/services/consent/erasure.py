@@ -33,6 +33,8 @@ from buurt.domain.access import ERASED, AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
 from buurt.domain.aggregates import AggregateQuery
+from buurt.domain.automations import Automation
+from buurt.domain.bookings import Bookable, Booking
 from buurt.domain.charter import CharterProposal, CharterVote
 from buurt.domain.community import Business, Member, Membership, Role, Site, Thing
 from buurt.domain.consent import ConsentGrant
@@ -46,7 +48,7 @@ from buurt.domain.events import (
     ThingRemoved,
 )
 from buurt.domain.ingestion import RejectedEvent
-from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.moments import Moment, MomentStatus, PublicationKind
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
 from buurt.domain.stock import Item, Reservation, ReservationStatus, Stock
@@ -152,6 +154,7 @@ def _erase(uow: UnitOfWork, member: Member, erased: Erased, at: datetime) -> Non
         {"principal_kind": "thing", "principal_id": thing_ids},
     ]
     erased.remove(uow, AccessToken, everything(uow, AccessToken, principals))
+    _bookings(uow, member.id, erased)
     erased.remove(uow, Thing, things, lambda t: ThingRemoved(t.id))
     erased.remove(uow, Offer, everything(uow, Offer, owners), StandingRemoved)
     erased.remove(uow, Subscription, everything(uow, Subscription, owners), StandingRemoved)
@@ -203,6 +206,25 @@ def _reservations(
             uow.shift(Stock, reservation.stock_id, held=-reservation.quantity, version=1)
             erased.released.append(reservation.stock_id)
         reservation.member_id = None
+
+
+def _bookings(uow: UnitOfWork, member_id: str, erased: Erased) -> None:
+    """A member's automations go. Their bookings say when they used a thing: they go, with
+    the owners' moments about them, and the member's name leaves the lists of who may book.
+    Bookings of the member's own things go with the things (the store cascades)."""
+    mine = everything(uow, Booking, [{"member_id": member_id}])
+    told: list[Filter] = [
+        {"source_kind": PublicationKind.BOOKING, "source_id": sorted(b.id for b in mine)}
+    ]
+    erased.remove(uow, Moment, everything(uow, Moment, told))
+    erased.remove(uow, Booking, mine)
+    circles = sorted(m.circle_id for m in uow.repo(Membership).find(member_id=member_id))
+    for bookable in everything(uow, Bookable, [{"circle_id": circles}]):
+        if member_id in bookable.named_members:
+            bookable.named_members = [m for m in bookable.named_members if m != member_id]
+    erased.remove(uow, Automation, uow.repo(Automation).find(member_id=member_id))
+    # Before the things go: their cascade must not delete what is already being deleted.
+    uow.flush()
 
 
 def _moments(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:

@@ -16,6 +16,8 @@ from typing import TypeVar
 from buurt.domain.access import AccessEntry
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.admission import AdmissionCode, AdmissionRequest, Verification, Vouch
+from buurt.domain.automations import Automation
+from buurt.domain.bookings import Booking
 from buurt.domain.campaigns import Pledge
 from buurt.domain.cocreation import Comment, Proposal, Support
 from buurt.domain.community import Business, Member, Membership, Site, Thing
@@ -69,6 +71,8 @@ class MemberData:
     tokens: list[AccessToken]
     orders: list[Order] = field(default_factory=list)
     reservations: list[Reservation] = field(default_factory=list)
+    bookings: list[Booking] = field(default_factory=list)
+    automations: list[Automation] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     supports: list[Support] = field(default_factory=list)
@@ -178,6 +182,8 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         tokens=_collect(uow, AccessToken, principals, MAX_ROWS, "tokens", cut),
         orders=_collect(uow, Order, [{"member_id": me}], MAX_ROWS, "orders", cut),
         reservations=_collect(uow, Reservation, [{"member_id": me}], MAX_ROWS, "reservations", cut),
+        bookings=_collect(uow, Booking, [{"member_id": me}], MAX_ROWS, "bookings", cut),
+        automations=_collect(uow, Automation, [{"member_id": me}], MAX_ROWS, "automations", cut),
         proposals=_collect(uow, Proposal, authored, MAX_ROWS, "proposals", cut),
         comments=_collect(uow, Comment, authored, MAX_ROWS, "comments", cut),
         supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from buurt.domain.activity import Event
+from buurt.domain.bookings import Bookable
 from buurt.domain.community import Business, Circle, Member, Thing
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.errors import NotFound
@@ -25,6 +26,7 @@ from buurt.services.consent.decision import Recipient, decide, may_use
 from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.services.publishing import moments
+from buurt.services.sharing import bookables, bookings
 from buurt.services.things import registry
 
 WINDOW = timedelta(hours=24)
@@ -49,6 +51,10 @@ class ThingView:
     moments: Sequence[Moment]
     since: datetime
     until: datetime
+    bookable: Bookable | None = None
+    calendar: Sequence[bookings.Slot] = ()
+    """The thing's booked slots of the next days, when it is bookable and the viewer may see
+    its terms (a neighbour who may book it, or its owner)."""
 
 
 def thing_view(services: Services, principal: Principal, thing_id: str) -> ThingView:
@@ -63,6 +69,8 @@ def thing_view(services: Services, principal: Principal, thing_id: str) -> Thing
         recent, truncated = _events_between(uow, thing.id, since, now)
         grant = None if is_owner else _grant_shown_to(uow, principal, thing, now)
         grants = _grants(uow, thing) if is_owner else []
+        bookable = _bookable(uow, principal, thing)
+        calendar = bookings.calendar(uow, principal, bookable, now) if bookable else []
         uow.commit()  # the access log entry of this read
         return ThingView(
             thing=thing,
@@ -77,7 +85,16 @@ def thing_view(services: Services, principal: Principal, thing_id: str) -> Thing
             moments=_moments(uow, principal, [e.id for e in recent]),
             since=since,
             until=now,
+            bookable=bookable,
+            calendar=calendar,
         )
+
+
+def _bookable(uow: UnitOfWork, principal: Principal, thing: Thing) -> Bookable | None:
+    found = uow.repo(Bookable).find(thing_id=thing.id)
+    if not found or not bookables.POLICY.visible(uow, principal, found[0]):
+        return None
+    return found[0]
 
 
 def _grant_shown_to(

@@ -16,6 +16,8 @@ from buurt.domain.consent import DataCategory, Purpose
 from buurt.services.consent import access_log, erasure, export
 from buurt.web.api.admission import CodeOut, RequestOut, VerificationOut, VouchOut
 from buurt.web.api.auth import TokenOut
+from buurt.web.api.automations import AutomationOut
+from buurt.web.api.bookings import BookingOut
 from buurt.web.api.businesses import BusinessOut, SiteOut
 from buurt.web.api.campaigns import PledgeOut
 from buurt.web.api.circles import MembershipOut
@@ -114,6 +116,8 @@ class MemberExport(BaseModel):
         description="Codes you (or your businesses) issued, and the code you redeemed; who "
         "redeemed a code you issued is theirs, not yours, and left out.",
     )
+    bookings: list[BookingOut] = Field(description="Your bookings of shared things.")
+    automations: list[AutomationOut] = Field(description="Your automations.")
     proposals: list[ProposalOut] = Field(description="Proposals you made.")
     comments: list[CommentOut] = Field(description="Comments you wrote on proposals.")
     supports: list[str] = Field(description="The proposals you support.")
@@ -176,6 +180,8 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         tokens=[TokenOut.model_validate(t) for t in data.tokens],
         orders=[OrderOut.model_validate(o) for o in data.orders],
         reservations=[ReservationOut.model_validate(r) for r in data.reservations],
+        bookings=[BookingOut.model_validate(b) for b in data.bookings],
+        automations=[AutomationOut.model_validate(a) for a in data.automations],
         proposals=[ProposalOut.of(p, services) for p in data.proposals],
         comments=[CommentOut.model_validate(c) for c in data.comments],
         supports=[s.proposal_id for s in data.supports],

@@ -1,0 +1,45 @@
+"""Automations: a member's subscription whose action is a command to one of their own things.
+
+"When a neighbour's solar surplus of at least 2 kW is published within 500 m, start my EV
+charger for an hour": the subscription says *when* (and goes through the matcher like any
+other, so a neighbour's data reaches it only under the neighbour's grant, and every match is a
+moment counted against the member's caps); the automation says *what then*: ``command`` with
+``args`` to ``thing_id``. One automation per subscription.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from buurt.domain.changes import Changeable
+from buurt.domain.errors import InvalidInput
+
+COMMAND = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+@dataclass
+class Automation(Changeable):
+    id: str
+    member_id: str
+    circle_id: str
+    subscription_id: str
+    thing_id: str
+    command: str
+    created_at: datetime
+    updated_at: datetime
+    args: dict[str, Any] = field(default_factory=dict)
+    fired_count: int = 0
+    last_fired_at: datetime | None = None
+
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"command", "args"})
+
+    def __post_init__(self) -> None:
+        if not COMMAND.match(self.command):
+            raise InvalidInput("a command is a lower-case word (start_charging)", "command")
+
+    def fired(self, at: datetime) -> None:
+        self.fired_count += 1
+        self.last_fired_at = at
