@@ -155,7 +155,7 @@ class NatsBus:
             log.debug("NATS: %r", error)
 
         self._client = await nats.connect(
-            servers=[self.url],
+            servers=[server.strip() for server in self.url.split(",")],
             connect_timeout=self.timeout,
             reconnect_time_wait=0.2,
             max_reconnect_attempts=-1,
