@@ -15,13 +15,14 @@ import pytest
 from nats.js import api
 
 from buurt.adapters.bus import InProcessBus
-from buurt.adapters.bus.nats import NatsBus, subject_for
+from buurt.adapters.bus.nats import BusUnavailable, NatsBus, subject_for
 from buurt.bootstrap import build
 from buurt.domain.activity import Intent
 from buurt.domain.events import DomainEvent, MemberErased, StandingCreated, from_json
 from buurt.domain.places import Area, Place
 from tests.instances import settings_for
 from tests.jetstream import NatsServer
+from tests.servers import free_port
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 _numbers = itertools.count()
@@ -158,3 +159,13 @@ def test_the_bus_url_switches_the_composition_root_to_nats(
         scaled.close()
         # The default subjects: the next test's stream must not overlap this one's.
         delete_stream(nats_server, stream)
+
+
+def test_a_server_that_is_away_stops_the_start(nats_server: NatsServer) -> None:
+    away = NatsBus(f"nats://127.0.0.1:{free_port()}", timeout=1.0)
+    with pytest.raises(BusUnavailable, match="cannot reach NATS"):
+        away.start()
+    # The positive control: the same bus on the running server starts.
+    present = NatsBus(nats_server.url, stream="AWAY_CONTROL", prefix="away.events", timeout=1.0)
+    present.start()
+    present.close()
