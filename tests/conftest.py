@@ -17,8 +17,8 @@ so the test passes at any hour.
 
 In parallel (pytest-xdist, as ``scripts/test`` runs the suite) every worker is a process of its
 own with its own session: its own PostgreSQL server and templates, SQLite templates under its
-own ``tmp_path_factory``, its own Mosquitto, and servers on ports from its own share
-(``tests.servers.free_port``). Nothing here is shared between workers.
+own ``tmp_path_factory``, its own Mosquitto and NATS server (``nats_server``), and servers on
+ports from its own share (``tests.servers.free_port``). Nothing here is shared between workers.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from buurt.testing import MemoryStore
 from buurt.web.app import create_app
 from tests.actors import World, make_world
 from tests.instances import settings_for
+from tests.jetstream import NATS_HINT, NatsServer, nats_binary, running_nats
 from tests.servers import (
     MISSING_SERVER_HINT,
     PostgresServer,
@@ -108,6 +109,16 @@ def postgres_server() -> Iterator[PostgresServer]:
         finally:
             # A template must have no open connections while it is being copied.
             engine.dispose()
+        yield server
+
+
+@pytest.fixture(scope="session")
+def nats_server() -> Iterator[NatsServer]:
+    """A ``nats-server -js`` on loopback for the session (per xdist worker); each test that
+    uses it names its own stream, so tests share the server but never a stream."""
+    if nats_binary() is None:
+        pytest.skip(f"nats-server is missing: {NATS_HINT}")
+    with running_nats() as server:
         yield server
 
 

@@ -116,6 +116,17 @@ class Settings(BaseSettings):
             concurrency_per_endpoint=self.webhooks_concurrency,
         )
 
+    bus_url: str | None = Field(
+        default=None,
+        description="NATS JetStream for the domain events, nats://host:port (several servers "
+        "comma-separated); without it, events stay in the process (the embedded default).",
+    )
+    bus_stream: str = Field(
+        default="BUURT_EVENTS",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The JetStream stream the events go on (made when missing).",
+    )
+
     mqtt_url: str | None = Field(
         default=None,
         description="MQTT broker for things, mqtt://user:password@host:port (mqtts:// for TLS).",

@@ -1,4 +1,4 @@
-"""The bus port's contract, held by every bus (the in-process one; NATS joins it at scale).
+"""The bus port's contract, held by every bus: the in-process one and NATS JetStream's.
 
 What use cases and handlers rely on: published events reach the handlers of their type and of
 its base types, in publishing order; a handler subscribed later hears what is published later;
@@ -9,13 +9,15 @@ through its versioned JSON).
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from buurt.adapters.bus import InProcessBus
+from buurt.adapters.bus.nats import NatsBus
 from buurt.domain.activity import Intent
 from buurt.domain.events import (
     ConsentDeleted,
@@ -28,12 +30,23 @@ from buurt.domain.places import Area, Place
 from buurt.ports import Bus
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
-BUSES: dict[str, Callable[[], Bus]] = {"memory": InProcessBus}
+_streams = itertools.count()
 
 
-@pytest.fixture(params=sorted(BUSES))
-def bus(request: pytest.FixtureRequest) -> Bus:
-    return BUSES[request.param]()
+@pytest.fixture(params=["memory", "nats"])
+def bus(request: pytest.FixtureRequest) -> Iterator[Bus]:
+    if request.param == "memory":
+        yield InProcessBus()
+        return
+    # A stream and subjects of its own per test: the session's server is shared.
+    number = next(_streams)
+    server = request.getfixturevalue("nats_server")
+    nats_bus = NatsBus(server.url, stream=f"CONTRACT_{number}", prefix=f"contract{number}.events")
+    nats_bus.start()
+    try:
+        yield nats_bus
+    finally:
+        nats_bus.close()
 
 
 def _intent(ident: str = "int_1") -> Intent:

@@ -2,11 +2,12 @@
 
 ``build`` is the one place an instance is put together, for ``buurt serve``, ``buurt demo``, the
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
-mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
-live streams, the webhook worker, the periodic upkeep, the mailer (SMTP with ``mail_url``, else
-a folder), the login throttle, and, with ``mqtt_url`` set, the MQTT gateway that is also the
-link commands go out on. What it returns is complete and frozen: the edges (``web``, the CLI)
-take it as it is and only start and stop it.
+mirror loaded from it, the bus with every handler (``handlers``: in-process, or NATS JetStream
+with ``bus_url``), the use cases' ``Services``, live streams, the webhook worker, the periodic
+upkeep, the mailer (SMTP with ``mail_url``, else a folder), the login throttle, and, with
+``mqtt_url`` set, the MQTT gateway that is also the link commands go out on. What it returns
+is complete and frozen: the edges (``web``, the CLI) take it as it is and only start and stop
+it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from buurt.adapters.store import (
 )
 from buurt.adapters.streams import Broadcaster
 from buurt.adapters.webhooks import DeliveryWorker
-from buurt.bootstrap.handlers import handler_map
+from buurt.bootstrap.handlers import HandlerMap, handler_map
 from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
@@ -42,7 +43,8 @@ from buurt.services.context import Services
 from buurt.services.matching.matcher import Matcher
 from buurt.services.webhooks.claims import LocalClaims
 
-if TYPE_CHECKING:  # the MQTT client is only loaded when an instance has a broker
+if TYPE_CHECKING:  # the MQTT and NATS clients are only loaded when an instance has them
+    from buurt.adapters.bus.nats import NatsBus
     from buurt.mqtt.broker_files import BrokerFiles
     from buurt.mqtt.gateway import Gateway
 
@@ -75,6 +77,7 @@ class Buurt:
     login_throttle: LoginThrottle
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
+    nats_bus: NatsBus | None = None
 
     @property
     def thing_link(self) -> ThingLink:
@@ -92,6 +95,8 @@ class Buurt:
     def close(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
+        if self.nats_bus is not None:
+            self.nats_bus.close()
         if self.database is not None:
             self.database.dispose()
 
@@ -141,19 +146,19 @@ def assemble(
     def thing_link() -> ThingLink:
         return gateways[0] if gateways else NoThingLink()
 
-    bus = InProcessBus(
-        handler_map(
-            matcher=matcher,
-            consent_book=consent_book,
-            broadcaster=broadcaster,
-            webhooks=webhooks,
-            uow_factory=uow_factory,
-            clock=clock,
-            stock_finder=stock_finder,
-            broker_files=broker_files,
-            thing_link=thing_link,
-        )
+    handlers = handler_map(
+        matcher=matcher,
+        consent_book=consent_book,
+        broadcaster=broadcaster,
+        webhooks=webhooks,
+        uow_factory=uow_factory,
+        clock=clock,
+        stock_finder=stock_finder,
+        broker_files=broker_files,
+        thing_link=thing_link,
     )
+    nats_bus = _nats_bus(settings, handlers)
+    bus: Bus = nats_bus if nats_bus is not None else InProcessBus(handlers)
     services = Services(
         uow_factory=uow_factory,
         clock=clock,
@@ -186,7 +191,20 @@ def assemble(
         ),
         gateway=gateway,
         broker_files=broker_files,
+        nats_bus=nats_bus,
     )
+
+
+def _nats_bus(settings: Settings, handlers: HandlerMap) -> NatsBus | None:
+    """With ``bus_url``, the events go through JetStream (connected here: ``BusUnavailable``
+    when it cannot be reached); else the in-process bus of the embedded default."""
+    if not settings.bus_url:
+        return None
+    from buurt.adapters.bus.nats import NatsBus
+
+    bus = NatsBus(settings.bus_url, stream=settings.bus_stream, handlers=handlers)
+    bus.start()
+    return bus
 
 
 def _broker_files(settings: Settings, uow_factory: UnitOfWorkFactory) -> BrokerFiles | None:

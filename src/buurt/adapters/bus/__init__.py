@@ -1,4 +1,4 @@
-"""Buses: the in-process bus of the embedded default (NATS JetStream joins it at scale)."""
+"""Buses: the in-process bus of the embedded default; NATS JetStream's in ``bus.nats``."""
 
 from buurt.adapters.bus.memory import InProcessBus
 

@@ -1,0 +1,228 @@
+"""The NATS JetStream bus: typed events on a stream, heard by every process that follows it.
+
+Each event travels as its versioned JSON (``domain.events.to_json``) on the subject
+``<prefix>.<circle>.<event name>`` (``buurt.events.cir_1.moment.created``), so a consumer can
+follow one circle's share; an event of no circle goes on ``<prefix>._.<event name>``. Every
+``NatsBus`` follows the whole stream with an ordered consumer from the moment it starts, and
+hands what it hears to its handlers through an ``InProcessBus`` (the same lookup by type and the
+same containment of a failing handler). ``publish`` returns once JetStream has stored the events
+AND this process's handlers have run them, so a caller is answered only after its own process
+has seen its change, as on the embedded default.
+
+nats-py is asynchronous and the port is not: the client runs on an event loop in a thread of its
+own, and handlers run in one dispatching thread, in the stream's order. A handler that publishes
+does not wait for its own events (its thread is the one that would run them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import queue
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
+
+from buurt.adapters.bus.memory import InProcessBus
+from buurt.domain.events import DomainEvent, from_json, to_json
+from buurt.ports.bus import E, Handler
+
+log = logging.getLogger("buurt.bus")
+
+DEFAULT_STREAM = "BUURT_EVENTS"
+DEFAULT_PREFIX = "buurt.events"
+NO_CIRCLE = "_"
+# How long JetStream remembers a Nats-Msg-Id: a publish retried within it is stored once.
+DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
+
+
+class BusUnavailable(ConnectionError):
+    """JetStream did not take the events (server away, or no stream)."""
+
+
+def circle_of(event: DomainEvent) -> str | None:
+    """The circle an event belongs to: its own ``circle_id``, or that of what it carries."""
+    found = getattr(event, "circle_id", None)
+    if isinstance(found, str):
+        return found
+    for value in vars(event).values():
+        carried = getattr(value, "circle_id", None)
+        if isinstance(carried, str):
+            return carried
+        if type(value).__name__ == "Circle":
+            return str(value.id)
+    return None
+
+
+def subject_for(event: DomainEvent, prefix: str = DEFAULT_PREFIX) -> str:
+    """``<prefix>.<circle>.<name>``; ids are made safe as one subject token each."""
+    circle = circle_of(event)
+    token = _UNSAFE.sub("-", circle) if circle else NO_CIRCLE
+    return f"{prefix}.{token}.{event.name}"
+
+
+class NatsBus:
+    """A ``Bus`` on a JetStream stream; ``start`` connects, ``close`` lets go."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        stream: str = DEFAULT_STREAM,
+        prefix: str = DEFAULT_PREFIX,
+        handlers: Mapping[type[DomainEvent], Sequence[Handler[Any]]] = {},
+        timeout: float = 10.0,
+    ) -> None:
+        self.url, self.stream, self.prefix, self.timeout = url, stream, prefix, timeout
+        self._local = InProcessBus(handlers)
+        self._loop = asyncio.new_event_loop()
+        self._loop_thread = threading.Thread(
+            target=self._loop.run_forever, name="buurt-nats", daemon=True
+        )
+        self._inbox: queue.Queue[tuple[int, DomainEvent | None] | None] = queue.Queue()
+        self._dispatcher = threading.Thread(target=self._dispatch, name="buurt-bus", daemon=True)
+        self._heard = 0  # the stream sequence up to which this process's handlers have run
+        self._heard_changed = threading.Condition()
+        self._client: Client | None = None
+        self._js: JetStreamContext | None = None
+
+    # -- the port ------------------------------------------------------------------------------
+
+    def subscribe(self, kind: type[E], handler: Handler[E]) -> None:
+        self._local.subscribe(kind, handler)
+
+    def publish(self, *events: DomainEvent) -> None:
+        self.publish_identified([(None, event) for event in events])
+
+    # -- beyond the port: the outbox relay names its messages -----------------------------------
+
+    def publish_identified(self, events: Sequence[tuple[str | None, DomainEvent]]) -> list[int]:
+        """Store each event with its ``Nats-Msg-Id`` (when given: a retry is then stored once),
+        in order; the stream sequences. ``BusUnavailable`` when JetStream does not take them."""
+        if not events:
+            return []
+        try:
+            sequences: list[int] = self._run(self._publish(events))
+        except (TimeoutError, nats.errors.Error) as error:
+            raise BusUnavailable(f"JetStream did not take the events: {error!r}") from error
+        if threading.current_thread() is not self._dispatcher:
+            self._wait_heard(max(sequences))
+        return sequences
+
+    # -- life --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect, make the stream when it is missing, and follow it from now on."""
+        self._loop_thread.start()
+        self._dispatcher.start()
+        try:
+            self._run(self._connect())
+        except (TimeoutError, OSError, nats.errors.Error) as error:
+            self.close()
+            raise BusUnavailable(f"cannot reach NATS at {self.url}: {error!r}") from error
+
+    def close(self) -> None:
+        if self._client is not None and self._loop_thread.is_alive():
+            try:
+                self._run(self._client.close())
+            except Exception:  # closing a broken connection: nothing left to save
+                log.debug("closing the NATS connection failed", exc_info=True)
+        self._client = None
+        if self._dispatcher.is_alive():
+            self._inbox.put(None)
+            self._dispatcher.join(timeout=self.timeout)
+        if self._loop_thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(timeout=self.timeout)
+        if not self._loop.is_running() and not self._loop.is_closed():
+            self._loop.close()
+
+    # -- on the event loop -------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        async def quiet(error: Exception) -> None:
+            # Without an error callback nats-py prints a traceback on every refused reconnect.
+            log.debug("NATS: %r", error)
+
+        self._client = await nats.connect(
+            servers=[server.strip() for server in self.url.split(",")],
+            connect_timeout=self.timeout,
+            reconnect_time_wait=0.2,
+            max_reconnect_attempts=-1,
+            error_cb=quiet,
+        )
+        self._js = self._client.jetstream(timeout=self.timeout)
+        try:
+            await self._js.stream_info(self.stream)
+        except NotFoundError:
+            await self._js.add_stream(
+                api.StreamConfig(
+                    name=self.stream,
+                    subjects=[f"{self.prefix}.>"],
+                    storage=api.StorageType.FILE,
+                    duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                )
+            )
+        await self._js.subscribe(
+            f"{self.prefix}.>",
+            stream=self.stream,
+            cb=self._heard_message,
+            ordered_consumer=True,
+            deliver_policy=api.DeliverPolicy.NEW,
+        )
+
+    async def _publish(self, events: Sequence[tuple[str | None, DomainEvent]]) -> list[int]:
+        assert self._js is not None, "publish before start"
+        sequences = []
+        for ident, event in events:
+            payload = json.dumps(to_json(event), separators=(",", ":")).encode()
+            headers = {"Nats-Msg-Id": ident} if ident else None
+            ack = await self._js.publish(
+                subject_for(event, self.prefix), payload, stream=self.stream, headers=headers
+            )
+            sequences.append(ack.seq)
+        return sequences
+
+    async def _heard_message(self, message: Msg) -> None:
+        sequence = message.metadata.sequence.stream
+        try:
+            event: DomainEvent | None = from_json(json.loads(message.data))
+        except (ValueError, TypeError, KeyError):
+            # A newer writer's event (a rolling upgrade) or a stranger's message: not ours to
+            # handle, but its place in the stream still counts as heard.
+            log.warning("skipped message %d on %s: not a known event", sequence, message.subject)
+            event = None
+        self._inbox.put((sequence, event))
+
+    # -- threads -----------------------------------------------------------------------------
+
+    def _run(self, work: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(work, self._loop)
+        return future.result(timeout=self.timeout * 3)
+
+    def _dispatch(self) -> None:
+        while (item := self._inbox.get()) is not None:
+            sequence, event = item
+            if event is not None:
+                self._local.publish(event)
+            with self._heard_changed:
+                self._heard = max(self._heard, sequence)
+                self._heard_changed.notify_all()
+
+    def _wait_heard(self, sequence: int) -> None:
+        with self._heard_changed:
+            if not self._heard_changed.wait_for(
+                lambda: self._heard >= sequence, timeout=self.timeout
+            ):
+                # Stored, so not lost: the handlers will run when the consumer catches up.
+                log.warning("handlers had not run event %d after %g s", sequence, self.timeout)

