@@ -33,6 +33,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from buurt.adapters.bus.memory import InProcessBus
+from buurt.domain.errors import Unavailable
 from buurt.domain.events import DomainEvent, from_json, to_json
 from buurt.ports.bus import E, Handler
 
@@ -46,8 +47,9 @@ DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 
 
-class BusUnavailable(ConnectionError):
-    """JetStream did not take the events (server away, or no stream)."""
+class BusUnavailable(Unavailable, ConnectionError):
+    """JetStream did not take the events (server away, or no stream): a 503 problem at the
+    edge, like any other part that is away."""
 
 
 def circle_of(event: DomainEvent) -> str | None:
