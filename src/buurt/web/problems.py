@@ -32,6 +32,12 @@ from buurt.domain.errors import (
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("buurt.web")
 
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status a domain error answers with, for the API and the pages alike."""
+    return next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
+
+
 _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (PermissionDenied, 403),
@@ -135,7 +141,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, error: DomainError) -> Response:
-        status = next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
+        status = status_of(error)
         if wants_page(request):
             return page(request, status, error.detail)
         invalid = None

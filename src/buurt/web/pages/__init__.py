@@ -26,6 +26,7 @@ from buurt.web.pages import (
     consent,
     demand,
     home,
+    join,
     language,
     needs,
     session,
@@ -53,6 +54,7 @@ router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)
 router.include_router(cocreation.router)
+router.include_router(join.router)
 
 
 def install(app: FastAPI) -> None:
