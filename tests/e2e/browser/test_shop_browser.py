@@ -10,7 +10,8 @@ from playwright.async_api import Browser, expect
 
 from tests.actors import BOUNDARY, HOME
 from tests.e2e.browser.conftest import look, new_context, serious_violations, summary
-from tests.e2e.browser.test_resident_browser import _member, log_in
+from tests.e2e.browser.test_resident_browser import PASSWORD, _member, log_in
+from tests.mail import Inbox, link_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -139,3 +140,49 @@ async def test_the_shop_answers_a_need_live_the_resident_sees_it_and_a_revoked_g
     assert await shop_page.locator(".moment").filter(has_text="a loaf for Monday").count() == 0
     await shop_context.close()
     await home_context.close()
+
+
+async def test_a_newcomer_signs_up_joins_with_a_code_publishes_a_need_and_hears_an_offer(
+    site: str, chromium: Browser, inbox: Inbox
+) -> None:
+    with httpx.Client(base_url=site) as http:
+        admin = _member(http, "Adriana")
+        circle = http.post("/v1/circles", json={"name": "Dapperbuurt", "boundary": BOUNDARY},
+                           headers=admin["headers"]).json()  # fmt: skip
+        code = http.post(f"/v1/circles/{circle['id']}/admission-codes", json={"route": "invite"},
+                         headers=admin["headers"]).json()["code"]  # fmt: skip
+        owner = _member(http, "Reshma", circle["id"])
+        bakery = {"circle_id": circle["id"], "name": "Bakkerij Dapper", "kind": "bakery"}
+        shop = http.post("/v1/businesses", headers=owner["headers"], json=bakery).json()
+
+    context = await new_context(chromium)
+    page = await context.new_page()
+    email = "noor.browser@example.org"
+    await page.goto(f"{site}/signup")
+    await page.get_by_label("Your name").fill("Noor")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign up").click()
+    await page.goto(f"{site}{link_in(inbox.to(email), '/confirm')}")
+    await log_in(page, site, email)
+    await page.get_by_role("link", name="Join a circle").first.click()
+    await page.get_by_label("Your code").fill(code)
+    await page.get_by_role("button", name="Join with this code").click()
+    await expect(page.get_by_text("verified neighbour", exact=True)).to_be_visible()
+    assert await serious_violations(page) == [], summary(await serious_violations(page))
+    await look(page, "join")
+
+    await page.goto(f"{site}/needs/new?circle={circle['id']}&lat={HOME['lat']}&lon={HOME['lon']}")
+    await page.get_by_label("What do you need?").select_option("food/bread")
+    await page.get_by_label("In your own words (optional)").fill("a loaf of rye")
+    await page.get_by_role("button", name="Publish").click()
+    await expect(page.get_by_text("a loaf of rye").first).to_be_visible()
+    await page.goto(f"{site}/")
+    await expect(page.locator("#moments-live")).to_be_visible()
+    area = {**HOME, "radius_m": 800}
+    rye = {"circle_id": circle["id"], "business_id": shop["id"], "category": "food/bread",
+           "title": "Rye from the wood oven", "area": area, "price": 4}  # fmt: skip
+    offered = httpx.post(f"{site}/v1/offers", headers=owner["headers"], json=rye)
+    assert offered.status_code == 201, offered.text
+    await expect(page.locator(".moment").filter(has_text="Rye from the wood oven")).to_be_visible()
+    await context.close()
