@@ -53,12 +53,19 @@ def comments(
     after: str | None = None,
     limit: int = 50,
 ) -> Page[Comment]:
-    """A proposal's comments, oldest first; hidden ones only for the circle's admins."""
+    """A proposal's comments, oldest first; a hidden one only for its author and the circle's
+    admins."""
     with services.uow() as uow:
         proposal = proposals.fetch(uow, principal, proposal_id)
         page = uow.repo(Comment).page(where={"proposal_id": proposal.id}, after=after, limit=limit)
     moderator = proposal.circle_id in principal.admin_of
-    shown = [c for c in page.items if c.hidden_reason is None or moderator]
+    shown = [
+        c
+        for c in page.items
+        if c.hidden_reason is None
+        or moderator
+        or (c.author_id is not None and principal.acts_for(c.author_kind.value, c.author_id))
+    ]
     return Page(items=shown, next_cursor=page.next_cursor)
 
 
