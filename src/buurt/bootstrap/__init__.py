@@ -4,9 +4,9 @@
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
 mirror loaded from it, the bus with every handler (``handlers``), the use cases' ``Services``,
 live streams, the webhook worker, the periodic upkeep, the mailer (SMTP with ``mail_url``, else
-a folder), and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands go out
-on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is and
-only start and stop it.
+a folder), the media folder of proposal images, and, with ``mqtt_url`` set, the MQTT gateway
+that is also the link commands go out on. What it returns is complete and frozen: the edges
+(``web``, the CLI) take it as it is and only start and stop it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.mail import FolderMailer, SmtpMailer
+from buurt.adapters.media import FolderMedia
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.adapters.store import (
     SqlDeliveryClaims,
@@ -32,6 +33,7 @@ from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
+from buurt.ports.media import Media
 from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import Services
@@ -67,6 +69,7 @@ class Buurt:
     webhooks: DeliveryWorker
     background: tuple[Background, ...]
     mailer: Mailer
+    media: Media
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
 
@@ -131,6 +134,7 @@ def assemble(
             broker_files=broker_files,
         )
     )
+    media = FolderMedia(settings.media_folder)
     services = Services(
         uow_factory=uow_factory,
         clock=clock,
@@ -141,7 +145,9 @@ def assemble(
     )
     background: list[Background] = [webhooks]
     if settings.maintenance_interval_seconds > 0:
-        background.append(PeriodicUpkeep(services, settings.maintenance_interval_seconds))
+        background.append(
+            PeriodicUpkeep(services, settings.maintenance_interval_seconds, media=media)
+        )
     return Buurt(
         settings=settings,
         database=database,
@@ -155,6 +161,7 @@ def assemble(
         mailer=SmtpMailer(settings.mail_url)
         if settings.mail_url
         else FolderMailer(settings.mail_folder),
+        media=media,
         gateway=_gateway(settings, services),
         broker_files=broker_files,
     )

@@ -2,6 +2,8 @@
 
 DomainError
 ├── InvalidInput            a value breaks a domain rule (422)
+│   ├── TooLarge            an upload over its size limit (413)
+│   └── UnsupportedType     an upload of a content type not taken (415)
 ├── AuthenticationFailed    missing, unknown, expired or revoked credentials (401)
 ├── NotFound                no such entity, or not visible to the caller (404)
 ├── PermissionDenied        visible, but the caller may not do this (403)
@@ -28,6 +30,14 @@ class InvalidInput(DomainError, ValueError):
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)
         self.field = field
+
+
+class TooLarge(InvalidInput):
+    title = "Request body too large"
+
+
+class UnsupportedType(InvalidInput):
+    title = "Unsupported media type"
 
 
 class AuthenticationFailed(DomainError):

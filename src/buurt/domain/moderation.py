@@ -22,9 +22,6 @@ class ModerationAction(StrEnum):
     DISMISSED = "dismissed"  # the reports of an item were looked at, and it stays
 
 
-MAX_REASON = 500
-
-
 @dataclass
 class Report:
     """A member's report of a proposal, comment or review (one per member and target)."""

@@ -24,7 +24,9 @@ from buurt.domain.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooLarge,
     Unavailable,
+    UnsupportedType,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -34,6 +36,8 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (PermissionDenied, 403),
     (Conflict, 409),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
     (InvalidInput, 422),
     (AuthenticationFailed, 401),
     (Unavailable, 503),

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from buurt.domain.cocreation import Comment, Proposal, required_text
+from buurt.domain.cocreation import MAX_REASON, Comment, Proposal, required_text
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.moderation import (
-    MAX_REASON,
     ModerationAction,
     ModerationEntry,
     Report,
