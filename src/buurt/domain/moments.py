@@ -22,7 +22,8 @@ class PublicationKind(StrEnum):
     EVENT = "event"
     INTENT = "intent"
     OFFER = "offer"
-    CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers
+    CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers and followers
+    COMMENT = "comment"  # a comment on a followed proposal
 
 
 class StandingKind(StrEnum):
@@ -32,6 +33,7 @@ class StandingKind(StrEnum):
     OFFER = "offer"
     INTENT = "intent"
     PLEDGE = "pledge"
+    FOLLOW = "follow"  # an update of a followed proposal or category
 
 
 class MomentStatus(StrEnum):

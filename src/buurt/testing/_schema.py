@@ -28,6 +28,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.following import Follow
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
@@ -272,6 +273,15 @@ TABLES: dict[type, Table] = {
             references=(_IN_CIRCLE, Reference("reporter_id", Member)),
         ),
         Table(ModerationEntry, references=(_IN_CIRCLE, Reference("moderator_id", Member))),
+        Table(
+            Follow,
+            unique=(("member_id", "topic"),),
+            references=(
+                _IN_CIRCLE,
+                Reference("member_id", Member),
+                Reference("proposal_id", Proposal),
+            ),
+        ),
     )
 }
 

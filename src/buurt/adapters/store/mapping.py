@@ -30,6 +30,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.following import Follow
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.moments import Moment
@@ -74,6 +75,7 @@ TABLE_OF: dict[type, Table] = {
     Review: tables_cocreation.reviews,
     Report: tables_cocreation.reports,
     ModerationEntry: tables_cocreation.moderation_entries,
+    Follow: tables_cocreation.follows,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

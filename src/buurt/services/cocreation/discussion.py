@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from buurt.domain.cocreation import MAX_COMMENT, Comment, Proposal, Support, required_text
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
+from buurt.domain.moments import PublicationKind
 from buurt.domain.parties import PartyKind
 from buurt.ports import Page
-from buurt.services.cocreation import proposals
+from buurt.services.cocreation import following, proposals
 from buurt.services.community.verification import require_verified
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -42,8 +44,23 @@ def comment(
             parent_id=parent_id,
         )
         uow.repo(Comment).add(made)
+        told = following.tell(
+            services,
+            uow,
+            proposal,
+            UpdateKind.COMMENTED,
+            (PublicationKind.COMMENT, made.id),
+            f"New comment on {proposal.title}: {_excerpt(body)}",
+            by=(principal.kind.value, principal.id),
+        )
         uow.commit()
+    services.publish_moments(told)
     return made
+
+
+def _excerpt(text: str, size: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
 def comments(

@@ -234,6 +234,10 @@ def delete(services: Services, principal: Principal, proposal_id: str) -> list[s
         for entity in (c for c in said if c.parent_id is None):
             uow.repo(Comment).delete(entity)
         uow.flush()
+        from buurt.services.cocreation.following import forget_proposal
+
+        forget_proposal(uow, proposal.id)
+        uow.flush()
         uow.repo(Proposal).delete(proposal)
         uow.commit()
     return [image.id for image in images]

@@ -20,6 +20,8 @@ from buurt.domain.cocreation import Comment, Proposal, Support
 from buurt.domain.community import Business, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.following import Follow
+from buurt.domain.moderation import Report
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
@@ -71,6 +73,8 @@ class MemberData:
     supports: list[Support] = field(default_factory=list)
     pledges: list[Pledge] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
+    follows: list[Follow] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
@@ -175,5 +179,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
         supports=_collect(uow, Support, [{"member_id": me}], MAX_ROWS, "supports", cut),
         pledges=_collect(uow, Pledge, [{"member_id": me}], MAX_ROWS, "pledges", cut),
         reviews=_collect(uow, Review, [{"member_id": me}], MAX_ROWS, "reviews", cut),
+        follows=_collect(uow, Follow, [{"member_id": me}], MAX_ROWS, "follows", cut),
+        reports=_collect(uow, Report, [{"reporter_id": me}], MAX_ROWS, "reports", cut),
         truncated=cut,
     )
