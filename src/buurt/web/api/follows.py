@@ -20,14 +20,16 @@ router = APIRouter(
 FollowId = Annotated[str, Path(max_length=64)]
 
 
-class FollowIn(Strict):
-    proposal_id: str | None = Field(default=None, max_length=64, description="A proposal.")
-    circle_id: str | None = Field(
-        default=None, max_length=64, description="With `category`: the circle whose proposals."
-    )
-    category: Category | None = Field(
-        default=None, description="Every proposal of this category (and those under it)."
-    )
+class FollowProposal(Strict):
+    proposal_id: str = Field(max_length=64, description="The proposal.")
+
+
+class FollowCategory(Strict):
+    circle_id: str = Field(max_length=64, description="The circle whose proposals.")
+    category: Category = Field(description="Every proposal of this category and those under it.")
+
+
+FollowIn = FollowProposal | FollowCategory
 
 
 class FollowOut(BaseModel):
@@ -44,7 +46,7 @@ class FollowOut(BaseModel):
 @router.post("", status_code=201, responses=responses(403, 404, 409))
 def follow(body: FollowIn, services: ServicesDep, principal: PrincipalDep) -> FollowOut:
     """Follow a proposal, or a category of proposals in one of your circles."""
-    made = following.follow(services, principal, **body.model_dump())
+    made = following.follow(services, principal, **body.model_dump())  # one or the other
     return FollowOut.model_validate(made)
 
 
