@@ -20,5 +20,6 @@ def settings_for(database_url: str, **options: Any) -> Settings:
         "maintenance_interval_seconds": 0,
         # Mail of a test stays with the test (tests/mail.py has a real SMTP server).
         "mail_folder": Path(tempfile.mkdtemp(prefix="buurt-mail-")),
+        "media_folder": Path(tempfile.mkdtemp(prefix="buurt-media-")),
     }
     return Settings(database_url=database_url, **{**defaults, **options})

@@ -283,6 +283,8 @@ def running_buurt(
     """
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BUURT_")}
+    # Uploaded images stay beside the server's log, never in the working directory.
+    environment["BUURT_MEDIA_FOLDER"] = str(log.parent / "media")
     environment.update(env or {})
     with log.open("ab") as log_file:
         process = subprocess.Popen(

@@ -102,6 +102,17 @@ class Settings(BaseSettings):
         description="Where mail is written as .eml files when BUURT_MAIL_URL is not set.",
     )
 
+    media_folder: Path = Field(
+        default=Path("var/media"),
+        description="Where proposal images are kept as files, outside the database.",
+    )
+    max_image_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="Largest proposal image accepted (413 above); its upload may be this large "
+        "even when BUURT_MAX_BODY_BYTES is smaller.",
+    )
+
     def base_url(self) -> str:
         """Where the pages are, for links in mails."""
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

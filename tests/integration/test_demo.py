@@ -14,10 +14,16 @@ from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
 from buurt.demo.life import NEED_EVERY, OFFER_EVERY, DemoLife
 from buurt.demo.people import DEMO_EMAIL
 from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.campaigns import Campaign, CampaignStatus, Pledge
+from buurt.domain.cocreation import Comment, Proposal
 from buurt.domain.community import Business, Circle, Member, Site, Thing, ThingKind
+from buurt.domain.following import Follow
 from buurt.domain.moments import Moment
+from buurt.domain.orders import Order, OrderStatus
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Boundary, Place
+from buurt.domain.reviews import Review
+from buurt.services.cocreation import reviews
 from buurt.services.community import auth, circles, members
 from buurt.services.community.auth import AuthenticationFailed
 from tests.timeline import START, MovingClock
@@ -59,6 +65,46 @@ def test_seed_gives_the_promised_neighbourhood(seeded: tuple[Buurt, DemoSummary]
     assert summary.offers >= 10
     assert summary.subscriptions >= 10
     assert summary.consents >= 5
+    assert summary.proposals >= 5
+    assert (summary.campaigns, summary.pledges) == (1, 7)
+    assert summary.reviews >= 3
+
+
+def test_proposals_have_support_and_discussion_and_one_campaign_runs(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, summary = seeded
+    with instance.services.uow() as uow:
+        found = uow.repo(Proposal).find(circle_id=summary.circle_id)
+        said = {p.id: uow.repo(Comment).find(proposal_id=p.id) for p in found}
+        [campaign] = uow.repo(Campaign).find(circle_id=summary.circle_id)
+        pledges = uow.repo(Pledge).find(campaign_id=campaign.id)
+        demo = uow.repo(Member).find(email=DEMO_EMAIL)[0]
+        followed = uow.repo(Follow).find(member_id=demo.id)
+    assert {p.author_kind for p in found} == {PartyKind.MEMBER, PartyKind.BUSINESS}
+    assert all(p.support_count >= 1 for p in found)
+    assert sum(len(c) for c in said.values()) >= 5
+    assert any(c.parent_id is not None for c in said.values() for c in c)  # a reply
+    assert campaign.status is CampaignStatus.OPEN
+    assert campaign.deadline > START  # still running
+    assert sum(p.quantity for p in pledges) < campaign.threshold  # and worth pledging to
+    assert {f.proposal_id for f in followed} == {campaign.proposal_id, None}
+
+
+def test_reviews_are_of_collected_orders_and_rate_their_businesses(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, summary = seeded
+    with instance.services.uow() as uow:
+        written = uow.repo(Review).find(circle_id=summary.circle_id)
+        fulfilled = [uow.repo(Order).get(r.fulfilment_id) for r in written]
+    assert [o.status for o in fulfilled if o is not None] == [OrderStatus.COLLECTED] * len(written)
+    for order, review in zip(fulfilled, written, strict=True):
+        assert order is not None
+        assert order.member_id == review.member_id
+    assert any(r.answer for r in written)
+    ratings = reviews.ratings(instance.services, {r.business_id for r in written})
+    assert all(rating.count >= 1 for rating in ratings.values())
 
 
 def test_every_business_has_one_or_two_sites_inside_the_boundary(

@@ -19,7 +19,12 @@ START = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 
 
 def test_the_public_api_is_pinned() -> None:
-    assert buurt.testing.__all__ == ["FrozenClock", "MemoryStore", "MemoryUnitOfWork"]
+    assert buurt.testing.__all__ == [
+        "FrozenClock",
+        "MemoryMedia",
+        "MemoryStore",
+        "MemoryUnitOfWork",
+    ]
     assert all(hasattr(buurt.testing, name) for name in buurt.testing.__all__)
 
 

@@ -4,10 +4,10 @@
 tools and the tests alike: the store (migrated unless told not to), the matcher and the consent
 mirror loaded from it, the bus with every handler (``handlers``: in-process, or NATS JetStream
 with ``bus_url``), the use cases' ``Services``, live streams, the webhook worker, the periodic
-upkeep, the mailer (SMTP with ``mail_url``, else a folder), the login throttle, and, with
-``mqtt_url`` set, the MQTT gateway that is also the link commands go out on. What it returns
-is complete and frozen: the edges (``web``, the CLI) take it as it is and only start and stop
-it.
+upkeep, the mailer (SMTP with ``mail_url``, else a folder), the login throttle, the media folder
+of proposal images, and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands
+go out on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is
+and only start and stop it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.mail import FolderMailer, SmtpMailer
+from buurt.adapters.media import FolderMedia
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.adapters.store import (
     SqlDeliveryClaims,
@@ -35,6 +36,7 @@ from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.config import Settings
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
+from buurt.ports.media import Media
 from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.commerce.nearest import StockFinder
 from buurt.services.community.throttle import LoginThrottle
@@ -75,6 +77,7 @@ class Buurt:
     mailer: Mailer
     stock_finder: StockFinder
     login_throttle: LoginThrottle
+    media: Media
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
     nats_bus: NatsBus | None = None
@@ -159,6 +162,7 @@ def assemble(
     )
     nats_bus = _nats_bus(settings, handlers)
     bus: Bus = nats_bus if nats_bus is not None else InProcessBus(handlers)
+    media = FolderMedia(settings.media_folder)
     services = Services(
         uow_factory=uow_factory,
         clock=clock,
@@ -171,7 +175,9 @@ def assemble(
     gateways.extend([gateway] if gateway is not None else [])
     background: list[Background] = [webhooks]
     if settings.maintenance_interval_seconds > 0:
-        background.append(PeriodicUpkeep(services, settings.maintenance_interval_seconds))
+        background.append(
+            PeriodicUpkeep(services, settings.maintenance_interval_seconds, media=media)
+        )
     return Buurt(
         settings=settings,
         database=database,
@@ -190,6 +196,7 @@ def assemble(
             clock, settings.login_failures, timedelta(seconds=settings.login_window_seconds)
         ),
         gateway=gateway,
+        media=media,
         broker_files=broker_files,
         nats_bus=nats_bus,
     )

@@ -1,7 +1,7 @@
 """The periodic upkeep of a serving process: close due charter proposals, apply retention,
 settle campaigns past their deadline (the first run, at start, catches up on any missed),
-let reservations whose time ran out expire, and forget the expired answers of idempotent
-creates.
+let reservations whose time ran out expire, forget the expired answers of idempotent creates,
+and sweep image files whose row never committed.
 
 One asyncio task while the app serves; each run goes to a worker thread, since the store is
 synchronous. A failing run is logged and the next one tries again: upkeep is idempotent, so a
@@ -15,7 +15,9 @@ import contextlib
 import logging
 from datetime import datetime
 
+from buurt.ports.media import Media
 from buurt.services.charter.retention import run_upkeep
+from buurt.services.cocreation import images
 from buurt.services.commerce.reservations import expire_due
 from buurt.services.context import Services
 from buurt.services.idempotency import forget_expired
@@ -26,8 +28,9 @@ log = logging.getLogger("buurt.upkeep")
 class PeriodicUpkeep:
     """Runs ``run_upkeep`` every ``interval`` seconds between ``start`` and ``stop``."""
 
-    def __init__(self, services: Services, interval: float) -> None:
+    def __init__(self, services: Services, interval: float, media: Media | None = None) -> None:
         self._services = services
+        self._media = media
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
         # What the admin page shows: when upkeep last ran, and whether that run failed.
@@ -53,6 +56,8 @@ class PeriodicUpkeep:
                     log.info("upkeep: %d reservations expired", expired)
                 upkeep = await asyncio.to_thread(run_upkeep, self._services)
                 await asyncio.to_thread(forget_expired, self._services)
+                if self._media is not None:
+                    await asyncio.to_thread(images.sweep, self._services, self._media)
                 self.last_run_at, self.last_failed = self._services.clock.now(), False
                 deleted = sum(p.events + p.intents for p in upkeep.purged)
                 if deleted or upkeep.closed or upkeep.settled:

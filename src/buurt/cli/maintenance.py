@@ -1,5 +1,5 @@
 """``buurt maintenance``: apply each circle's retention rules, close due charter proposals and
-settle campaigns past their deadline."""
+settle campaigns past their deadline, sweep image files whose row never committed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from rich.table import Table
 from buurt.bootstrap import build
 from buurt.cli.options import DatabaseOption, settings_with
 from buurt.services.charter.retention import Upkeep, run_upkeep
+from buurt.services.cocreation import images
 from buurt.services.commerce.reservations import expire_due
 
 console = Console()
@@ -35,6 +36,7 @@ def maintenance(db: DatabaseOption = None, now: NowOption = None) -> None:
     try:
         expired = expire_due(instance.services, at)
         upkeep = run_upkeep(instance.services, at)
+        images.sweep(instance.services, instance.media)
     finally:
         instance.close()
     render(upkeep)

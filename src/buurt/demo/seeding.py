@@ -16,15 +16,19 @@ from datetime import datetime, timedelta
 
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.demo import admitting, catalogue, people, wishes
+from buurt.demo.cocreation import seed_cocreation
 from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, local_zone
 from buurt.demo.readings import EVENT_KIND, day_of_readings
 from buurt.demo.summary import DemoSummary
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.campaigns import Campaign, Pledge
+from buurt.domain.cocreation import Proposal
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant, DataCategory, Purpose
 from buurt.domain.errors import Conflict
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Place
+from buurt.domain.reviews import Review
 from buurt.services.community import auth, businesses, circles, members
 from buurt.services.consent import grants
 from buurt.services.context import Services
@@ -121,6 +125,9 @@ class _Seeder:
             self._subscription(subscription)
         for grant in wishes.LOCATION_GRANTS:
             self._grant(grant.who, grant.business, grant.category, grant.days)
+        seed_cocreation(
+            self.services, self.principal, self.members, self.businesses, circle.id, self.now
+        )
         return circles.update_circle(
             self.services, self.principal("admin"), circle.id, {"description": DESCRIPTION}
         )
@@ -331,6 +338,13 @@ def _summary(
             offers=len(uow.repo(Offer).find(circle_id=circle.id)),
             subscriptions=len(uow.repo(Subscription).find(circle_id=circle.id)),
             consents=sum(len(uow.repo(ConsentGrant).find(recipient_id=b.id)) for b in shops),
+            proposals=uow.repo(Proposal).count(circle_id=circle.id),
+            campaigns=uow.repo(Campaign).count(circle_id=circle.id),
+            pledges=sum(
+                uow.repo(Pledge).count(campaign_id=c.id)
+                for c in uow.repo(Campaign).find(circle_id=circle.id)
+            ),
+            reviews=uow.repo(Review).count(circle_id=circle.id),
             demo_email=people.DEMO_EMAIL,
             demo_password=people.DEMO_PASSWORD,
             demo_token=token,

@@ -31,6 +31,10 @@ class DemoSummary:
     offers: int
     subscriptions: int
     consents: int
+    proposals: int
+    campaigns: int
+    pledges: int
+    reviews: int
     demo_email: str
     demo_password: str
     demo_token: str
@@ -45,7 +49,9 @@ class DemoSummary:
             f"{self.members} members · {self.businesses} businesses ({self.sites} sites) · "
             f"{self.things} things of {self.thing_kinds} kinds · {self.events:,} events · "
             f"{self.intents} intents · {self.offers} offers · "
-            f"{self.subscriptions} subscriptions · {self.consents} consent grants"
+            f"{self.subscriptions} subscriptions · {self.consents} consent grants · "
+            f"{self.proposals} proposals · {self.campaigns} campaign ({self.pledges} pledges) · "
+            f"{self.reviews} reviews"
         )
 
     def render(self, settings: Settings) -> RenderableType:

@@ -29,6 +29,10 @@ MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 MAX_COMMENT = 2000
 MAX_REASON = 500
+MAX_IMAGES = 6  # images per proposal
+# What an uploaded image may be, by what it says it is and what its bytes turn out to be.
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+MAX_PIXELS = 40_000_000  # larger is refused before it is decoded (a small file can unpack huge)
 
 
 class ProposalStatus(StrEnum):

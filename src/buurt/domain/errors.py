@@ -2,8 +2,10 @@
 
 DomainError
 ├── InvalidInput            a value breaks a domain rule (422)
-│   └── InvalidRows         rows of an import break rules (422, one entry per problem)
-│   └── IdempotencyKeyReused  an Idempotency-Key sent again with a different request (422)
+│   ├── InvalidRows         rows of an import break rules (422, one entry per problem)
+│   ├── IdempotencyKeyReused  an Idempotency-Key sent again with a different request (422)
+│   ├── TooLarge            an upload over its size limit (413)
+│   └── UnsupportedType     an upload of a content type not taken (415)
 ├── AuthenticationFailed    missing, unknown, expired or revoked credentials (401)
 ├── NotFound                no such entity, or not visible to the caller (404)
 ├── PermissionDenied        visible, but the caller may not do this (403)
@@ -41,6 +43,14 @@ class InvalidRows(InvalidInput):
     def __init__(self, detail: str, problems: list[tuple[str, str]]) -> None:
         super().__init__(detail)
         self.problems = problems
+
+
+class TooLarge(InvalidInput):
+    title = "Request body too large"
+
+
+class UnsupportedType(InvalidInput):
+    title = "Unsupported media type"
 
 
 class AuthenticationFailed(DomainError):

@@ -48,6 +48,8 @@ PREFIXES = {
     "review": "rev",
     "report": "rpt",
     "moderation": "mod",
+    "follow": "flw",
+    "update": "upd",
     "account_token": "act",
     "mail": "mail",
     "item": "itm",

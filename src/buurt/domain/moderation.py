@@ -19,6 +19,7 @@ class TargetKind(StrEnum):
 class ModerationAction(StrEnum):
     HIDDEN = "hidden"
     RESTORED = "restored"
+    DISMISSED = "dismissed"  # the reports of an item were looked at, and it stays
 
 
 @dataclass

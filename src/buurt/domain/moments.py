@@ -22,8 +22,9 @@ class PublicationKind(StrEnum):
     EVENT = "event"
     INTENT = "intent"
     OFFER = "offer"
-    CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers
+    CAMPAIGN = "campaign"  # a campaign's settlement, told to its pledgers and followers
     BOOKING = "booking"  # a booking of a shared thing, told to its owner
+    COMMENT = "comment"  # a comment on a followed proposal
 
 
 class StandingKind(StrEnum):
@@ -34,6 +35,7 @@ class StandingKind(StrEnum):
     INTENT = "intent"
     PLEDGE = "pledge"
     BOOKABLE = "bookable"
+    FOLLOW = "follow"  # an update of a followed proposal or category
 
 
 class MomentStatus(StrEnum):

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.events import DomainEvent, MomentCreated
+from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
 from buurt.ports import Bus, Clock, Passwords, UnitOfWork, UnitOfWorkFactory
@@ -22,15 +23,21 @@ Publication = Event | Intent | Offer
 
 
 class Matching(Protocol):
-    """Turns a new publication into moments, inside the publishing unit of work."""
+    """Turns a new publication, or an update of a followed proposal, into moments, inside the
+    publishing unit of work."""
 
     def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]: ...
+
+    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]: ...
 
 
 class NoMatching:
     """Matching that finds nothing: for tools that store records without an engine."""
 
     def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]:
+        return []
+
+    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
         return []
 
 

@@ -6,6 +6,7 @@
   ``Conflict``); ``tests/contract/test_store.py`` runs one suite over it, SQLite and
   PostgreSQL.
 - ``FrozenClock``: a ``Clock`` that stands still until it is set or advanced.
+- ``MemoryMedia``: a ``Media`` (files such as proposal images) kept in memory.
 
     clock = FrozenClock(datetime(2026, 5, 1, tzinfo=UTC))
     services = Services(uow_factory=MemoryStore(), clock=clock)
@@ -15,6 +16,7 @@ imports this package (``lint-imports`` holds that); tests and users do.
 """
 
 from buurt.testing._clock import FrozenClock
+from buurt.testing._media import MemoryMedia
 from buurt.testing._store import MemoryStore, MemoryUnitOfWork
 
-__all__ = ["FrozenClock", "MemoryStore", "MemoryUnitOfWork"]
+__all__ = ["FrozenClock", "MemoryMedia", "MemoryStore", "MemoryUnitOfWork"]

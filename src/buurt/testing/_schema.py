@@ -31,6 +31,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.following import Follow
 from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
@@ -370,6 +371,15 @@ TABLES: dict[type, Table] = {
                 Reference("member_id", Member),
                 Reference("subscription_id", Subscription, cascade=True),
                 Reference("thing_id", Thing, cascade=True),
+            ),
+        ),
+        Table(
+            Follow,
+            unique=(("member_id", "topic"),),
+            references=(
+                _IN_CIRCLE,
+                Reference("member_id", Member),
+                Reference("proposal_id", Proposal),
             ),
         ),
     )

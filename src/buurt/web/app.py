@@ -13,7 +13,7 @@ from pydantic import BaseModel
 import buurt
 from buurt.bootstrap import Background, Buurt
 from buurt.web import api_docs, pages, problems
-from buurt.web.api import ROUTERS, idempotency
+from buurt.web.api import ROUTERS, idempotency, images
 from buurt.web.limits import BodyLimit
 
 DESCRIPTION = """
@@ -89,5 +89,11 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit, max_bytes=instance.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=instance.settings.max_body_bytes,
+        uploads=images.UPLOADS,
+        # The multipart envelope around the image: its boundaries and part headers.
+        upload_bytes=instance.settings.max_image_bytes + 64 * 1024,
+    )
     return app

@@ -25,8 +25,10 @@ from buurt.domain.errors import (
     InvalidRows,
     NotFound,
     PermissionDenied,
+    TooLarge,
     TooManyAttempts,
     Unavailable,
+    UnsupportedType,
 )
 
 PROBLEM_JSON = "application/problem+json"
@@ -42,6 +44,8 @@ _STATUS_OF: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (PermissionDenied, 403),
     (Conflict, 409),
+    (TooLarge, 413),
+    (UnsupportedType, 415),
     (InvalidInput, 422),
     (AuthenticationFailed, 401),
     (Unavailable, 503),

@@ -37,6 +37,7 @@ from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote
 from buurt.domain.cocreation import Comment, Proposal, ProposalImage, Support
 from buurt.domain.community import Business, Circle, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.following import Follow
 from buurt.domain.idempotency import IdempotentRequest
 from buurt.domain.ingestion import MqttCredential, RejectedEvent
 from buurt.domain.moderation import ModerationEntry, Report
@@ -94,6 +95,7 @@ TABLE_OF: dict[type, Table] = {
     Bookable: tables_sharing.bookables,
     Booking: tables_sharing.bookings,
     Automation: tables_sharing.automations,
+    Follow: tables_cocreation.follows,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

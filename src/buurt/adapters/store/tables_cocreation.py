@@ -184,3 +184,18 @@ moderation_entries = Table(
     _member("moderator_id"),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+follows = Table(
+    "follows",
+    metadata,
+    _id(),
+    _circle(),
+    Column("member_id", String(32), ForeignKey("members.id"), nullable=False, index=True),
+    Column("topic", String(300), nullable=False),
+    Column("proposal_id", String(32), ForeignKey("proposals.id"), index=True),
+    Column("category", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    # One follow per member and topic (a proposal, or a category of a circle).
+    UniqueConstraint("member_id", "topic", name="uq_follows_member_topic"),
+    Index("ix_follows_circle_category", "circle_id", "category"),
+)

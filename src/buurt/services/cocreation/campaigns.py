@@ -15,10 +15,12 @@ from buurt.domain.campaigns import Campaign, Pledge, ThresholdKind, totals
 from buurt.domain.cocreation import MAX_TITLE, required_text
 from buurt.domain.community import Business
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
+from buurt.domain.moments import PublicationKind
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Filter
-from buurt.services.cocreation import proposals
+from buurt.services.cocreation import following, proposals
 from buurt.services.community.verification import require_verified
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -94,7 +96,18 @@ def start(
         campaign.check(now)
         proposal.turned_into_campaign(now)
         uow.repo(Campaign).add(campaign)
+        uow.flush()  # the campaign before the moments that name it
+        told = following.tell(
+            services,
+            uow,
+            proposal,
+            UpdateKind.CAMPAIGN_OPENED,
+            (PublicationKind.CAMPAIGN, campaign.id),
+            f"{business.name} opened a campaign for {proposal.title}: pledge before "
+            f"{campaign.deadline:%Y-%m-%d}",
+        )
         uow.commit()
+    services.publish_moments(told)
     return Standing(campaign, 0, 0)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from buurt.domain.cocreation import MAX_COMMENT, Comment, Proposal, Support, required_text
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
+from buurt.domain.moments import PublicationKind
 from buurt.domain.parties import PartyKind
 from buurt.ports import Page
-from buurt.services.cocreation import proposals
+from buurt.services.cocreation import following, proposals
 from buurt.services.community.verification import require_verified
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -42,8 +44,23 @@ def comment(
             parent_id=parent_id,
         )
         uow.repo(Comment).add(made)
+        told = following.tell(
+            services,
+            uow,
+            proposal,
+            UpdateKind.COMMENTED,
+            (PublicationKind.COMMENT, made.id),
+            f"New comment on {proposal.title}: {_excerpt(body)}",
+            by=(principal.kind.value, principal.id),
+        )
         uow.commit()
+    services.publish_moments(told)
     return made
+
+
+def _excerpt(text: str, size: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1] + "…"
 
 
 def comments(
@@ -53,12 +70,19 @@ def comments(
     after: str | None = None,
     limit: int = 50,
 ) -> Page[Comment]:
-    """A proposal's comments, oldest first; hidden ones only for the circle's admins."""
+    """A proposal's comments, oldest first; a hidden one only for its author and the circle's
+    admins."""
     with services.uow() as uow:
         proposal = proposals.fetch(uow, principal, proposal_id)
         page = uow.repo(Comment).page(where={"proposal_id": proposal.id}, after=after, limit=limit)
     moderator = proposal.circle_id in principal.admin_of
-    shown = [c for c in page.items if c.hidden_reason is None or moderator]
+    shown = [
+        c
+        for c in page.items
+        if c.hidden_reason is None
+        or moderator
+        or (c.author_id is not None and principal.acts_for(c.author_kind.value, c.author_id))
+    ]
     return Page(items=shown, next_cursor=page.next_cursor)
 
 

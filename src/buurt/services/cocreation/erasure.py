@@ -3,8 +3,8 @@
 What others depend on stays, without the member: their proposals, comments and reviews (the
 text stays, the author goes), their reports and moderation entries, and their pledges in
 settled campaigns (as counts: the settlement's figures and the orders' business records).
-What is only theirs goes: their supports (the proposals' counts drop) and their pledges in
-open campaigns. Their businesses go, and with them those businesses' campaigns and reviews.
+What is only theirs goes: their supports (the proposals' counts drop), their follows, their
+pledges in open campaigns. Their businesses go, and with them their campaigns and reviews.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime
 
 from buurt.domain.campaigns import Campaign, CampaignStatus, Pledge, Settlement
 from buurt.domain.cocreation import Comment, Proposal, ProposalStatus, Support
+from buurt.domain.following import Follow
 from buurt.domain.moderation import ModerationEntry, Report
 from buurt.domain.parties import PartyKind
 from buurt.domain.reviews import Review
@@ -25,6 +26,8 @@ def forget_member(uow: UnitOfWork, member_id: str, business_ids: list[str], at: 
         if proposal is not None:
             proposal.unsupported(support.created_at, at)
         uow.repo(Support).delete(support)
+    for follow in uow.repo(Follow).find(member_id=member_id):
+        uow.repo(Follow).delete(follow)
     for pledge in uow.repo(Pledge).find(member_id=member_id):
         campaign = uow.repo(Campaign).get(pledge.campaign_id)
         if campaign is not None and campaign.status is CampaignStatus.OPEN:

@@ -203,6 +203,7 @@ def delete(services: Services, principal: Principal, proposal_id: str) -> list[s
     ids of its images, whose files the caller removes once this is committed."""
     from buurt.domain.campaigns import Campaign
     from buurt.domain.cocreation import Comment, ProposalImage, Support
+    from buurt.domain.moderation import Report
 
     with services.uow() as uow:
         proposal = fetch(uow, principal, proposal_id)
@@ -212,16 +213,30 @@ def delete(services: Services, principal: Principal, proposal_id: str) -> list[s
             raise Conflict("a campaign was made of this proposal: it stays")
         images = uow.repo(ProposalImage).find(proposal_id=proposal.id)
         said = uow.repo(Comment).find(proposal_id=proposal.id)
+        # Open reports go with what they report; the moderation log keeps its history.
+        reported = [
+            *uow.repo(Report).find(target_kind="proposal", target_id=proposal.id),
+            *(
+                r
+                for c in said
+                for r in uow.repo(Report).find(target_kind="comment", target_id=c.id)
+            ),
+        ]
         # Replies before the comments they answer, everything before the proposal.
         for entity in [
             *uow.repo(Support).find(proposal_id=proposal.id),
             *images,
+            *reported,
             *(c for c in said if c.parent_id is not None),
         ]:
             uow.repo(type(entity)).delete(entity)
         uow.flush()
         for entity in (c for c in said if c.parent_id is None):
             uow.repo(Comment).delete(entity)
+        uow.flush()
+        from buurt.services.cocreation.following import forget_proposal
+
+        forget_proposal(uow, proposal.id)
         uow.flush()
         uow.repo(Proposal).delete(proposal)
         uow.commit()

@@ -17,14 +17,17 @@ import logging
 from datetime import datetime, timedelta
 
 from buurt.domain.campaigns import Campaign, CampaignStatus, Pledge, PledgeStatus, Settlement
+from buurt.domain.cocreation import Proposal
 from buurt.domain.errors import Conflict
 from buurt.domain.events import DomainEvent, MomentCreated, OrderPlaced
+from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
 from buurt.domain.orders import OrderSource
 from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Between
+from buurt.services.cocreation import following
 from buurt.services.commerce.orders import place_order
 from buurt.services.context import Services
 from buurt.services.webhooks.deliveries import enqueue_webhooks
@@ -80,12 +83,38 @@ def settle(services: Services, campaign_id: str, at: datetime) -> Settlement | N
             campaign.status = CampaignStatus.SUCCEEDED if claim.succeeded else CampaignStatus.FAILED
             campaign.settled_at = at
             campaign.updated_at = at
+            events += _tell_followers(services, uow, campaign, pledges, claim.succeeded)
             uow.commit()
     except Conflict:
         log.info("campaign %s is settled by another process", campaign_id)
         return None
     services.publish(*events)
     return claim
+
+
+def _tell_followers(
+    services: Services,
+    uow: UnitOfWork,
+    campaign: Campaign,
+    pledges: list[Pledge],
+    succeeded: bool,
+) -> list[DomainEvent]:
+    """The proposal's followers hear how its campaign ended, in the settlement's unit of work
+    (its pledgers have their own moment)."""
+    proposal = uow.repo(Proposal).get(campaign.proposal_id)
+    if proposal is None:  # pragma: no cover - a proposal with a campaign is never deleted
+        return []
+    outcome = "goes ahead" if succeeded else "did not reach its threshold"
+    told = following.tell(
+        services,
+        uow,
+        proposal,
+        UpdateKind.CAMPAIGN_SETTLED,
+        (PublicationKind.CAMPAIGN, campaign.id),
+        f"The campaign for {proposal.title} {outcome}",
+        told=frozenset(p.member_id for p in pledges if p.member_id is not None),
+    )
+    return [MomentCreated(moment) for moment in told]
 
 
 def _settle_pledge(

@@ -23,6 +23,8 @@ from buurt.domain.cocreation import Comment, Proposal, Support
 from buurt.domain.community import Business, Member, Membership, Site, Thing
 from buurt.domain.consent import ConsentGrant
 from buurt.domain.errors import NotFound, PermissionDenied
+from buurt.domain.following import Follow
+from buurt.domain.moderation import Report
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.parties import PartyKind
@@ -82,6 +84,8 @@ class MemberData:
     admission_requests: list[AdmissionRequest] = field(default_factory=list)
     vouches: list[Vouch] = field(default_factory=list)  # given and received
     admission_codes: list[AdmissionCode] = field(default_factory=list)  # issued or redeemed
+    follows: list[Follow] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)
 
 
@@ -202,5 +206,7 @@ def _gather(uow: UnitOfWork, member: Member, now: datetime) -> MemberData:
             "admission_codes",
             cut,
         ),
+        follows=_collect(uow, Follow, [{"member_id": me}], MAX_ROWS, "follows", cut),
+        reports=_collect(uow, Report, [{"reporter_id": me}], MAX_ROWS, "reports", cut),
         truncated=cut,
     )

@@ -6,7 +6,10 @@ moment, whose data it would carry, and why it matched.
   category it needs consent for);
 - an intent and an offer that match reach the offer's owner, carrying the intent's member's
   data (the consent step may send the moment to the member instead). One's own offer answers
-  nothing.
+  nothing;
+- an update of a proposal (``following.Update``) reaches each member who follows the proposal
+  or its category in the circle and is still a member of it, once however many ways they
+  follow it; never whoever made the update.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
-from buurt.domain.community import Thing, Visibility
+from buurt.domain.community import Membership, Thing, Visibility
 from buurt.domain.consent import DataCategory
+from buurt.domain.following import Follow, Update, category_topic, proposal_topic
 from buurt.domain.moments import StandingKind
 from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
@@ -28,7 +32,7 @@ class Pair:
     """A candidate moment: a standing record, who would receive it, whose data it carries."""
 
     standing_kind: StandingKind
-    standing: Subscription | Offer | Intent
+    standing: Subscription | Offer | Intent | Follow
     key: int  # the standing's engine key when it was found
     recipient: tuple[str, str]
     subject: str | None
@@ -90,3 +94,38 @@ def _is_personal(thing: Thing | None) -> bool:
         and thing.visibility is Visibility.PRIVATE
         and thing.owner_kind.value == "member"
     )
+
+
+def _covering(category: str) -> list[str]:
+    """The category and every category above it: ``food/bread`` is under ``food``."""
+    parts = category.split("/")
+    return ["/".join(parts[: n + 1]) for n in range(len(parts))]
+
+
+def follow_pairs(uow: UnitOfWork, update: Update) -> list[Pair]:
+    """One pair per member who follows the updated proposal or a category covering it."""
+    topics = [proposal_topic(update.proposal_id)] + [
+        category_topic(update.circle_id, c) for c in _covering(update.category)
+    ]
+    follows: dict[str, Follow] = {}
+    for topic in topics:  # the proposal's own follow first: it names the moment's standing
+        for follow in uow.repo(Follow).find(circle_id=update.circle_id, topic=topic):
+            follows.setdefault(follow.member_id, follow)
+    pairs = []
+    for member_id, follow in sorted(follows.items()):
+        if update.by == ("member", member_id) or member_id in update.told:
+            continue
+        if not uow.repo(Membership).find(circle_id=update.circle_id, member_id=member_id):
+            continue  # left the circle: its proposals are no longer theirs to see
+        pairs.append(
+            Pair(
+                standing_kind=StandingKind.FOLLOW,
+                standing=follow,
+                key=0,  # each follower's pair is its own publication to the gate
+                recipient=("member", member_id),
+                subject=None,  # the update is the circle's, no member's data
+                reason=update.reason,
+                consent=None,
+            )
+        )
+    return pairs

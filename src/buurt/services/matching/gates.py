@@ -32,6 +32,7 @@ import numpy as np
 
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.community import Member
+from buurt.domain.following import Update
 from buurt.domain.moments import Moment, PublicationKind
 from buurt.engine import RelevanceGate
 from buurt.ports import UnitOfWork
@@ -80,7 +81,7 @@ class Gates:
     def admit(
         self,
         uow: UnitOfWork,
-        record: Event | Intent | Offer,
+        record: Event | Intent | Offer | Update,
         pairs: list[Pair],
         at: datetime,
     ) -> list[Pair]:
@@ -93,7 +94,7 @@ class Gates:
         )
         if isinstance(record, Event):  # one moment per recipient and event ...
             groups = {record.id: list(range(len(pairs)))}
-        else:  # ... but one per offer and intent: each pair is its own publication
+        else:  # ... but one per offer and intent (or follow): each pair is its own publication
             groups = {f"{record.id}/{p.standing.id}": [i] for i, p in enumerate(pairs)}
         admitted: list[Pair] = []
         for publication, rows in groups.items():

@@ -12,6 +12,9 @@ moments are committed together or not at all. A publication goes through, in ord
 4. ``gates``: the circle's relevance gate (deduplication, hourly caps, quiet hours);
 5. ``moments``: the moment records, with their access-log entries and webhook outbox rows.
 
+An update of a proposal (``follower_moments``) finds its followers in the store instead of the
+indexes, and goes through the same steps 3 to 5: its followers' caps and quiet hours hold.
+
 Who receives a moment, and whose consent it needs:
 
 - an event reaches the owner of each matching subscription. A member's own event, or a
@@ -29,10 +32,11 @@ from datetime import datetime
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Circle
+from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.ports import UnitOfWork
 from buurt.services.consent.decision import ConsentBook
-from buurt.services.matching.candidates import event_pairs, need_pairs
+from buurt.services.matching.candidates import event_pairs, follow_pairs, need_pairs
 from buurt.services.matching.gates import Gates
 from buurt.services.matching.indexes import Indexes
 from buurt.services.matching.moments import record_moments
@@ -107,3 +111,14 @@ class Matcher:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, record, kept, at)
         return record_moments(uow, record, admitted, at)
+
+    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
+        """Tell an update of a proposal to its followers: their moments, added to the unit of
+        work that makes the update (not committed)."""
+        pairs = follow_pairs(uow, update)
+        if not pairs:
+            return []
+        with self._lock:
+            kept = routed(self._book, pairs, at)
+            admitted = self._gates.admit(uow, update, kept, at)
+        return record_moments(uow, update, admitted, at)

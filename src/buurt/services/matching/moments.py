@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.consent import Purpose
+from buurt.domain.following import Update
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus, PublicationKind
 from buurt.domain.parties import PartyKind
@@ -22,7 +23,7 @@ NEED_MOMENT_LIFETIME = timedelta(days=7)
 
 
 def record_moments(
-    uow: UnitOfWork, record: Event | Intent | Offer, pairs: list[Pair], at: datetime
+    uow: UnitOfWork, record: Event | Intent | Offer | Update, pairs: list[Pair], at: datetime
 ) -> list[Moment]:
     """Add a moment per pair to the unit of work (not committed), with its outbox rows and
     access-log entry."""
@@ -48,8 +49,11 @@ def record_moments(
     return moments
 
 
-def _moment(record: Event | Intent | Offer, pair: Pair, at: datetime) -> Moment:
-    source_kind = PublicationKind(type(record).__name__.lower())
+def _moment(record: Event | Intent | Offer | Update, pair: Pair, at: datetime) -> Moment:
+    if isinstance(record, Update):  # the moment names what happened, not the update
+        source_kind, source_id = record.source_kind, record.source_id
+    else:
+        source_kind, source_id = PublicationKind(type(record).__name__.lower()), record.id
     lifetime = EVENT_MOMENT_LIFETIME if isinstance(record, Event) else NEED_MOMENT_LIFETIME
     return Moment(
         id=new_id("moment"),
@@ -57,7 +61,7 @@ def _moment(record: Event | Intent | Offer, pair: Pair, at: datetime) -> Moment:
         recipient_kind=PartyKind(pair.recipient[0]),
         recipient_id=pair.recipient[1],
         source_kind=source_kind,
-        source_id=record.id,
+        source_id=source_id,
         standing_kind=pair.standing_kind,
         standing_id=pair.standing.id,
         reason=pair.reason,

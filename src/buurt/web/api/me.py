@@ -24,8 +24,10 @@ from buurt.web.api.circles import MembershipOut
 from buurt.web.api.consents import ConsentOut
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
 from buurt.web.api.events import EventOut
+from buurt.web.api.follows import FollowOut
 from buurt.web.api.intents import IntentOut
 from buurt.web.api.members import MemberOut
+from buurt.web.api.moderation import ReportOut
 from buurt.web.api.moments import MomentOut
 from buurt.web.api.offers import OfferOut
 from buurt.web.api.orders import OrderOut
@@ -123,6 +125,8 @@ class MemberExport(BaseModel):
     supports: list[str] = Field(description="The proposals you support.")
     pledges: list[PledgeOut] = Field(description="Your pledges, open and settled.")
     reviews: list[ReviewOut] = Field(description="Reviews you wrote.")
+    follows: list[FollowOut] = Field(description="Proposals and categories you follow.")
+    reports: list[ReportOut] = Field(description="Your open reports to moderators.")
     truncated: list[str] = Field(
         description="Parts cut at their limit (such as `things.thg_....events`); page the rest "
         "through the API."
@@ -191,6 +195,8 @@ def export_data(services: ServicesDep, principal: PrincipalDep) -> MemberExport:
         admission_requests=[RequestOut.model_validate(r) for r in data.admission_requests],
         vouches=[VouchOut.model_validate(v) for v in data.vouches],
         admission_codes=[_code(c, principal.id) for c in data.admission_codes],
+        follows=[FollowOut.model_validate(f) for f in data.follows],
+        reports=[ReportOut.model_validate(r) for r in data.reports],
         truncated=data.truncated,
     )
 

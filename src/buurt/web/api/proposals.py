@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field, StrictFloat
 
 from buurt.domain.cocreation import Proposal, ProposalSort, ProposalStatus
 from buurt.domain.parties import PartyKind
+from buurt.ports.media import Media
 from buurt.services.cocreation import discussion, proposals
 from buurt.services.context import Services
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
@@ -131,9 +132,13 @@ def update(
 
 
 @router.delete("/{proposal_id}", status_code=204, responses=responses(403, 404, 409))
-def delete(proposal_id: ProposalId, services: ServicesDep, principal: PrincipalDep) -> None:
-    """Delete your proposal, with its discussion, unless a campaign was made of it."""
-    proposals.delete(services, principal, proposal_id)
+def delete(
+    proposal_id: ProposalId, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> None:
+    """Delete your proposal, with its discussion and images, unless a campaign was made of it."""
+    media: Media = request.app.state.instance.media
+    for image_id in proposals.delete(services, principal, proposal_id):
+        media.delete(image_id)  # after the commit, as ``proposals.delete`` asks
 
 
 @router.put("/{proposal_id}/support", responses=responses(403, 404, 409))
