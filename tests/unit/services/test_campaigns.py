@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from buurt.domain.access import AccessEntry
 from buurt.domain.campaigns import CampaignStatus, Pledge, PledgeStatus, Settlement, ThresholdKind
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order, OrderSource
@@ -86,6 +88,12 @@ def test_a_met_threshold_turns_every_pledge_into_an_order_once(
     assert {p.status for p in pledges} == {PledgeStatus.ORDERED}
     got = campaigns.get(services, bob.principal, campaign_id)
     assert (got.campaign.status, got.pledges, got.units) == (CampaignStatus.SUCCEEDED, 2, 3)
+    with services.uow() as uow:  # the business now holds each pledger's purchase: logged
+        logged = {
+            e.member_id: e for e in uow.repo(AccessEntry).find(purpose=Purpose.SERVICE_DELIVERY)
+        }
+    assert set(logged) == {bob.id, cem.id}
+    assert logged[bob.id].category is DataCategory.PURCHASE_HISTORY
 
 
 def test_a_missed_threshold_releases_every_pledge_and_tells_the_pledgers(
@@ -101,8 +109,10 @@ def test_a_missed_threshold_releases_every_pledge_and_tells_the_pledgers(
         assert uow.repo(Order).find(source_kind=OrderSource.PLEDGE) == []
         [moment] = uow.repo(Moment).find(recipient_id=bob.id)
         [pledge] = uow.repo(Pledge).find(campaign_id=campaign_id)
+        logged = uow.repo(AccessEntry).find(purpose=Purpose.SERVICE_DELIVERY)
     assert "released" in moment.reason
     assert pledge.status is PledgeStatus.RELEASED
+    assert logged == []  # a released pledge is no purchase: nothing of it reached the business
 
 
 def test_pledges_are_verified_single_bounded_and_closed_at_the_deadline(

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from buurt.domain.campaigns import Campaign, CampaignStatus, Pledge, PledgeStatus, Settlement
 from buurt.domain.cocreation import Proposal
+from buurt.domain.consent import DataCategory, Purpose
 from buurt.domain.errors import Conflict
 from buurt.domain.events import DomainEvent, MomentCreated, OrderPlaced
 from buurt.domain.following import UpdateKind
@@ -29,6 +30,8 @@ from buurt.ports import UnitOfWork
 from buurt.ports.store import Between
 from buurt.services.cocreation import following
 from buurt.services.commerce.orders import place_order
+from buurt.services.consent import access_log
+from buurt.services.consent.decision import Recipient
 from buurt.services.context import Services
 from buurt.services.webhooks.deliveries import enqueue_webhooks
 
@@ -138,6 +141,17 @@ def _settle_pledge(
         )
         pledge.status, pledge.order_id = PledgeStatus.ORDERED, order.id
         events.append(OrderPlaced(order))
+        # The business now holds the pledger's purchase: a use of their data, in their log.
+        access_log.record(
+            uow,
+            pledge.member_id,
+            Recipient(PartyKind.BUSINESS, campaign.business_id),
+            DataCategory.PURCHASE_HISTORY,
+            Purpose.SERVICE_DELIVERY,
+            f"order {order.id} from pledge {pledge.id}",
+            role=f"the pledge to campaign {campaign.id}, which went ahead",
+            at=at,
+        )
         reason = (
             f"{campaign.title} goes ahead: your pledge of {pledge.quantity} is order {order.id}"
         )
