@@ -78,6 +78,8 @@ def test_a_shop_makes_it_a_campaign_and_neighbours_pledge(
                      page=path, follow_redirects=False)  # fmt: skip
     assert started.status_code == 303, started.text
     [campaign] = world.bob.get("/v1/campaigns").json()["items"]
+    dashboard = client.get(f"/shop/{world.bakery['id']}")
+    assert f'href="/proposals/{proposal_id}#campaigns"' in dashboard.text  # on her dashboard
 
     _as(client, world.bob.token)
     assert "Make it a campaign of my shop" not in client.get(path).text  # Bob has no shop

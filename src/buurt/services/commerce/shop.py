@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from buurt.domain.activity import Offer, OfferStatus
+from buurt.domain.campaigns import Campaign
 from buurt.domain.community import Business, Site
 from buurt.domain.errors import NotFound
 from buurt.domain.ids import cursor_at
@@ -20,7 +21,8 @@ from buurt.domain.parties import PartyKind
 from buurt.domain.reviews import Rating, Review
 from buurt.domain.stock import Item, Stock
 from buurt.services import resources
-from buurt.services.cocreation import reviews
+from buurt.services.cocreation import campaigns, reviews
+from buurt.services.cocreation.campaigns import Standing
 from buurt.services.community.businesses import POLICY as BUSINESS_POLICY
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -44,6 +46,7 @@ class Dashboard:
     rating: Rating
     stock: list[Stock]  # by item name, then site
     items: dict[str, Item]  # by id
+    campaigns: list[Standing]  # newest first, with what their pledges add up to
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,14 @@ def dashboard(services: Services, business: Principal) -> Dashboard:
             key=lambda s: (items[s.item_id].name.lower() if s.item_id in items else "",
                            site_names.get(s.site_id, "")),
         )  # fmt: skip
-    return Dashboard(record, sites, found, offers, open_orders, done, said, rating, stock, items)
+        running = sorted(
+            (campaigns.standing(uow, c) for c in uow.repo(Campaign).find(business_id=record.id)),
+            key=lambda s: s.campaign.id,
+            reverse=True,
+        )
+    return Dashboard(
+        record, sites, found, offers, open_orders, done, said, rating, stock, items, running
+    )
 
 
 def _reviews(services: Services, business_id: str) -> tuple[list[Review], Rating]:
