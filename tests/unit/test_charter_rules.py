@@ -8,8 +8,8 @@ import pytest
 
 from buurt.domain.charter import (
     CharterProposal,
+    CharterProposalStatus,
     CharterVersion,
-    ProposalStatus,
     VoteChoice,
     check_changes,
 )
@@ -47,7 +47,9 @@ def test_quorum_counts_every_vote_and_majority_only_yes_and_no(
 ) -> None:
     proposal = _proposal()
     assert proposal.close(choices, electorate, AT) is passed
-    assert proposal.status is (ProposalStatus.PASSED if passed else ProposalStatus.REJECTED)
+    assert proposal.status is (
+        CharterProposalStatus.PASSED if passed else CharterProposalStatus.REJECTED
+    )
     assert (proposal.yes, proposal.no, proposal.abstain) == (
         choices.count(Y),
         choices.count(N),

@@ -33,7 +33,7 @@ class AggregateKind(StrEnum):
     MOMENTS = "moments"
 
 
-class ProposalStatus(StrEnum):
+class CharterProposalStatus(StrEnum):
     OPEN = "open"
     PASSED = "passed"
     REJECTED = "rejected"
@@ -197,7 +197,7 @@ class CharterProposal:
     majority: float
     opened_at: datetime
     closes_at: datetime
-    status: ProposalStatus = ProposalStatus.OPEN
+    status: CharterProposalStatus = CharterProposalStatus.OPEN
     yes: int = 0
     no: int = 0
     abstain: int = 0
@@ -229,7 +229,7 @@ class CharterProposal:
         )
 
     def is_due(self, at: datetime) -> bool:
-        return self.status is ProposalStatus.OPEN and at >= self.closes_at
+        return self.status is CharterProposalStatus.OPEN and at >= self.closes_at
 
     def close(self, choices: Iterable[VoteChoice], electorate: int, at: datetime) -> bool:
         """Count the votes against the quorum and majority fixed at opening; True if passed.
@@ -247,7 +247,7 @@ class CharterProposal:
         turnout_ok = electorate > 0 and len(cast) >= self.quorum * electorate
         decided = self.yes + self.no
         passed = turnout_ok and decided > 0 and self.yes > self.majority * decided
-        self.status = ProposalStatus.PASSED if passed else ProposalStatus.REJECTED
+        self.status = CharterProposalStatus.PASSED if passed else CharterProposalStatus.REJECTED
         return passed
 
 

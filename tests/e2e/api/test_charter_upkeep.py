@@ -17,7 +17,7 @@ from buurt.adapters.store import create_database_engine, upgrade
 from buurt.bootstrap import Buurt
 from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.domain.activity import Intent
-from buurt.domain.charter import AggregateKind, CharterProposal, ProposalStatus
+from buurt.domain.charter import AggregateKind, CharterProposal, CharterProposalStatus
 from buurt.domain.ids import new_id
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.places import Area, Place
@@ -71,20 +71,20 @@ def test_a_serving_app_closes_due_proposals_by_itself(
         )
     clock.advance(days=8)
 
-    def status() -> ProposalStatus:
+    def status() -> CharterProposalStatus:
         # Read the store, not the API: an API read would close the proposal itself.
         with services.uow() as uow:
             found = uow.repo(CharterProposal).get(proposal["id"])
             assert found is not None
             return found.status
 
-    assert status() is ProposalStatus.OPEN
+    assert status() is CharterProposalStatus.OPEN
     upkeep = replace(instance, background=(PeriodicUpkeep(services, 0.05),))
     with TestClient(create_app(upkeep)):
         deadline = time.monotonic() + 30
-        while status() is ProposalStatus.OPEN and time.monotonic() < deadline:
+        while status() is CharterProposalStatus.OPEN and time.monotonic() < deadline:
             time.sleep(0.05)
-    assert status() is ProposalStatus.PASSED
+    assert status() is CharterProposalStatus.PASSED
 
 
 def test_moments_count_where_their_cause_or_match_was_for_their_member(

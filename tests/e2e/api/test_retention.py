@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from buurt.cli.main import app
 from buurt.domain.activity import Event, Intent
-from buurt.domain.charter import CharterProposal, ProposalStatus
+from buurt.domain.charter import CharterProposal, CharterProposalStatus
 from buurt.services.charter.retention import run_upkeep
 from buurt.services.context import Services
 from tests.actors import HOME, Actor, World
@@ -69,7 +69,7 @@ def test_maintenance_keeps_only_what_the_charter_allows(
     with services.uow() as uow:
         closed = uow.repo(CharterProposal).get(proposal["id"])
         assert closed is not None
-        assert closed.status is ProposalStatus.REJECTED  # nobody voted
+        assert closed.status is CharterProposalStatus.REJECTED  # nobody voted
     again = CliRunner().invoke(app, ["maintenance", "--db", database_url, "--now", now.isoformat()])
     assert again.exit_code == 0, again.output
     assert "Deleted 0 events and 0 intents" in again.output

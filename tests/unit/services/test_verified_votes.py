@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from buurt.domain.admission import AdmissionRoute
-from buurt.domain.charter import ProposalStatus, VoteChoice
+from buurt.domain.charter import CharterProposalStatus, VoteChoice
 from buurt.domain.errors import Conflict, InvalidInput, PermissionDenied
 from buurt.services.charter import proposals
 from buurt.services.community import admission, circles, verification
@@ -75,7 +75,7 @@ def test_two_hundred_unverified_accounts_cannot_change_a_charter_vote(
 
     closed = proposals.get_proposal(services, ada.principal, circle_id, proposal.id)
     assert refused == 200
-    assert closed.status is ProposalStatus.REJECTED
+    assert closed.status is CharterProposalStatus.REJECTED
     assert (closed.yes, closed.no, closed.electorate) == (1, 2, 5)
     assert proposals.current(services, ada.principal, circle_id).k == 10
 
@@ -95,7 +95,7 @@ def test_joined_accounts_do_not_keep_a_vote_from_its_quorum(
     _close(services, clock, circle_id, proposal.id)
 
     closed = proposals.get_proposal(services, ada.principal, circle_id, proposal.id)
-    assert (closed.status, closed.electorate) == (ProposalStatus.PASSED, 5)
+    assert (closed.status, closed.electorate) == (CharterProposalStatus.PASSED, 5)
     assert closed.quorum * 205 > 2  # the control: by members, the quorum was not met
     assert proposals.current(services, ada.principal, circle_id).k == 5
 
@@ -146,4 +146,4 @@ def test_a_vote_counts_only_while_its_voter_is_verified(
 
     closed = proposals.get_proposal(services, ada.principal, circle_id, proposal.id)
     assert (closed.yes, closed.no, closed.electorate) == (1, 0, 2)
-    assert closed.status is ProposalStatus.PASSED
+    assert closed.status is CharterProposalStatus.PASSED

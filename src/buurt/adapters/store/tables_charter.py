@@ -15,7 +15,7 @@ from sqlalchemy import (
 
 from buurt.adapters.store.tables import events, intents, metadata, moments
 from buurt.adapters.store.types import StrEnumType, UTCDateTime
-from buurt.domain.charter import ProposalStatus, VoteChoice
+from buurt.domain.charter import CharterProposalStatus, VoteChoice
 
 
 def _circle() -> Column[str]:
@@ -62,7 +62,7 @@ charter_proposals = Table(
     Column("majority", Float, nullable=False),
     Column("opened_at", UTCDateTime, nullable=False),
     Column("closes_at", UTCDateTime, nullable=False),
-    Column("status", StrEnumType(ProposalStatus), nullable=False),
+    Column("status", StrEnumType(CharterProposalStatus), nullable=False),
     Column("yes", Integer, nullable=False),
     Column("no", Integer, nullable=False),
     Column("abstain", Integer, nullable=False),

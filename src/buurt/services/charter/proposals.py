@@ -14,9 +14,9 @@ from typing import Any
 
 from buurt.domain.charter import (
     CharterProposal,
+    CharterProposalStatus,
     CharterVersion,
     CharterVote,
-    ProposalStatus,
     VoteChoice,
     check_changes,
 )
@@ -131,7 +131,7 @@ def list_proposals(
     services: Services,
     principal: Principal,
     circle_id: str,
-    status: ProposalStatus | None,
+    status: CharterProposalStatus | None,
     after: str | None,
     limit: int,
 ) -> Page[CharterProposal]:
@@ -158,7 +158,7 @@ def vote(
     with services.uow() as uow:
         _voter(uow, principal, circle_id)
         proposal = _fetch(uow, circle_id, proposal_id)
-        if proposal.status is not ProposalStatus.OPEN or proposal.is_due(now):
+        if proposal.status is not CharterProposalStatus.OPEN or proposal.is_due(now):
             raise Conflict(f"voting on this proposal closed at {proposal.closes_at.isoformat()}")
         found_ = uow.repo(CharterVote).find(proposal_id=proposal_id, member_id=principal.id)
         if found_:
@@ -199,7 +199,7 @@ def close_due_proposals(
     """
     # Between's end is exclusive; a window closing exactly now is due.
     until = now + timedelta(microseconds=1)
-    where: dict[str, Any] = {"status": ProposalStatus.OPEN, "closes_at": Between(end=until)}
+    where: dict[str, Any] = {"status": CharterProposalStatus.OPEN, "closes_at": Between(end=until)}
     if circle_id is not None:
         where["circle_id"] = circle_id
     with services.uow() as uow:

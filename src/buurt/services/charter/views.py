@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from buurt.domain.charter import CharterProposal, CharterVersion, CharterVote, ProposalStatus
+from buurt.domain.charter import CharterProposal, CharterProposalStatus, CharterVersion, CharterVote
 from buurt.domain.community import Circle, Membership
 from buurt.domain.errors import NotFound
 from buurt.services.charter.proposals import close_due_proposals, in_force
@@ -49,10 +49,11 @@ def charter_page(services: Services, principal: Principal, circle_id: str) -> Ch
         )[:HISTORY]
         proposals = uow.repo(CharterProposal).find(circle_id=circle_id)
         open_ = sorted(
-            (p for p in proposals if p.status is ProposalStatus.OPEN), key=lambda p: p.closes_at
+            (p for p in proposals if p.status is CharterProposalStatus.OPEN),
+            key=lambda p: p.closes_at,
         )
         closed = sorted(
-            (p for p in proposals if p.status is not ProposalStatus.OPEN),
+            (p for p in proposals if p.status is not CharterProposalStatus.OPEN),
             key=lambda p: p.closed_at or p.closes_at,
             reverse=True,
         )[:CLOSED]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from buurt.domain.charter import CharterProposal, ProposalStatus
+from buurt.domain.charter import CharterProposal, CharterProposalStatus
 from buurt.domain.community import Business, Circle, Member, Membership, Role, Thing
 from buurt.domain.errors import NotFound
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
@@ -74,7 +74,7 @@ def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
             uow.repo(Thing).find(circle_id=circle_id), key=lambda t: (t.kind, t.name.lower())
         )
         open_proposals = len(
-            uow.repo(CharterProposal).find(circle_id=circle_id, status=ProposalStatus.OPEN)
+            uow.repo(CharterProposal).find(circle_id=circle_id, status=CharterProposalStatus.OPEN)
         )
     return Roster(circle, seats, businesses, things, open_proposals)
 

@@ -18,8 +18,8 @@ from buurt.domain.admission import AdmissionRoute
 from buurt.domain.charter import (
     AggregateKind,
     CharterProposal,
+    CharterProposalStatus,
     CharterVersion,
-    ProposalStatus,
     VoteChoice,
 )
 from buurt.services.charter import proposals
@@ -151,7 +151,7 @@ class ChangesIn(Strict):
         return result
 
 
-class ProposalIn(Strict):
+class CharterProposalIn(Strict):
     changes: ChangesIn
     rationale: Annotated[Text, Field(min_length=1)]
 
@@ -163,7 +163,7 @@ class Tally(BaseModel):
     electorate: int = Field(description="Verified neighbours of the circle when the vote closed.")
 
 
-class ProposalOut(BaseModel):
+class CharterProposalOut(BaseModel):
     id: str
     circle_id: str
     member_id: str | None = Field(description="The proposer; null once they have been erased.")
@@ -174,7 +174,7 @@ class ProposalOut(BaseModel):
     majority: float
     opened_at: datetime
     closes_at: datetime
-    status: ProposalStatus
+    status: CharterProposalStatus
     tally: Tally | None = Field(description="Set once the vote has closed.")
     closed_at: datetime | None
     result_version: int | None
@@ -211,13 +211,13 @@ def charter_out(c: CharterVersion) -> CharterOut:
     )
 
 
-def proposal_out(p: CharterProposal) -> ProposalOut:
+def proposal_out(p: CharterProposal) -> CharterProposalOut:
     changes = dict(p.changes)
     if "quiet_from_hour" in changes:
         start, end = changes.pop("quiet_from_hour"), changes.pop("quiet_until_hour")
         changes["quiet_hours"] = None if start is None else {"from_hour": start, "until_hour": end}
-    closed = p.status is not ProposalStatus.OPEN
-    return ProposalOut(
+    closed = p.status is not CharterProposalStatus.OPEN
+    return CharterProposalOut(
         id=p.id,
         circle_id=p.circle_id,
         member_id=p.member_id,
@@ -260,8 +260,8 @@ def versions(
 
 @router.post("/proposals", status_code=201, responses=responses(403, 409))
 def propose(
-    circle_id: CircleId, body: ProposalIn, services: ServicesDep, principal: PrincipalDep
-) -> ProposalOut:
+    circle_id: CircleId, body: CharterProposalIn, services: ServicesDep, principal: PrincipalDep
+) -> CharterProposalOut:
     """Propose a charter change (verified neighbours of the circle); voting opens at once.
 
     409 when every proposed value is already the charter's.
@@ -277,12 +277,12 @@ def list_proposals(
     circle_id: CircleId,
     services: ServicesDep,
     principal: PrincipalDep,
-    status: Annotated[ProposalStatus | None, Query()] = None,
+    status: Annotated[CharterProposalStatus | None, Query()] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ProposalOut]:
+) -> Page[CharterProposalOut]:
     page = proposals.list_proposals(services, principal, circle_id, status, cursor, limit)
-    return Page[ProposalOut](
+    return Page[CharterProposalOut](
         items=[proposal_out(p) for p in page.items], next_cursor=page.next_cursor
     )
 
@@ -290,7 +290,7 @@ def list_proposals(
 @router.get("/proposals/{proposal_id}")
 def get_proposal(
     circle_id: CircleId, proposal_id: ProposalId, services: ServicesDep, principal: PrincipalDep
-) -> ProposalOut:
+) -> CharterProposalOut:
     """A proposal; after its window it shows the result, even before the upkeep job ran."""
     return proposal_out(proposals.get_proposal(services, principal, circle_id, proposal_id))
 

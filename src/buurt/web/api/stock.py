@@ -151,8 +151,15 @@ def create(body: StockIn, services: ServicesDep, principal: PrincipalDep) -> Sto
 @router.post(
     "/import",
     responses=responses(403, 404, 409),
+    # Any content type (text/csv as curl sends it, too) is read as UTF-8 CSV; the document
+    # names the binary form, which generated clients can send (they know no text/csv).
     openapi_extra={
-        "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        "requestBody": {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+            "required": True,
+        }
     },
 )
 async def import_csv(

@@ -11,5 +11,7 @@
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
     persistAuthorization: false,
+    // Tags start folded: the page lists every tag at once, and a tap opens one.
+    docExpansion: "none",
   });
 })();
