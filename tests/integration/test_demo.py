@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,16 @@ from rich.console import Console
 from buurt.bootstrap import Buurt, build
 from buurt.config import Settings
 from buurt.demo import CIRCLE_NAME, DemoSeedError, DemoSummary, seed
+from buurt.demo.catalogue import SCENE_INVERTER
 from buurt.demo.life import NEED_EVERY, OFFER_EVERY, DemoLife
 from buurt.demo.people import DEMO_EMAIL
+from buurt.demo.sunny_noon import SUNNY_EVERY, DemoThingLink
 from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.automations import Automation
 from buurt.domain.campaigns import Campaign, CampaignStatus, Pledge
 from buurt.domain.cocreation import Comment, Proposal
 from buurt.domain.community import Business, Circle, Member, Site, Thing, ThingKind
+from buurt.domain.consent import ConsentGrant
 from buurt.domain.following import Follow
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order, OrderStatus
@@ -26,6 +31,7 @@ from buurt.domain.reviews import Review
 from buurt.services.cocreation import reviews
 from buurt.services.community import auth, circles, members
 from buurt.services.community.auth import AuthenticationFailed
+from buurt.services.consent import grants
 from tests.timeline import START, MovingClock
 
 # Hashing 52 passwords with argon2 takes ~10 s. The seeded instance is one per module: on one
@@ -38,11 +44,20 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Buurt, De
     path = tmp_path_factory.mktemp("demo") / "d.db"
     # The demo's windows ("today 9-18", "tomorrow 7-9") and its day of readings are made
     # from now: a fixed now makes the same neighbourhood at whatever hour the tests run.
-    instance = build(Settings(database_url=f"sqlite:///{path}"), clock=MovingClock(START))
+    instance = build(
+        Settings(database_url=f"sqlite:///{path}"),
+        clock=MovingClock(START),
+        local_link=DemoThingLink(),
+    )
     try:
         yield instance, seed(instance.services)
     finally:
         instance.close()
+
+
+def _link(instance: Buurt) -> DemoThingLink:
+    assert isinstance(instance.local_link, DemoThingLink)
+    return instance.local_link
 
 
 def _boundary(instance: Buurt, circle_id: str) -> Boundary:
@@ -262,7 +277,7 @@ def test_the_neighbourhood_lives_while_the_demo_runs(seeded: tuple[Buurt, DemoSu
             )
 
     before = counts()
-    life = DemoLife(services, interval=0)
+    life = DemoLife(services, 0, _link(instance))
     happened = [line for _ in range(NEED_EVERY * OFFER_EVERY) for line in life.tick()]
     after = counts()
 
@@ -271,3 +286,69 @@ def test_the_neighbourhood_lives_while_the_demo_runs(seeded: tuple[Buurt, DemoSu
     assert after[2] > before[2]  # shops offered
     assert after[3] > before[3]  # and the demo member heard of it, as a moment
     assert any("offered" in line for line in happened)
+
+
+def test_a_sunny_noon_starts_the_demo_members_charger_under_the_neighbours_grant(
+    seeded: tuple[Buurt, DemoSummary],
+) -> None:
+    instance, _summary = seeded
+    services = instance.services
+    clock = services.clock
+    assert isinstance(clock, MovingClock)
+    frozen = clock.at
+    # 22:00 in Amsterdam: an hour no earlier test spent the demo member's moments in (caps
+    # count per hour), and dark, so no other roof's surplus fires the rule meanwhile.
+    clock.at = frozen + timedelta(hours=12)
+    try:
+        with services.uow() as uow:
+            demo = uow.repo(Member).find(email=DEMO_EMAIL)[0]
+            [inverter] = uow.repo(Thing).find(name=SCENE_INVERTER)
+            [charger] = uow.repo(Thing).find(owner_id=demo.id, kind=ThingKind.EV_CHARGER)
+            [rule] = uow.repo(Automation).find(member_id=demo.id)
+            [grant] = uow.repo(ConsentGrant).find(recipient_id=demo.id, thing_id=inverter.id)
+
+        def from_inverter() -> list[Moment]:
+            with services.uow() as uow:
+                mine = uow.repo(Moment).find(recipient_id=demo.id)
+                return [
+                    m
+                    for m in mine
+                    if (e := uow.repo(Event).get(m.source_id)) and e.source_id == inverter.id
+                ]
+
+        def charging() -> list[Event]:
+            with services.uow() as uow:
+                found = uow.repo(Event).find(source_id=charger.id)
+            return [e for e in found if e.occurred_at == clock.at and e.attributes["charging"]]
+
+        link = _link(instance)
+        life = DemoLife(services, 0, link)
+        before = len(from_inverter())
+        happened = life.tick()  # the first tick is a sunny noon
+
+        assert rule.thing_id == charger.id
+        *_, moment = from_inverter()
+        assert len(from_inverter()) == before + 1
+        assert "power_w" in moment.reason
+        with services.uow() as uow:
+            fired = uow.repo(Automation).get(rule.id)
+        assert fired is not None
+        assert fired.fired_count == rule.fired_count + 1
+        assert link.is_charging(charger.id, clock.at)
+        assert len(charging()) == 1
+        assert f"{charger.name} started charging" in happened
+
+        # Without the neighbour's grant, the next sunny noon reaches no rule.
+        owner = auth.acting_party(services, PartyKind.MEMBER, grant.member_id, "test")
+        grants.revoke(services, owner, grant.id)
+        clock.at += timedelta(hours=2)
+        later = [line for _ in range(SUNNY_EVERY - 1) for line in life.tick()]
+        assert any(line.startswith("sunny noon") for line in later)  # it did shine
+        assert len(from_inverter()) == before + 1
+        with services.uow() as uow:
+            after = uow.repo(Automation).get(rule.id)
+        assert after is not None
+        assert after.fired_count == fired.fired_count
+        assert not link.is_charging(charger.id, clock.at)
+    finally:
+        clock.at = frozen

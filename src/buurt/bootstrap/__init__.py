@@ -81,11 +81,15 @@ class Buurt:
     gateway: Gateway | None = None
     broker_files: BrokerFiles | None = None
     nats_bus: NatsBus | None = None
+    local_link: ThingLink | None = None
 
     @property
     def thing_link(self) -> ThingLink:
-        """Where commands to things go: the gateway, or a link that refuses every command."""
-        return self.gateway if self.gateway is not None else NoThingLink()
+        """Where commands to things go: the gateway; without one, the link to things in this
+        process (the demo's), or a link that refuses every command."""
+        if self.gateway is not None:
+            return self.gateway
+        return self.local_link if self.local_link is not None else NoThingLink()
 
     def start_mqtt(self) -> None:
         """Write the broker's files and reload it, then connect the gateway (when there is
@@ -104,9 +108,16 @@ class Buurt:
             self.database.dispose()
 
 
-def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Buurt:
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    local_link: ThingLink | None = None,
+) -> Buurt:
     """Connect to the store (applying migrations unless told not to) and wire everything;
-    a ``DatabaseError`` when the URL is wrong or the database cannot be reached."""
+    a ``DatabaseError`` when the URL is wrong or the database cannot be reached.
+    ``local_link`` takes commands to things when there is no MQTT gateway."""
     database = create_database_engine(settings.database_url)
     try:
         check_reachable(database)
@@ -115,7 +126,13 @@ def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = Tru
         raise
     if migrate:
         upgrade(database)
-    return assemble(settings, sql_unit_of_work_factory(database), clock, database=database)
+    return assemble(
+        settings,
+        sql_unit_of_work_factory(database),
+        clock,
+        database=database,
+        local_link=local_link,
+    )
 
 
 def assemble(
@@ -124,6 +141,7 @@ def assemble(
     clock: Clock | None = None,
     *,
     database: Engine | None = None,
+    local_link: ThingLink | None = None,
 ) -> Buurt:
     """Wire an instance around a store that is already there: the SQL store ``build`` made,
     or the in-memory store of ``buurt.testing`` (then ``database`` is ``None``)."""
@@ -147,7 +165,9 @@ def assemble(
     gateways: list[Gateway] = []
 
     def thing_link() -> ThingLink:
-        return gateways[0] if gateways else NoThingLink()
+        if gateways:
+            return gateways[0]
+        return local_link if local_link is not None else NoThingLink()
 
     handlers = handler_map(
         matcher=matcher,
@@ -196,6 +216,7 @@ def assemble(
             clock, settings.login_failures, timedelta(seconds=settings.login_window_seconds)
         ),
         gateway=gateway,
+        local_link=local_link,
         media=media,
         broker_files=broker_files,
         nats_bus=nats_bus,

@@ -120,15 +120,17 @@ def demo(db: DatabaseOption = None, host: HostOption = None, port: PortOption = 
     alive: things report and people ask while it runs (BUURT_DEMO_LIFE_SECONDS)."""
     from buurt.demo import seed  # the demo data is only loaded when asked for
     from buurt.demo.life import DemoLife
+    from buurt.demo.sunny_noon import DemoThingLink
 
     settings = settings_with(db, host=host, port=port)
     _check_port(settings.host, settings.port)
-    instance = build(settings)
+    link = DemoThingLink()  # the demo's things take their commands in process
+    instance = build(settings, local_link=link)
     try:
         summary = seed(instance.services)
     except BaseException:
         instance.close()
         raise
     console.print(summary.render(settings))
-    life = DemoLife(instance.services, settings.demo_life_seconds)
+    life = DemoLife(instance.services, settings.demo_life_seconds, link)
     _run(replace(instance, background=(*instance.background, life)))

@@ -41,6 +41,10 @@ class ThingSpec:
 
 
 DEMO_HOME = ("Sumatrastraat", 118)
+# The sunny-noon scene (see ``sunny_noon``): this neighbour's private inverter, 240 m from the
+# demo home, shares its data with the demo member, whose charger its surplus starts.
+SCENE_NEIGHBOUR = "n14"
+SCENE_INVERTER = "Zonnepanelen Borneostraat 62"
 
 BUSINESSES: tuple[BusinessSpec, ...] = (
     BusinessSpec(
@@ -121,7 +125,7 @@ THINGS: tuple[ThingSpec, ...] = (
     ThingSpec(_S, "Zonnepanelen Sumatrastraat 118", "demo", *DEMO_HOME, _CIRCLE, 5.2),
     ThingSpec(_S, "Zonnepanelen Tidorestraat 41", "n12", "Tidorestraat", 41, _CIRCLE, 4.1),
     ThingSpec(_S, "Rooftop solar Valentijnkade 96", "n13", "Valentijnkade", 96, _CIRCLE, 6.4),
-    ThingSpec(_S, "Zonnepanelen Borneostraat 62", "n14", "Borneostraat", 62, _PRIVATE, 3.3),
+    ThingSpec(_S, SCENE_INVERTER, SCENE_NEIGHBOUR, "Borneostraat", 62, _PRIVATE, 3.3),
     ThingSpec(_S, "Balkon-solar Madurastraat 15", "n15", "Madurastraat", 15, _CIRCLE, 0.8),
     ThingSpec(_M, "Slimme meter Sumatrastraat 118", "demo", *DEMO_HOME, _PRIVATE, 1.0),
     ThingSpec(_M, "Slimme meter Tidorestraat 41", "n12", "Tidorestraat", 41, _PRIVATE, 1.3),
@@ -129,6 +133,7 @@ THINGS: tuple[ThingSpec, ...] = (
     ThingSpec(_E, "Laadpaal Molukkenstraat 12", "circle", "Molukkenstraat", 12, _PUBLIC, 11.0),
     ThingSpec(_E, "Laadpaal Insulindeweg 230", "circle", "Insulindeweg", 230, _PUBLIC, 22.0),
     ThingSpec(_E, "Charger IJzerwaren Van den Berg", "hardware", "Javastraat", 140, _CIRCLE, 11.0),
+    ThingSpec(_E, "Laadpaal Sumatrastraat 118", "demo", *DEMO_HOME, _PRIVATE, 11.0),
     ThingSpec(_P, "Parking bay Celebesstraat 12", "circle", "Celebesstraat", 12, _PUBLIC),
     ThingSpec(_P, "Loading bay Javaplein (laden en lossen)", "circle", "Javaplein", 30, _PUBLIC),
     ThingSpec(_P, "Disabled bay Balistraat 60", "circle", "Balistraat", 60, _PUBLIC),

@@ -3,9 +3,11 @@
 Every few seconds one thing of the demo circle reports a reading (in turn, each made by its
 kind's generator for that instant), now and then a neighbour publishes a need, a shop offers
 something the demo member asked for, and once in a while a shop takes up the neighbours' most
-supported proposal as a campaign. So the pages a visitor opens move by themselves:
-a thing's live page, the demo member's moments, a shop's dashboard. Everything goes through
-the same use cases as a real request, so consent, caps and quiet hours apply as ever.
+supported proposal as a campaign, and every so often it is a sunny noon: a neighbour's
+surplus starts the demo member's charger (``sunny_noon``). So the pages a visitor opens
+move by themselves: a thing's live page, the demo member's moments, a shop's dashboard.
+Everything goes through the same use cases as a real request, so consent, caps and quiet
+hours apply as ever.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from buurt.demo.people import DEMO_EMAIL
 from buurt.demo.places import random_address
 from buurt.demo.readings import EVENT_KIND, day_of_readings
 from buurt.demo.seeding import find_demo_circle
+from buurt.demo.sunny_noon import SUNNY_EVERY, DemoThingLink, charger_reading, noon_surplus
 from buurt.domain.activity import Intent, IntentStatus
 from buurt.domain.campaigns import ThresholdKind
 from buurt.domain.cocreation import Proposal, ProposalStatus
@@ -48,8 +51,13 @@ CAMPAIGN_DAYS = 7
 class DemoLife:
     """The background work of ``buurt demo``: one ``tick`` every ``interval`` seconds."""
 
-    def __init__(self, services: Services, interval: float, seed: int = 2026) -> None:
+    def __init__(
+        self, services: Services, interval: float, link: DemoThingLink, seed: int = 2026
+    ) -> None:
+        """``link`` is the one the instance was built with (``build(local_link=...)``): the
+        chargers its commands reach are the ones this life makes report."""
         self._services = services
+        self._link = link
         self._interval = interval
         self._rng = random.Random(seed)  # noqa: S311 - a demo's dice, not a secret
         self._ticks = itertools.count(1)
@@ -80,17 +88,45 @@ class DemoLife:
         if circle is None:
             return []
         n = next(self._ticks)
-        happened = [self._reading(circle, n)]
+        happened = [*self._commands_taken(), self._reading(circle, n)]
         if n % NEED_EVERY == 0:
             happened.append(self._need(circle, n))
         if n % OFFER_EVERY == 0:
             happened.append(self._offer(circle))
         if n % CAMPAIGN_EVERY == 0:
             happened.append(self._campaign(circle))
+        if n == 1 or n % SUNNY_EVERY == 0:
+            happened.append(noon_surplus(self._services, circle))
+            happened.extend(self._commands_taken())  # the charger starts in the same tick
         done = [h for h in happened if h]
         for line in done:
             log.debug("demo: %s", line)
         return done
+
+    def _commands_taken(self) -> list[str]:
+        """The chargers started by commands since the last tick report that they charge."""
+        now = self._services.clock.now()
+        happened = []
+        for thing_id in self._link.take(now):
+            with self._services.uow() as uow:
+                thing = uow.repo(Thing).get(thing_id)
+            if thing is not None:
+                happened.append(self._report(thing))
+        return happened
+
+    def _report(self, thing: Thing) -> str:
+        now = self._services.clock.now()
+        attributes = charger_reading(self._link, thing, now)
+        if attributes is None:
+            return ""
+        draft = {
+            "thing_id": thing.id,
+            "kind": EVENT_KIND[thing.kind],
+            "attributes": attributes,
+            "occurred_at": now,
+        }
+        events.publish_events(self._services, BROKER, [draft], partial=True)
+        return f"{thing.name} started charging"
 
     def _reading(self, circle: Circle, n: int) -> str:
         with self._services.uow() as uow:
@@ -98,6 +134,8 @@ class DemoLife:
         if not things:
             return ""
         thing = things[n % len(things)]
+        if self._link.is_charging(thing.id, self._services.clock.now()):
+            return self._report(thing)  # a started charger charges until its hour is up
         now = self._services.clock.now()
         readings = day_of_readings(
             thing.kind, now, ZoneInfo(circle.timezone), self._rng, 1.0, thing.place

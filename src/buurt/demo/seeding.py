@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from buurt.adapters.passwords import Argon2Passwords
-from buurt.demo import admitting, catalogue, people, wishes
+from buurt.demo import admitting, catalogue, people, sunny_noon, wishes
 from buurt.demo.cocreation import seed_cocreation
 from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, local_zone
 from buurt.demo.readings import EVENT_KIND, day_of_readings
@@ -125,6 +125,9 @@ class _Seeder:
             self._subscription(subscription)
         for grant in wishes.LOCATION_GRANTS:
             self._grant(grant.who, grant.business, grant.category, grant.days)
+        sunny_noon.seed_scene(
+            self.services, self.principal("demo"), self.principal(catalogue.SCENE_NEIGHBOUR)
+        )
         seed_cocreation(
             self.services, self.principal, self.members, self.businesses, circle.id, self.now
         )
