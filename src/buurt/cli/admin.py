@@ -32,8 +32,6 @@ from buurt.domain.places import Boundary, Place
 from buurt.domain.tokens import AccessToken
 from buurt.services.community import operators
 from buurt.services.context import Services
-from buurt.web.api.members import Email
-from buurt.web.api.schemas import Name, Text
 
 app = command_group("Set up an instance: its first circle and admin, tokens, and what exists.")
 circle_app = command_group("Create circles.")
@@ -46,14 +44,19 @@ app.command("letters")(letters_command)
 console = Console()
 
 
-def _checked(kind: Any, rule: str) -> Callable[[str | None], str | None]:
-    """A callback that holds an option to the rule the API holds the same field to; ``rule``
-    says it in words (the API's patterns are no help at a shell)."""
-    adapter: TypeAdapter[str] = TypeAdapter(kind)
+def _checked(kind: str, rule: str) -> Callable[[str | None], str | None]:
+    """A callback that holds an option to the rule the API holds the same field to (``kind``
+    names the API's type); ``rule`` says it in words (the API's patterns are no help at a
+    shell). The API's types are imported when a value is checked, not when the CLI starts:
+    they bring the whole web app, a second's start for ``buurt --help``."""
 
     def check(value: str | None) -> str | None:
         if value is None:
             return None
+        from buurt.web.api import members, schemas
+
+        types = {"Name": schemas.Name, "Text": schemas.Text, "Email": members.Email}
+        adapter: TypeAdapter[str] = TypeAdapter(types[kind])
         try:
             return adapter.validate_python(value)
         except ValidationError:
@@ -62,9 +65,9 @@ def _checked(kind: Any, rule: str) -> Callable[[str | None], str | None]:
     return check
 
 
-NAME = _checked(Name, "a name has 1 to 200 characters, not only spaces")
-TEXT = _checked(Text, "at most 2000 characters")
-EMAIL = _checked(Email, "an email address looks like ada@example.org")
+NAME = _checked("Name", "a name has 1 to 200 characters, not only spaces")
+TEXT = _checked("Text", "at most 2000 characters")
+EMAIL = _checked("Email", "an email address looks like ada@example.org")
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from buurt.bootstrap import Buurt, build
 from buurt.cli.errors import ExitCode, OperatorError, option_of
 from buurt.cli.options import DatabaseOption, settings_with
-from buurt.web.app import create_app
 
 console = Console()
 SHUTDOWN_GRACE_SECONDS = 3
@@ -38,6 +36,12 @@ MqttDirOption = Annotated[
 
 def _run(instance: Buurt) -> None:
     """Serve a built instance until interrupted, then close it."""
+    # The web app and the server load here, not when the CLI starts (a second of imports
+    # other commands do not need).
+    import uvicorn
+
+    from buurt.web.app import create_app
+
     settings = instance.settings
     try:
         # The matching indexes and the consent book just loaded live as long as the process:
