@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,9 +18,15 @@ from sqlalchemy import Engine, func, select
 from buurt.cli.options import DatabaseOption, settings_with
 
 if TYPE_CHECKING:
+    from buurt.bootstrap import Buurt
     from buurt.simulator.devices import Counts
 
 console = Console()
+
+
+class Scenario(StrEnum):
+    FLEET = "fleet"
+    SUNNY_NOON = "sunny-noon"
 
 
 def simulate(
@@ -40,13 +47,37 @@ def simulate(
         typer.Option("--mqtt-config-dir", help="The broker's files, to add the things' logins."),
     ] = None,
     db: DatabaseOption = None,
+    scenario: Annotated[
+        Scenario,
+        typer.Option(
+            "--scenario",
+            help="fleet: the fleet's readings. sunny-noon: a neighbour's solar surplus starts a "
+            "charger, through a gateway of this process (--mqtt then needs the gateway's "
+            "login: mqtt://user:password@host).",
+        ),
+    ] = Scenario.FLEET,
+    revoked: Annotated[
+        bool,
+        typer.Option("--revoked", help="sunny-noon: with the neighbour's grant revoked first."),
+    ] = False,
 ) -> None:
-    """Provision a fleet (or reuse the simulator's things) and publish its readings."""
+    """Provision a fleet (or reuse the simulator's things) and publish its readings; or play
+    a scenario."""
     from buurt.bootstrap import build
     from buurt.mqtt.broker_files import BrokerFiles
     from buurt.mqtt.url import BrokerUrl
     from buurt.simulator import devices, fleet
 
+    if scenario is Scenario.SUNNY_NOON:
+        # The scene's own gateway, as `buurt serve --mqtt` would run it: the process that
+        # made the rule is the one whose matcher holds it.
+        url = BrokerUrl.parse(mqtt)
+        instance = build(settings_with(db, mqtt_url=mqtt, mqtt_config_dir=mqtt_config_dir))
+        try:
+            _sunny_noon(instance, url.host, url.port, speed, revoked)
+        finally:
+            instance.close()
+        return
     url = BrokerUrl.parse(mqtt, login=False)
     instance = build(settings_with(db))
     try:
@@ -104,6 +135,44 @@ def simulate(
         )
     finally:
         instance.close()
+
+
+def _sunny_noon(instance: Buurt, host: str, port: int, speed: float, revoked: bool) -> None:
+    """Play the sunny-noon scene, reading by reading, and show what the charger received."""
+    from buurt.simulator import sunny_noon
+
+    with console.status("Provisioning the inverter, the charger, the rule and the grant…"):
+        scene = sunny_noon.provision(instance.services, revoked=revoked)
+        instance.start_mqtt()  # the broker's files with the scene's logins, and the gateway
+    threshold = sunny_noon.THRESHOLD_W
+    console.print(
+        f"[bold]Sunny noon[/bold]: {scene.inverter.thing.name} → {scene.charger.thing.name}, "
+        f"rule power_w >= {threshold}, the neighbour's grant "
+        + ("[yellow]revoked[/yellow]" if revoked else "[green]live[/green]")
+    )
+
+    def reading(at: datetime, watts: int) -> None:
+        mark = "[green]above the rule[/green]" if watts >= threshold else "[dim]below[/dim]"
+        console.print(f"  {at:%H:%M} UTC  {watts:>5} W  {mark}", highlight=False)
+
+    played = sunny_noon.play(scene, host, port, speed=speed, on_reading=reading)
+    started = [c for c in played.commands if c.get("command") == "start_charging"]
+    table = Table(title="What the charger received")
+    for name in ("readings sent", f"at or above {threshold} W", "start_charging commands"):
+        table.add_column(name, justify="right")
+    above = sum(1 for _, watts in played.readings if watts >= threshold)
+    table.add_row(str(len(played.readings)), str(above), str(len(started)))
+    console.print(table)
+    if started:
+        because = started[0].get("args", {}).get("because", {}).get("reason", "")
+        console.print(f"[green]The charger started charging[/green], because: {because}")
+    elif revoked:
+        console.print("The charger received nothing, as it should: the grant is revoked.")
+    else:
+        console.print(
+            "[yellow]The charger received nothing.[/yellow] Does the broker let the gateway "
+            "log in (--mqtt-config-dir)?"
+        )
 
 
 def _settle(counts: Counts, within: float = 5) -> None:

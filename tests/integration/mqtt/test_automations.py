@@ -7,10 +7,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from typer.testing import CliRunner
+
+from buurt.bootstrap import build
+from buurt.cli.main import app
+from buurt.domain.activity import Event
+from buurt.domain.community import Thing
 from buurt.mqtt.gateway import Gateway
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import commands_topic, events_topic
+from buurt.simulator import sunny_noon
 from tests.actors import HOME, Actor, World
+from tests.instances import settings_for
+from tests.integration.mqtt.conftest import mqtt_settings
 from tests.integration.mqtt.devices import connect, eventually
 
 NEAR = {"lat": 52.3625, "lon": 4.9385}  # about 60 m from HOME
@@ -100,3 +109,32 @@ def test_a_neighbours_surplus_starts_my_charger_until_the_grant_is_revoked(
     assert world.bob.get(f"/v1/automations/{rule['id']}").json()["fired_count"] == 1
     plug.close()
     roof.close()
+
+
+def test_the_simulators_sunny_noon_starts_the_charger_only_under_a_live_grant(
+    database_url: str, broker: Mosquitto, gateway_user: str
+) -> None:
+    settings = mqtt_settings(broker, gateway_user)
+    arguments = [
+        "simulate", "--scenario", "sunny-noon", "--speed", "9000",
+        "--mqtt", settings["mqtt_url"], "--mqtt-config-dir", str(broker.directory),
+        "--db", database_url,
+    ]  # fmt: skip
+    env = {"BUURT_PASSWORD_PROFILE": "CHEAPEST"}
+
+    revoked = CliRunner().invoke(app, [*arguments, "--revoked"], env=env)
+    assert revoked.exit_code == 0, revoked.output
+    assert "received nothing, as it should" in revoked.output
+
+    live = CliRunner().invoke(app, arguments, env=env)  # the same households, granted again
+    assert live.exit_code == 0, live.output
+    assert "The charger started charging" in live.output
+    assert "power_w >= 2000" in live.output  # the moment's reason travelled with the command
+    instance = build(settings_for(database_url))
+    try:
+        with instance.services.uow() as uow:
+            [charger] = uow.repo(Thing).find(name=sunny_noon.CHARGER)
+            said = uow.repo(Event).find(source_id=charger.id)
+    finally:
+        instance.close()
+    assert any(e.attributes.get("charging") is True for e in said)  # it told us it charges
