@@ -19,6 +19,7 @@ from buurt.demo import admitting, catalogue, people, sunny_noon, wishes
 from buurt.demo.cocreation import seed_cocreation
 from buurt.demo.places import BOUNDARY, CENTRE, TIMEZONE, Address, address, local_zone
 from buurt.demo.readings import EVENT_KIND, day_of_readings
+from buurt.demo.stock import seed_stock
 from buurt.demo.summary import DemoSummary
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.campaigns import Campaign, Pledge
@@ -117,6 +118,8 @@ class _Seeder:
             self._business(spec)
         for thing in catalogue.THINGS:
             self._thing(thing)
+        # Stock before needs: a need published finds what the shops nearby have.
+        seed_stock(self.services, self.businesses, self.principal, self.now)
         for intent in wishes.INTENTS:
             self._intent(intent)
         for offer in wishes.OFFERS:

@@ -2,7 +2,7 @@
 
 The dashboard is read as the business (``auth.as_business``): its moments, offers, open and
 recent orders. The public page shows what any member of the circle may see: the business, its
-sites and its offers that are not over.
+sites, its offers that are not over, and what it has in stock now.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class ShopPage:
     offers: list[Offer]  # active and not over
     reviews: list[Review]  # newest first, hidden ones left out
     rating: Rating
+    stock: list[Stock]  # units free to reserve now, by item name, then site
+    items: dict[str, Item]  # by id
 
 
 def dashboard(services: Services, business: Principal) -> Dashboard:
@@ -114,6 +116,11 @@ def _reviews(services: Services, business_id: str) -> tuple[list[Review], Rating
     return shown[::-1][:REVIEWS], reviews.ratings(services, [business_id])[business_id]
 
 
+def _name(items: dict[str, Item], item_id: str) -> str:
+    item = items.get(item_id)
+    return item.name.lower() if item is not None else ""
+
+
 def public_page(services: Services, viewer: Principal, business_id: str) -> ShopPage:
     """A business as a member of its circle sees it (``NotFound`` for anyone else)."""
     now = services.clock.now()
@@ -123,6 +130,13 @@ def public_page(services: Services, viewer: Principal, business_id: str) -> Shop
         offers = uow.repo(Offer).find(
             owner_kind=PartyKind.BUSINESS, owner_id=record.id, status=OfferStatus.ACTIVE
         )
+        items = {i.id: i for i in uow.repo(Item).find(business_id=record.id)}
+        rows = uow.repo(Stock).find(business_id=record.id)
     valid = sorted((o for o in offers if not o.is_over(now)), key=lambda o: o.title.lower())
     said, rating = _reviews(services, record.id)
-    return ShopPage(record, sites, valid, said, rating)
+    site_names = {s.id: s.name for s in sites}
+    on_hand = sorted(
+        (s for s in rows if s.available > 0 and (s.available_from or now) <= now),
+        key=lambda s: (_name(items, s.item_id), site_names.get(s.site_id, "")),
+    )
+    return ShopPage(record, sites, valid, said, rating, on_hand, items)

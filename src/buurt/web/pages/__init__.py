@@ -4,7 +4,8 @@ form puts one in a session cookie); live parts through Server-Sent Events.
 Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
 ``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
-stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop),
+stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop), ``stock``
+(finding it in stock nearby, and reservations),
 ``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and
 ``names`` (how values read), ``rendering`` (templates). Pages use the services and the access
 policies, never the store directly; ``install`` wires them into the app. Templates are in
@@ -33,6 +34,7 @@ from buurt.web.pages import (
     settings,
     shop,
     shop_stock,
+    stock,
     things,
 )
 from buurt.web.pages.rendering import WEB
@@ -50,6 +52,7 @@ router.include_router(settings.router)
 router.include_router(things.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
+router.include_router(stock.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)

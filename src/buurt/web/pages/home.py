@@ -1,5 +1,6 @@
 """A member's home: moments arriving live with their reasons (accept, decline, and later
-fulfil or cancel, right there), open needs, and what the circle's shops offer now.
+fulfil or cancel, right there), open needs with what the shops nearby have in stock for
+them, and what the circle's shops offer now.
 
 ``/moments/stream`` is the live part: each new or changed moment of the viewer, as the HTML of
 its list item, for htmx's SSE extension to put at the top of the list (or in place of the
@@ -16,9 +17,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from buurt.domain.activity import Intent
 from buurt.domain.community import Circle, Thing
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.services import resources
+from buurt.services.commerce import finding
+from buurt.services.commerce.nearest import StockFinder, StockQuery
+from buurt.services.context import Services
 from buurt.services.principals import Principal
 from buurt.services.publishing import home as home_view
 from buurt.services.publishing import moments
@@ -30,6 +35,7 @@ from buurt.web.pages.session import Viewer, services_of, token_of, viewer
 
 router = APIRouter(include_in_schema=False)
 MomentId = Annotated[str, Path(max_length=64)]
+STOCK_NEEDS = 3  # the newest open needs the home page looks up stock for
 STEPS = {s.value: s for s in (MomentStatus.ACCEPTED, MomentStatus.DECLINED,
                               MomentStatus.FULFILLED, MomentStatus.CANCELLED)}  # fmt: skip
 
@@ -38,9 +44,32 @@ STEPS = {s.value: s for s in (MomentStatus.ACCEPTED, MomentStatus.DECLINED,
 async def home(request: Request, who: Viewer) -> HTMLResponse:
     if who is None or not who.is_member:
         return render(request, "welcome.html", {}, who)
-    view = await run_in_threadpool(home_view.home, services_of(request), who)
+    services = services_of(request)
+    view = await run_in_threadpool(home_view.home, services, who)
     zone = ZoneInfo(view.circles[0].timezone) if view.circles else UTC
-    return render(request, "home.html", {"home": view, "zone": zone}, who)
+    finder: StockFinder = request.app.state.instance.stock_finder
+    in_stock = await run_in_threadpool(_in_stock, services, finder, view.needs)
+    context = {"home": view, "zone": zone, "in_stock": in_stock}
+    return render(request, "home.html", context, who)
+
+
+def _in_stock(
+    services: Services, finder: StockFinder, needs: list[Intent]
+) -> list[tuple[Intent, list[finding.SiteWithStock]]]:
+    """For the newest open needs that have a spot and a radius: the nearest shops that have
+    it in stock now, within the need's radius and price."""
+    answers = []
+    for need in needs[:STOCK_NEEDS]:
+        area = need.area
+        if area.center is None or area.radius_m is None:
+            continue
+        query = StockQuery(
+            area.center, area.radius_m, need.category, limit=3, max_price=need.max_price
+        )
+        found = finding.find(services, finder, query)
+        if found:
+            answers.append((need, found))
+    return answers
 
 
 @router.get("/things", response_class=HTMLResponse)

@@ -87,6 +87,14 @@ ORDER_STATUSES = Names(
         "cancelled": N_("cancelled"),
     }
 )
+RESERVATION_STATUSES = Names(
+    {
+        "held": N_("held"),
+        "confirmed": N_("confirmed"),
+        "expired": N_("expired"),
+        "cancelled": N_("let go"),
+    }
+)
 # What the button that takes an order to a status says.
 ORDER_STEPS = Names(
     {"ready": N_("Ready"), "collected": N_("Collected"), "cancelled": N_("Cancel order")}
@@ -154,6 +162,7 @@ def context() -> dict[str, object]:
         "offer_status_names": OFFER_STATUSES,
         "order_status_names": ORDER_STATUSES,
         "order_step_names": ORDER_STEPS,
+        "reservation_status_names": RESERVATION_STATUSES,
         "rule_names": RULES,
         "proposal_status_names": PROPOSAL_STATUSES,
         "vote_names": VOTE_CHOICES,

@@ -275,6 +275,7 @@ async def public_page(request: Request, business_id: BusinessId, who: Viewer) ->
         )
     context = {
         "shop": view,
+        "site_names": {s.id: s.name for s in view.sites},
         "svg": svg,
         "zone": ZoneInfo(circle.timezone if circle else "UTC"),
         "now": services_of(request).clock.now(),
