@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, StrictInt
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from buurt.adapters.streams import OVERFLOW, Broadcaster
-from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.bookings import Booking
+from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment, MomentStatus
 from buurt.domain.stock import HOLD_MINUTES, MAX_HOLD, MAX_HOLD_MINUTES, Reservation
 from buurt.services import resources as res
