@@ -55,7 +55,7 @@ def test_a_stock_moment_is_reserved_and_confirmed_from_the_home_page(
     path = f"/moments/{moment['id']}/reserve"
     held = submit(client, path, {"quantity": "2"}, page="/")
     assert held.status_code == 201, held.text
-    assert "2 × Sourdough are held for you at Oven" in held.text
+    assert "Sourdough are held for you at Oven" in held.text
     over = submit(client, path, {"quantity": "1"}, page="/")
     assert over.status_code == 409  # none left: an HTML page, not a 500
     assert "text/html" in over.headers["content-type"]
