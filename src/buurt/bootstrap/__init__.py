@@ -148,8 +148,8 @@ def assemble(
     clock = clock or SystemClock()
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
-    matcher = Matcher(consent_book)
     stock_finder = StockFinder()
+    matcher = Matcher(consent_book, stock_finder)
     with uow_factory() as uow:
         consent_book.load(uow)
         matcher.load(uow, clock.now())

@@ -163,12 +163,27 @@ class Booking:
     updated_at: datetime
     price: float | None = None
     status: BookingStatus = BookingStatus.BOOKED
+    moment_id: str | None = None  # the moment it was booked from, if any
 
     def cancel(self, at: datetime) -> None:
         if self.status is not BookingStatus.BOOKED:
             raise InvalidTransition(f"a {self.status} booking cannot be cancelled")
         self.status = BookingStatus.CANCELLED
         self.updated_at = at
+
+
+def slot_of_need(
+    window_start: datetime | None, window_end: datetime | None, now: datetime
+) -> tuple[datetime, datetime] | None:
+    """The interval a need's window asks to book: the window, from the next whole minute when
+    it has begun; ``None`` without both ends, or once it is over."""
+    if window_start is None or window_end is None:
+        return None
+    next_minute = now.replace(second=0, microsecond=0)
+    if next_minute < now:
+        next_minute += timedelta(minutes=1)
+    start = max(window_start, next_minute)
+    return (start, window_end) if start < window_end else None
 
 
 def overlapping(bookings: Sequence[Booking], starts_at: datetime, ends_at: datetime) -> bool:

@@ -121,5 +121,16 @@ class Thing(Changeable):
     created_at: datetime
     state: dict[str, Any] = field(default_factory=dict)
     last_seen_at: datetime | None = None
+    # When ``place`` was last set: by the owner, or by an event that reported where the thing
+    # is (a cargo bike's GPS). An event that happened before it does not move the thing back.
+    located_at: datetime | None = None
 
     CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"name", "place", "visibility"})
+
+    def locate(self, place: Place, at: datetime) -> bool:
+        """The thing was at ``place`` at ``at``: move it there unless it was placed later.
+        Whether it moved."""
+        if self.located_at is not None and at <= self.located_at:
+            return False
+        self.place, self.located_at = place, at
+        return True

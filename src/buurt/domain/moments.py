@@ -35,6 +35,7 @@ class StandingKind(StrEnum):
     INTENT = "intent"
     PLEDGE = "pledge"
     BOOKABLE = "bookable"
+    STOCK = "stock"  # an item's stock at a site, found for a need
     FOLLOW = "follow"  # an update of a followed proposal or category
 
 

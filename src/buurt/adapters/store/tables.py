@@ -116,6 +116,7 @@ things = Table(
     Column("state", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime),
+    Column("located_at", UTCDateTime),
     Index("ix_things_owner", "owner_kind", "owner_id"),
 )
 

@@ -48,6 +48,7 @@ bookings = Table(
     Column("status", StrEnumType(BookingStatus), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("moment_id", String(32)),
     Index("ix_bookings_bookable", "bookable_id", "starts_at"),
     Index("ix_bookings_member", "member_id", "id"),
 )

@@ -7,6 +7,8 @@ moment, whose data it would carry, and why it matched.
 - an intent and an offer that match reach the offer's owner, carrying the intent's member's
   data (the consent step may send the moment to the member instead). One's own offer answers
   nothing;
+- a new intent also finds stock and bookable things (``supply``), each reaching its owner
+  the way an offer does;
 - an update of a proposal (``following.Update``) reaches each member who follows the proposal
   or its category in the circle and is still a member of it, once however many ways they
   follow it; never whoever made the update.
@@ -17,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.bookings import Bookable
 from buurt.domain.community import Membership, Thing, Visibility
 from buurt.domain.consent import DataCategory
 from buurt.domain.following import Follow, Update, category_topic, proposal_topic
 from buurt.domain.moments import StandingKind
 from buurt.domain.parties import PartyKind
+from buurt.domain.stock import Stock
 from buurt.ports import UnitOfWork
 from buurt.services.matching import standings
 from buurt.services.matching.indexes import owner
@@ -32,7 +36,7 @@ class Pair:
     """A candidate moment: a standing record, who would receive it, whose data it carries."""
 
     standing_kind: StandingKind
-    standing: Subscription | Offer | Intent | Follow
+    standing: Subscription | Offer | Intent | Follow | Stock | Bookable
     key: int  # the standing's engine key when it was found
     recipient: tuple[str, str]
     subject: str | None

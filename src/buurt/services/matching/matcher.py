@@ -6,7 +6,8 @@ start-up and kept current by the use cases' domain events, so a change is visibl
 publication. ``moments_for`` runs inside the publishing unit of work: the publication and its
 moments are committed together or not at all. A publication goes through, in order:
 
-1. ``indexes``: the standing records it matches;
+1. ``indexes``: the standing records it matches (and, for a new intent, ``supply``: the
+   stock and bookable things around it, pulled from the nearest-stock index and the store);
 2. ``candidates``: a candidate moment per record (recipient, whose data, why);
 3. ``routing``: the consent decision for every pair that would carry a member's data;
 4. ``gates``: the circle's relevance gate (deduplication, hourly caps, quiet hours);
@@ -35,8 +36,10 @@ from buurt.domain.community import Circle
 from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.ports import UnitOfWork
+from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
-from buurt.services.matching.candidates import event_pairs, follow_pairs, need_pairs
+from buurt.services.matching import supply
+from buurt.services.matching.candidates import Pair, event_pairs, follow_pairs, need_pairs
 from buurt.services.matching.gates import Gates
 from buurt.services.matching.indexes import Indexes
 from buurt.services.matching.moments import record_moments
@@ -50,8 +53,9 @@ class Matcher:
     order allows.
     """
 
-    def __init__(self, consent_book: ConsentBook) -> None:
+    def __init__(self, consent_book: ConsentBook, stock: StockFinder | None = None) -> None:
         self._book = consent_book
+        self._stock = stock  # the nearest-stock index a new need asks (none: no stock)
         self._lock = threading.Lock()
         self._indexes = Indexes()
         self._gates = Gates(self._indexes)
@@ -105,12 +109,18 @@ class Matcher:
             with self._lock:
                 answers = self._indexes.answers_for(record, at)
             pairs = need_pairs(record, answers)
+            if isinstance(record, Intent):  # stock and shared things answer a need too
+                pairs += self._supply(uow, record, at)
         if not pairs:  # most events of things match nobody: no rules to run, nothing to record
             return []
         with self._lock:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, record, kept, at)
         return record_moments(uow, record, admitted, at)
+
+    def _supply(self, uow: UnitOfWork, intent: Intent, at: datetime) -> list[Pair]:
+        found = [] if self._stock is None else supply.stock_pairs(uow, intent, self._stock, at)
+        return found + supply.bookable_pairs(uow, intent, at)
 
     def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
         """Tell an update of a proposal to its followers: their moments, added to the unit of

@@ -35,11 +35,14 @@ def owns(uow: UnitOfWork, principal: Principal, bookable: Bookable) -> bool:
 
 def may_book(uow: UnitOfWork, principal: Principal, bookable: Bookable) -> bool:
     """Is the principal a member the terms let book (the owner may always)?"""
-    if not principal.is_member:
-        return False
+    return principal.is_member and member_may_book(uow, principal.id, bookable)
+
+
+def member_may_book(uow: UnitOfWork, member_id: str, bookable: Bookable) -> bool:
+    """Do the terms let this member book (a named one, or a verified neighbour)?"""
     if bookable.audience is Audience.NAMED:
-        return principal.id in bookable.named_members
-    return is_verified(uow, principal.id, bookable.circle_id)
+        return member_id in bookable.named_members
+    return is_verified(uow, member_id, bookable.circle_id)
 
 
 class BookablePolicy:

@@ -75,9 +75,12 @@ def book(
     bookable_id: str,
     starts_at: datetime,
     ends_at: datetime,
+    *,
+    moment_id: str | None = None,
 ) -> Booking:
     """Book ``[starts_at, ends_at)``: ``InvalidInput`` for a slot the terms refuse,
-    ``Conflict`` when it overlaps a booking (also one committed a moment ago)."""
+    ``Conflict`` when it overlaps a booking (also one committed a moment ago). ``moment_id``
+    names the moment it was booked from."""
     now = services.clock.now()
     with services.uow() as uow:
         bookable = resources.fetch(uow, principal, Bookable, bookables.POLICY, bookable_id)
@@ -101,6 +104,7 @@ def book(
             created_at=now,
             updated_at=now,
             price=bookable.price_of(starts_at, ends_at),
+            moment_id=moment_id,
         )
         uow.repo(Booking).add(booking)
         uow.flush()  # the store's overlap rule speaks before the moment is made
@@ -156,6 +160,11 @@ def calendar_of(services: Services, principal: Principal, bookable_id: str) -> l
     with services.uow() as uow:
         bookable = resources.fetch(uow, principal, Bookable, bookables.POLICY, bookable_id)
         return calendar(uow, principal, bookable, services.clock.now())
+
+
+def is_free(uow: UnitOfWork, bookable_id: str, starts_at: datetime, ends_at: datetime) -> bool:
+    """Is no part of ``[starts_at, ends_at)`` booked (as the store stands in ``uow``)?"""
+    return not overlapping(_around(uow, bookable_id, starts_at, ends_at), starts_at, ends_at)
 
 
 def _around(uow: UnitOfWork, bookable_id: str, start: datetime, end: datetime) -> list[Booking]:

@@ -117,6 +117,10 @@ class ThingBatch:
             return
         thing.last_seen_at = self.received_at
         thing.state = {**thing.state, **attributes}
+        if draft.get("place") is not None:
+            # A thing that reports where it is (a cargo bike's GPS) stands there now, unless
+            # it was placed later than this event happened (an old event arriving late).
+            thing.locate(event.place, event.occurred_at)
         self.events.append(event)
         if key is not None:
             self._seen[key] = event

@@ -134,6 +134,8 @@ def update_thing(
     with services.uow() as uow:
         thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
         thing.change(changes)
+        if "place" in changes:  # placed by hand now: a report from before does not undo it
+            thing.located_at = services.clock.now()
         uow.commit()
     return thing
 

@@ -95,6 +95,7 @@ class BookingOut(BaseModel):
     status: BookingStatus
     created_at: datetime
     updated_at: datetime
+    moment_id: str | None = Field(default=None, description="The moment it was booked from.")
 
 
 class SlotOut(BaseModel):

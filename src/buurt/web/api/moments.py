@@ -8,18 +8,23 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, StrictInt
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from buurt.adapters.streams import OVERFLOW, Broadcaster
+from buurt.domain.bookings import Booking
 from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment, MomentStatus
+from buurt.domain.stock import HOLD_MINUTES, MAX_HOLD, MAX_HOLD_MINUTES, Reservation
 from buurt.services import resources as res
 from buurt.services.context import Services
 from buurt.services.principals import Principal
-from buurt.services.publishing import moments
+from buurt.services.publishing import answering, moments
+from buurt.web.api.bookings import BookingOut
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
-from buurt.web.api.schemas import Page, Strict, page_of
+from buurt.web.api.idempotency import OnceDep, idempotent_responses
+from buurt.web.api.reservations import ReservationOut
+from buurt.web.api.schemas import Instant, Page, Strict, page_of
 from buurt.web.problems import responses
 
 router = APIRouter(prefix="/v1/moments", tags=["moments"], responses=responses(400, 401, 413, 422))
@@ -48,6 +53,16 @@ class MomentOut(BaseModel):
 
 class Transition(Strict):
     status: MomentStatus
+
+
+class ReserveIn(Strict):
+    quantity: Annotated[StrictInt, Field(ge=1, le=MAX_HOLD)] = 1
+    hold_minutes: Annotated[StrictInt, Field(ge=1, le=MAX_HOLD_MINUTES)] = HOLD_MINUTES
+
+
+class BookIn(Strict):
+    starts_at: Instant | None = Field(default=None, description="Defaults to the need's window.")
+    ends_at: Instant | None = Field(default=None, description="Defaults to the need's window.")
 
 
 @router.get("")
@@ -136,3 +151,28 @@ def transition(
 ) -> MomentOut:
     """Accept or decline (the recipient), then mark fulfilled or cancelled (either party)."""
     return MomentOut.model_validate(moments.transition(services, principal, moment_id, body.status))
+
+
+@router.post("/{moment_id}/reserve", status_code=201, responses=idempotent_responses(403, 404, 409))
+def reserve(
+    moment_id: MomentId, principal: PrincipalDep, once: OnceDep, body: ReserveIn | None = None
+) -> ReservationOut:
+    """Reserve the stock a moment of your need names (1 unit unless you say more): 409 when
+    fewer are free, or when the moment names no stock. With an ``Idempotency-Key``, a retry
+    gets the first reservation, never a second."""
+    body = body or ReserveIn()
+    services = once.services(Reservation, ReservationOut)
+    held = answering.reserve(services, principal, moment_id, **body.model_dump())
+    return ReservationOut.model_validate(held)
+
+
+@router.post("/{moment_id}/book", status_code=201, responses=idempotent_responses(403, 404, 409))
+def book(
+    moment_id: MomentId, principal: PrincipalDep, once: OnceDep, body: BookIn | None = None
+) -> BookingOut:
+    """Book the shared thing a moment of your need names, for the need's window unless you
+    give another: 409 when part of it is booked already, or the moment names no thing."""
+    body = body or BookIn()
+    services = once.services(Booking, BookingOut)
+    booked = answering.book(services, principal, moment_id, **body.model_dump())
+    return BookingOut.model_validate(booked)

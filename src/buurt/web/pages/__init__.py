@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from buurt.web.pages import (
     accounts,
     admin,
+    answers,
     app,
     circle,
     circle_map,
@@ -46,6 +47,7 @@ router.include_router(accounts.router)
 router.include_router(circle_map.router)
 router.include_router(app.router)
 router.include_router(home.router)
+router.include_router(answers.router)
 router.include_router(needs.router)
 router.include_router(consent.router)
 router.include_router(settings.router)
