@@ -69,6 +69,8 @@ class SqlOutbox:
             }
             for event in events
         ]
+        # The write first, so that a clash in it is the unit of work's Conflict, as at commit.
+        uow.flush()
         uow.session.execute(insert(outbox_messages), rows)
 
     def relay(self, publish: Publisher, limit: int = BATCH) -> int:
