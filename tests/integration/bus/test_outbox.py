@@ -160,6 +160,9 @@ def test_a_write_succeeds_while_nats_is_away_and_its_events_follow_when_it_is_ba
             server.start()
             _wait(lambda: instance.outbox is not None and instance.outbox.outbox.depth() == 0)
             assert _circles_on(server, stream) == [before.id, during.id]
+            scraped = instance.metrics.render().decode()
+            assert "buurt_outbox_depth 0.0" in scraped
+            assert 'buurt_bus_consumer_lag{consumer="self"}' in scraped
         finally:
             instance.close()
 
