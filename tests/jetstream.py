@@ -8,7 +8,9 @@ it; ``kill`` and ``restart`` let a crash test take it down and bring it back on 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import shutil
 import signal
 import socket
@@ -19,6 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nats
+from nats.js import api
+
+from buurt.domain.events import DomainEvent, from_json
 from tests.servers import ServerError, free_port, scratch_dir
 
 NATS_HINT = (
@@ -106,3 +112,55 @@ def running_nats() -> Iterator[NatsServer]:
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+def stored(server: NatsServer, stream: str, subjects: str) -> list[tuple[str, DomainEvent]]:
+    """Every message of ``stream`` on ``subjects`` (a wildcard), read by a client of its own."""
+
+    async def read() -> list[tuple[str, DomainEvent]]:
+        client = await nats.connect(server.url)
+        try:
+            js = client.jetstream(timeout=5)
+            info = await js.stream_info(stream)
+            found: list[tuple[str, DomainEvent]] = []
+            if info.state.messages == 0:
+                return found
+            sub = await js.subscribe(
+                subjects, stream=stream, ordered_consumer=True, deliver_policy=api.DeliverPolicy.ALL
+            )
+            while True:
+                try:
+                    message = await sub.next_msg(timeout=0.5)
+                except nats.errors.TimeoutError:
+                    return found
+                found.append((message.subject, from_json(json.loads(message.data))))
+        finally:
+            await client.close()
+
+    return asyncio.run(read())
+
+
+def delete_stream(server: NatsServer, stream: str) -> None:
+    async def delete() -> None:
+        client = await nats.connect(server.url)
+        try:
+            await client.jetstream(timeout=5).delete_stream(stream)
+        finally:
+            await client.close()
+
+    asyncio.run(delete())
+
+
+def stream_count(server: NatsServer, stream: str) -> int:
+    """How many messages ``stream`` holds (JetStream's own count: a deduplicated repeat is not
+    in it)."""
+
+    async def count() -> int:
+        client = await nats.connect(server.url)
+        try:
+            info = await client.jetstream(timeout=5).stream_info(stream)
+            return int(info.state.messages)
+        finally:
+            await client.close()
+
+    return asyncio.run(count())

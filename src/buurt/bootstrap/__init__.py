@@ -5,14 +5,15 @@ tools and the tests alike: the store (migrated unless told not to), the matcher 
 mirror loaded from it, the bus with every handler (``handlers``: in-process, or NATS JetStream
 with ``bus_url``), the use cases' ``Services``, live streams, the webhook worker, the periodic
 upkeep, the mailer (SMTP with ``mail_url``, else a folder), the login throttle, the media folder
-of proposal images, and, with ``mqtt_url`` set, the MQTT gateway that is also the link commands
-go out on. What it returns is complete and frozen: the edges (``web``, the CLI) take it as it is
-and only start and stop it.
+of proposal images, the metrics ``/metrics`` shows, and, with ``mqtt_url`` set, the MQTT gateway
+that is also the link commands go out on. On the NATS bus the use cases' events go through the
+transactional outbox, and its relay is one of the background workers. What it returns is
+complete and frozen: the edges (``web``, the CLI) take it as it is and only start and stop it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.mail import FolderMailer, SmtpMailer
 from buurt.adapters.media import FolderMedia
+from buurt.adapters.metrics import Metrics
 from buurt.adapters.passwords import Argon2Passwords
 from buurt.adapters.store import (
     SqlDeliveryClaims,
@@ -34,6 +36,7 @@ from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap.handlers import HandlerMap, handler_map
 from buurt.bootstrap.upkeep import PeriodicUpkeep
 from buurt.config import Settings
+from buurt.domain.events import DomainEvent
 from buurt.ports import Bus, Clock, SystemClock, UnitOfWorkFactory
 from buurt.ports.mail import Mailer
 from buurt.ports.media import Media
@@ -47,6 +50,7 @@ from buurt.services.webhooks.claims import LocalClaims
 
 if TYPE_CHECKING:  # the MQTT and NATS clients are only loaded when an instance has them
     from buurt.adapters.bus.nats import NatsBus
+    from buurt.adapters.bus.relay import OutboxRelay
     from buurt.mqtt.broker_files import BrokerFiles
     from buurt.mqtt.gateway import Gateway
 
@@ -82,6 +86,8 @@ class Buurt:
     broker_files: BrokerFiles | None = None
     nats_bus: NatsBus | None = None
     local_link: ThingLink | None = None
+    outbox: OutboxRelay | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def thing_link(self) -> ThingLink:
@@ -102,6 +108,8 @@ class Buurt:
     def close(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
+        if self.outbox is not None:
+            self.outbox.stop_thread()
         if self.nats_bus is not None:
             self.nats_bus.close()
         if self.database is not None:
@@ -182,6 +190,10 @@ def assemble(
     )
     nats_bus = _nats_bus(settings, handlers)
     bus: Bus = nats_bus if nats_bus is not None else InProcessBus(handlers)
+    outbox = _outbox(nats_bus, database)
+    metrics = Metrics()
+    bus.subscribe(DomainEvent, metrics.heard)
+    metrics.watch(outbox, nats_bus)
     media = FolderMedia(settings.media_folder)
     services = Services(
         uow_factory=uow_factory,
@@ -190,10 +202,11 @@ def assemble(
         bus=bus,
         matching=matcher,
         webhook_rules=rules,
+        outbox=outbox,
     )
     gateway = _gateway(settings, services)
     gateways.extend([gateway] if gateway is not None else [])
-    background: list[Background] = [webhooks]
+    background: list[Background] = [webhooks] if outbox is None else [outbox, webhooks]
     if settings.maintenance_interval_seconds > 0:
         background.append(
             PeriodicUpkeep(services, settings.maintenance_interval_seconds, media=media)
@@ -220,6 +233,8 @@ def assemble(
         media=media,
         broker_files=broker_files,
         nats_bus=nats_bus,
+        outbox=outbox,
+        metrics=metrics,
     )
 
 
@@ -233,6 +248,19 @@ def _nats_bus(settings: Settings, handlers: HandlerMap) -> NatsBus | None:
     bus = NatsBus(settings.bus_url, stream=settings.bus_stream, handlers=handlers)
     bus.start()
     return bus
+
+
+def _outbox(nats_bus: NatsBus | None, database: Engine | None) -> OutboxRelay | None:
+    """On the NATS bus, events leave through the store's outbox and its relay; the embedded
+    default has none (no outbox writes: its events go to the in-process bus)."""
+    if nats_bus is None:
+        return None
+    if database is None:
+        raise ValueError("the NATS bus needs a SQL store: its outbox is a table there")
+    from buurt.adapters.bus.relay import OutboxRelay
+    from buurt.adapters.store import SqlOutbox
+
+    return OutboxRelay(SqlOutbox(database), nats_bus)
 
 
 def _broker_files(settings: Settings, uow_factory: UnitOfWorkFactory) -> BrokerFiles | None:

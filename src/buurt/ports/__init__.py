@@ -6,6 +6,7 @@ argon2 passwords) and ``buurt.testing`` offers in-memory fakes. Nothing here doe
 
 from buurt.ports.bus import Bus, Handler
 from buurt.ports.clock import Clock, SystemClock
+from buurt.ports.outbox import Outbox
 from buurt.ports.passwords import Passwords
 from buurt.ports.store import Page, Repository, UnitOfWork, UnitOfWorkFactory
 
@@ -13,6 +14,7 @@ __all__ = [
     "Bus",
     "Clock",
     "Handler",
+    "Outbox",
     "Page",
     "Passwords",
     "Repository",

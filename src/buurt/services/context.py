@@ -3,7 +3,12 @@
 ``Services`` is the use cases' context: the unit of work factory (the store), the clock, the
 password hasher, the bus that carries domain events to their handlers once a change is
 committed, the matcher that turns a publication into moments inside its unit of work, the
-consent mirror the matcher asks, and the webhook rules. Every field is given when it is built.
+consent mirror the matcher asks, and the webhook rules. Every field is given when it is built;
+``outbox`` is there when events leave the process (the NATS bus), and ``None`` on the embedded
+default.
+
+A use case ends its unit of work with ``services.commit(uow, *events)``: the events of the
+change are committed with it (in the outbox) or published right after it (the in-process bus).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from buurt.domain.events import DomainEvent, MomentCreated
 from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
-from buurt.ports import Bus, Clock, Passwords, UnitOfWork, UnitOfWorkFactory
+from buurt.ports import Bus, Clock, Outbox, Passwords, UnitOfWork, UnitOfWorkFactory
 
 Publication = Event | Intent | Offer
 
@@ -51,13 +56,33 @@ class Services:
     bus: Bus
     matching: Matching
     webhook_rules: WebhookRules
+    outbox: Outbox | None = None
 
     def uow(self) -> UnitOfWork:
         return self.uow_factory()
 
+    def commit(self, uow: UnitOfWork, *events: DomainEvent) -> None:
+        """Commit ``uow`` with the events of its change, then tell the handlers. With an
+        outbox the events are written in the same transaction, so a write is never
+        acknowledged without them, and relayed from there; without one (the embedded
+        default) they are published after the commit, as fast as before."""
+        if self.outbox is None or not events:
+            uow.commit()
+            if events:
+                self.bus.publish(*events)
+            return
+        self.outbox.add(uow, events, self.clock.now())
+        uow.commit()
+        self.outbox.deliver()
+
     def publish(self, *events: DomainEvent) -> None:
-        """Tell the handlers about committed changes (call after ``commit()``)."""
-        self.bus.publish(*events)
+        """Tell the handlers about changes already committed, or about no change at all (a
+        read that others should hear of); a use case that writes uses ``commit``."""
+        if self.outbox is None:
+            self.bus.publish(*events)
+            return
+        with self.uow() as uow:
+            self.commit(uow, *events)
 
     def publish_moments(self, moments: list[Moment]) -> None:
-        self.bus.publish(*(MomentCreated(moment) for moment in moments))
+        self.publish(*(MomentCreated(moment) for moment in moments))

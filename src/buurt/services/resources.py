@@ -163,6 +163,4 @@ def delete(
     with services.uow() as uow:
         entity = fetch_for_change(uow, principal, kind, policy, ident)
         uow.repo(kind).delete(entity)
-        uow.commit()
-    if removed is not None:
-        services.publish(removed(entity))
+        services.commit(uow, *([removed(entity)] if removed is not None else []))

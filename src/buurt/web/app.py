@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 import buurt
+from buurt.adapters.metrics import CONTENT_TYPE
 from buurt.bootstrap import Background, Buurt
 from buurt.web import api_docs, pages, problems
 from buurt.web.api import ROUTERS, idempotency, images
@@ -73,6 +74,11 @@ def create_app(instance: Buurt, *, workers: bool = True) -> FastAPI:
     def healthz() -> Health:
         """Liveness: answers 200 while the process serves requests."""
         return Health(status="ok", version=buurt.__version__)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus' scrape: open like /healthz (docs/operations.md says where to expose it)."""
+        return Response(instance.metrics.render(), media_type=CONTENT_TYPE)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -108,7 +108,7 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-API_PREFIXES = ("/v1/", "/openapi.json", "/docs", "/healthz")
+API_PREFIXES = ("/v1/", "/openapi.json", "/docs", "/healthz", "/metrics")
 
 
 def wants_page(request: Request) -> bool:

@@ -3,25 +3,21 @@ stream, and ``BUURT_BUS_URL`` switching the composition root (against a real nat
 
 from __future__ import annotations
 
-import asyncio
 import itertools
-import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import nats
 import pytest
-from nats.js import api
 
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.bus.nats import BusUnavailable, NatsBus, subject_for
 from buurt.bootstrap import build
 from buurt.domain.activity import Intent
-from buurt.domain.events import DomainEvent, MemberErased, StandingCreated, from_json
+from buurt.domain.events import DomainEvent, MemberErased, StandingCreated
 from buurt.domain.places import Area, Place
 from tests.instances import settings_for
-from tests.jetstream import NatsServer
+from tests.jetstream import NatsServer, delete_stream, stored
 from tests.servers import free_port
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -32,43 +28,6 @@ def _intent(circle: str) -> Intent:
     return Intent(
         f"int_{circle}", circle, "mem_1", "food/bread", Area(Place(52.36, 4.94), 500), NOW
     )
-
-
-def stored(server: NatsServer, stream: str, subjects: str) -> list[tuple[str, DomainEvent]]:
-    """Every message of ``stream`` on ``subjects`` (a wildcard), read by a client of its own."""
-
-    async def read() -> list[tuple[str, DomainEvent]]:
-        client = await nats.connect(server.url)
-        try:
-            js = client.jetstream(timeout=5)
-            info = await js.stream_info(stream)
-            found: list[tuple[str, DomainEvent]] = []
-            if info.state.messages == 0:
-                return found
-            sub = await js.subscribe(
-                subjects, stream=stream, ordered_consumer=True, deliver_policy=api.DeliverPolicy.ALL
-            )
-            while True:
-                try:
-                    message = await sub.next_msg(timeout=0.5)
-                except nats.errors.TimeoutError:
-                    return found
-                found.append((message.subject, from_json(json.loads(message.data))))
-        finally:
-            await client.close()
-
-    return asyncio.run(read())
-
-
-def delete_stream(server: NatsServer, stream: str) -> None:
-    async def delete() -> None:
-        client = await nats.connect(server.url)
-        try:
-            await client.jetstream(timeout=5).delete_stream(stream)
-        finally:
-            await client.close()
-
-    asyncio.run(delete())
 
 
 @pytest.fixture

@@ -108,18 +108,53 @@ class NatsBus:
 
     # -- beyond the port: the outbox relay names its messages -----------------------------------
 
-    def publish_identified(self, events: Sequence[tuple[str | None, DomainEvent]]) -> list[int]:
+    def publish_identified(
+        self, events: Sequence[tuple[str | None, DomainEvent]], *, wait: bool = True
+    ) -> list[int]:
         """Store each event with its ``Nats-Msg-Id`` (when given: a retry is then stored once),
-        in order; the stream sequences. ``BusUnavailable`` when JetStream does not take them."""
+        in order; the stream sequences. ``BusUnavailable`` when JetStream does not take them.
+        With ``wait`` it returns once this process's handlers ran them; the outbox relay does
+        not wait (a handler that writes may be waiting for the relay)."""
         if not events:
             return []
         try:
             sequences: list[int] = self._run(self._publish(events))
         except (TimeoutError, nats.errors.Error) as error:
             raise BusUnavailable(f"JetStream did not take the events: {error!r}") from error
-        if threading.current_thread() is not self._dispatcher:
-            self._wait_heard(max(sequences))
+        if wait:
+            self.wait_heard(max(sequences))
         return sequences
+
+    def wait_heard(self, sequence: int) -> None:
+        """Return once this process's handlers ran the stream up to ``sequence`` (at once in
+        the dispatching thread, which is the one that would run them)."""
+        if sequence <= 0 or threading.current_thread() is self._dispatcher:
+            return
+        with self._heard_changed:
+            if not self._heard_changed.wait_for(
+                lambda: self._heard >= sequence, timeout=self.timeout
+            ):
+                # Stored, so not lost: the handlers will run when the consumer catches up.
+                log.warning("handlers had not run event %d after %g s", sequence, self.timeout)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client is connected now (not reconnecting, not closed)."""
+        return self._client is not None and self._client.is_connected
+
+    @property
+    def heard(self) -> int:
+        """The stream sequence up to which this process's handlers have run."""
+        return self._heard
+
+    def consumer_lag(self) -> dict[str, int]:
+        """Messages each consumer of the stream has yet to be handed (``num_pending``), this
+        process's own under ``"self"``: what ``/metrics`` shows as lag per consumer."""
+        try:
+            found: dict[str, int] = self._run(self._consumer_lag())
+        except (TimeoutError, nats.errors.Error) as error:
+            raise BusUnavailable(f"JetStream did not answer: {error!r}") from error
+        return found
 
     # -- life --------------------------------------------------------------------------------
 
@@ -165,9 +200,9 @@ class NatsBus:
         )
         self._js = self._client.jetstream(timeout=self.timeout)
         try:
-            await self._js.stream_info(self.stream)
+            info = await self._js.stream_info(self.stream)
         except NotFoundError:
-            await self._js.add_stream(
+            info = await self._js.add_stream(
                 api.StreamConfig(
                     name=self.stream,
                     subjects=[f"{self.prefix}.>"],
@@ -175,6 +210,10 @@ class NatsBus:
                     duplicate_window=DUPLICATE_WINDOW_SECONDS,
                 )
             )
+        with self._heard_changed:
+            # What was stored before this process started is not for its handlers (they
+            # rebuild from the store): it is not lag.
+            self._heard = max(self._heard, info.state.last_seq or 0)
         await self._js.subscribe(
             f"{self.prefix}.>",
             stream=self.stream,
@@ -194,6 +233,15 @@ class NatsBus:
             )
             sequences.append(ack.seq)
         return sequences
+
+    async def _consumer_lag(self) -> dict[str, int]:
+        assert self._js is not None, "lag before start"
+        info = await self._js.stream_info(self.stream)
+        lag = {"self": max(0, (info.state.last_seq or 0) - self._heard)}
+        for consumer in await self._js.consumers_info(self.stream):
+            if consumer.config.durable_name:  # ordered consumers are ephemeral: "self" above
+                lag[consumer.config.durable_name] = consumer.num_pending or 0
+        return lag
 
     async def _heard_message(self, message: Msg) -> None:
         sequence = message.metadata.sequence.stream
@@ -220,11 +268,3 @@ class NatsBus:
             with self._heard_changed:
                 self._heard = max(self._heard, sequence)
                 self._heard_changed.notify_all()
-
-    def _wait_heard(self, sequence: int) -> None:
-        with self._heard_changed:
-            if not self._heard_changed.wait_for(
-                lambda: self._heard >= sequence, timeout=self.timeout
-            ):
-                # Stored, so not lost: the handlers will run when the consumer catches up.
-                log.warning("handlers had not run event %d after %g s", sequence, self.timeout)

@@ -13,13 +13,16 @@ from buurt.adapters.store.database import (
     libpq_url,
 )
 from buurt.adapters.store.migrate import current_revision, upgrade
+from buurt.adapters.store.outbox import OutboxMessage, SqlOutbox
 from buurt.adapters.store.uow import SqlUnitOfWork, sql_unit_of_work_factory
 
 __all__ = [
     "DatabaseError",
     "DatabaseFolderMissing",
     "DatabaseUnreachable",
+    "OutboxMessage",
     "SqlDeliveryClaims",
+    "SqlOutbox",
     "SqlUnitOfWork",
     "UnknownDatabaseUrl",
     "check_reachable",

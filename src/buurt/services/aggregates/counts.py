@@ -136,9 +136,8 @@ def answer(
                 role=f"the charter of {circle_id} (counts of at least {rules.k} members)",
                 at=now,
             )
-        uow.commit()
+        services.commit(uow, AggregateIncluded(circle_id, business, query.id, kind.value, included))
         left = _left(uow, rules, circle_id, business, now)
-    services.publish(AggregateIncluded(circle_id, business, query.id, kind.value, included))
     return Answer(query, rules.k, False, left)
 
 

@@ -106,8 +106,7 @@ def propose(
             new_id("charter_proposal"), charter, principal.id, changes, rationale, now
         )
         uow.repo(CharterProposal).add(proposal)
-        uow.commit()
-    services.publish(CharterProposalOpened(proposal))
+        services.commit(uow, CharterProposalOpened(proposal))
     return proposal
 
 
@@ -214,9 +213,8 @@ def close_due_proposals(
                 continue
             _close(uow, proposal, now)
             try:
-                uow.commit()
+                services.commit(uow, CharterProposalClosed(proposal))
             except Conflict:
                 continue
         closed.append(proposal)
-        services.publish(CharterProposalClosed(proposal))
     return closed

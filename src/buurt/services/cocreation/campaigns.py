@@ -15,6 +15,7 @@ from buurt.domain.campaigns import Campaign, Pledge, ThresholdKind, totals
 from buurt.domain.cocreation import MAX_TITLE, required_text
 from buurt.domain.community import Business
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
+from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import PublicationKind
@@ -106,8 +107,7 @@ def start(
             f"{business.name} opened a campaign for {proposal.title}: pledge before "
             f"{campaign.deadline:%Y-%m-%d}",
         )
-        uow.commit()
-    services.publish_moments(told)
+        services.commit(uow, *(MomentCreated(moment) for moment in told))
     return Standing(campaign, 0, 0)
 
 

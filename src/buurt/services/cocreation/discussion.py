@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from buurt.domain.cocreation import MAX_COMMENT, Comment, Proposal, Support, required_text
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import PublicationKind
@@ -53,8 +54,7 @@ def comment(
             f"New comment on {proposal.title}: {_excerpt(body)}",
             by=(principal.kind.value, principal.id),
         )
-        uow.commit()
-    services.publish_moments(told)
+        services.commit(uow, *(MomentCreated(moment) for moment in told))
     return made
 
 

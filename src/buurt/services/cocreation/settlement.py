@@ -87,11 +87,10 @@ def settle(services: Services, campaign_id: str, at: datetime) -> Settlement | N
             campaign.settled_at = at
             campaign.updated_at = at
             events += _tell_followers(services, uow, campaign, pledges, claim.succeeded)
-            uow.commit()
+            services.commit(uow, *events)
     except Conflict:
         log.info("campaign %s is settled by another process", campaign_id)
         return None
-    services.publish(*events)
     return claim
 
 

@@ -110,6 +110,5 @@ def transition(
         if party is None:  # fetch_for_change let it through, so this cannot happen
             raise PermissionDenied("you are no party to this order")
         order.move_to(status, party, services.clock.now(), reason)
-        uow.commit()
-    services.publish(OrderChanged(order))
+        services.commit(uow, OrderChanged(order))
     return order

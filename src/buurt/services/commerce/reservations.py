@@ -101,8 +101,7 @@ def reserve(
                 f"not enough units: {quantity} asked, {max(0, available)} available"
             ) from None
         uow.repo(Reservation).add(reservation)
-        uow.commit()
-    services.publish(ReservationChanged(reservation))
+        services.commit(uow, ReservationChanged(reservation))
     announce(services, [stock_id])
     return reservation
 
@@ -137,8 +136,7 @@ def confirm(services: Services, principal: Principal, ident: str) -> Confirmed:
         )
         reservation.order_id = order.id
         _give_back(uow, reservation, sold=True)
-        uow.commit()
-    services.publish(ReservationChanged(reservation), OrderPlaced(order))
+        services.commit(uow, ReservationChanged(reservation), OrderPlaced(order))
     announce(services, [reservation.stock_id])
     return Confirmed(reservation, order)
 
@@ -149,8 +147,7 @@ def cancel(services: Services, principal: Principal, ident: str) -> Reservation:
         reservation = resources.fetch_for_change(uow, principal, Reservation, POLICY, ident)
         reservation.end(ReservationStatus.CANCELLED, services.clock.now())
         _give_back(uow, reservation, sold=False)
-        uow.commit()
-    services.publish(ReservationChanged(reservation))
+        services.commit(uow, ReservationChanged(reservation))
     announce(services, [reservation.stock_id])
     return reservation
 
@@ -195,9 +192,8 @@ def _expire(services: Services, ident: str, now: datetime) -> bool:
         reservation.end(ReservationStatus.EXPIRED, now)
         try:
             _give_back(uow, reservation, sold=False)
-            uow.commit()
+            services.commit(uow, ReservationChanged(reservation))
         except Conflict:
             return False  # confirmed or cancelled meanwhile: theirs is the ending
-    services.publish(ReservationChanged(reservation))
     announce(services, [reservation.stock_id])
     return True

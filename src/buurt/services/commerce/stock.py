@@ -105,8 +105,7 @@ def delete_item(services: Services, principal: Principal, ident: str) -> None:
             _drop_stock(uow, row)
         uow.flush()
         uow.repo(Item).delete(item)
-        uow.commit()
-    services.publish(*(StockRemoved(row) for row in stock))
+        services.commit(uow, *(StockRemoved(row) for row in stock))
 
 
 def _drop_stock(uow: UnitOfWork, stock: Stock) -> None:
@@ -140,8 +139,7 @@ def add_stock(
             price, now, now, available_from=available_from,
         )  # fmt: skip
         uow.repo(Stock).add(stock)
-        uow.commit()
-    services.publish(StockChanged(stock))
+        services.commit(uow, StockChanged(stock))
     return stock
 
 
@@ -181,8 +179,7 @@ def delete_stock(services: Services, principal: Principal, ident: str) -> None:
     with services.uow() as uow:
         stock = resources.fetch_for_change(uow, principal, Stock, STOCK_POLICY, ident)
         _drop_stock(uow, stock)
-        uow.commit()
-    services.publish(StockRemoved(stock))
+        services.commit(uow, StockRemoved(stock))
 
 
 def _read(services: Services, ident: str) -> Stock:

@@ -100,8 +100,7 @@ def add_site(
     with services.uow() as uow:
         resources.fetch_for_change(uow, principal, Business, POLICY, business_id)
         uow.repo(Site).add(site)
-        uow.commit()
-    services.publish(SiteSaved(site))
+        services.commit(uow, SiteSaved(site))
     return site
 
 
@@ -124,8 +123,7 @@ def update_site(
         if not SITE_POLICY.changeable(uow, principal, site):
             raise PermissionDenied("you may not change this site")
         site.change(changes)
-        uow.commit()
-    services.publish(SiteSaved(site))
+        services.commit(uow, SiteSaved(site))
     return site
 
 

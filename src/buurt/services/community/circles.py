@@ -61,8 +61,7 @@ def create_circle(
         proposals.found(uow, circle.id, now)
         uow.flush()
         verification.verify(uow, circle.id, principal.id, VerifiedBy.FOUNDING, now)
-        uow.commit()
-    services.publish(CircleSaved(circle))
+        services.commit(uow, CircleSaved(circle))
     return circle
 
 
@@ -72,8 +71,7 @@ def update_circle(
     with services.uow() as uow:
         circle = resources.fetch_for_change(uow, principal, Circle, POLICY, ident)
         circle.change(changes)
-        uow.commit()
-    services.publish(CircleSaved(circle))
+        services.commit(uow, CircleSaved(circle))
     return circle
 
 

@@ -118,8 +118,7 @@ def update_member(
         if new_email != member.email and uow.repo(Member).find(email=new_email):
             raise Conflict("an account with this email already exists")
         member.change(changes)
-        uow.commit()
-    services.publish(MemberSettingsChanged(member.id))
+        services.commit(uow, MemberSettingsChanged(member.id))
     return member
 
 

@@ -116,12 +116,10 @@ def erase_member(services: Services, principal: Principal, password: str) -> Era
             raise PermissionDenied("the password is not right")
         erased = Erased(member.id, {member.id})
         _erase(uow, member, erased, services.clock.now())
-        uow.commit()
-    services.publish(*erased.events)
+        # Last, the erased profile itself, so listeners keyed by member (the consent book,
+        # the engine's per-recipient settings) forget the member.
+        services.commit(uow, *erased.events, MemberErased(member.id))
     stock.announce(services, erased.released)
-    # The erased profile itself, so listeners keyed by member (the consent book, the
-    # engine's per-recipient settings) forget the member.
-    services.publish(MemberErased(member.id))
     return erased
 
 

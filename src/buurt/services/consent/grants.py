@@ -83,8 +83,7 @@ def grant(
             thing_id,
         )
         uow.repo(ConsentGrant).add(consent)
-        uow.commit()
-    services.publish(ConsentGranted(consent))
+        services.commit(uow, ConsentGranted(consent))
     return consent
 
 
@@ -102,8 +101,7 @@ def update_grant(
         if consent.revoked_at is not None:
             raise Conflict("a revoked grant cannot be changed; grant anew")
         consent.change(changes)
-        uow.commit()
-    services.publish(ConsentChanged(consent))
+        services.commit(uow, ConsentChanged(consent))
     return consent
 
 
@@ -113,6 +111,5 @@ def revoke(services: Services, principal: Principal, ident: str) -> ConsentGrant
         consent = resources.fetch_for_change(uow, principal, ConsentGrant, POLICY, ident)
         if consent.revoked_at is None:
             consent.revoked_at = services.clock.now()
-        uow.commit()
-    services.publish(ConsentRevoked(consent))
+        services.commit(uow, ConsentRevoked(consent))
     return consent

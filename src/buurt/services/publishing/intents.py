@@ -85,8 +85,7 @@ def update_intent(
             check_category(changes["category"])
         intent.change(changes)
         check_window(intent.window_start, intent.window_end)
-        uow.commit()
-    services.publish(StandingChanged(intent))
+        services.commit(uow, StandingChanged(intent))
     return intent
 
 

@@ -67,8 +67,7 @@ def transition(
             raise PermissionDenied("moments expire by themselves")
         moment.move_to(status, services.clock.now())
         enqueue_webhooks(uow, moment, "moment.changed")
-        uow.commit()
-    services.publish(MomentChanged(moment))
+        services.commit(uow, MomentChanged(moment))
     return moment
 
 
@@ -81,7 +80,5 @@ def expire_due(services: Services, now: datetime) -> int:
                 moment.move_to(MomentStatus.EXPIRED, now)
                 enqueue_webhooks(uow, moment, "moment.changed")
                 expired.append(moment)
-        uow.commit()
-    for moment in expired:
-        services.publish(MomentChanged(moment))
+        services.commit(uow, *(MomentChanged(moment) for moment in expired))
     return len(expired)

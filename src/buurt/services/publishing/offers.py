@@ -98,8 +98,7 @@ def update_offer(
             check_category(changes["category"])
         offer.change(changes)
         check_window(offer.valid_from, offer.valid_until, "valid_until")
-        uow.commit()
-    services.publish(StandingChanged(offer))
+        services.commit(uow, StandingChanged(offer))
     return offer
 
 

@@ -8,9 +8,11 @@ way for all three:
 1. ``write(uow)`` adds the records (and may add more, such as dead letters) to the unit of work;
 2. each record is matched inside that unit of work, so its moments, their webhook deliveries
    and access-log entries are written with it (``Services.matching``);
-3. one commit: the publication and its moments are stored together or not at all;
-4. only then the domain events: each record's (``EventPublished`` for an event,
-   ``StandingCreated`` for an intent or offer, which the engine indexes), then its moments'.
+3. one commit: the publication and its moments are stored together or not at all, with
+   their domain events when there is an outbox (``Services.commit``);
+4. then the handlers hear the domain events: each record's (``EventPublished`` for an
+   event, ``StandingCreated`` for an intent or offer, which the engine indexes), then its
+   moments'.
 """
 
 from __future__ import annotations
@@ -44,9 +46,8 @@ def publish(
     with services.uow() as uow:
         records = list(write(uow))
         moments = [m for record in records for m in services.matching.moments_for(uow, record, at)]
-        uow.commit()
-    events: list[DomainEvent] = [_published(record) for record in records]
-    services.publish(*events, *(MomentCreated(moment) for moment in moments))
+        events: list[DomainEvent] = [_published(record) for record in records]
+        services.commit(uow, *events, *(MomentCreated(moment) for moment in moments))
     return Published(records, moments)
 
 

@@ -106,8 +106,7 @@ def subscribe(
     )
     with services.uow() as uow:
         uow.repo(Subscription).add(subscription)
-        uow.commit()
-    services.publish(StandingCreated(subscription))
+        services.commit(uow, StandingCreated(subscription))
     return subscription
 
 
@@ -119,8 +118,7 @@ def update_subscription(
         subscription.change(changes)
         _check(subscription.categories, subscription.predicates, subscription.weekly_hours)
         check_window(subscription.active_from, subscription.active_until, "active_until")
-        uow.commit()
-    services.publish(StandingChanged(subscription))
+        services.commit(uow, StandingChanged(subscription))
     return subscription
 
 

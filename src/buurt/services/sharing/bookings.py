@@ -109,9 +109,7 @@ def book(
         uow.repo(Booking).add(booking)
         uow.flush()  # the store's overlap rule speaks before the moment is made
         moment = _owner_moment(uow, thing, booking, now)
-        uow.commit()
-    if moment is not None:
-        services.publish(MomentCreated(moment))
+        services.commit(uow, *([MomentCreated(moment)] if moment is not None else []))
     return booking
 
 

@@ -69,8 +69,7 @@ def issue_mqtt_credentials(
             uow.repo(MqttCredential).add(credential)
         else:
             credential.password_hash, credential.created_at = password_hash, now
-        uow.commit()
-    services.publish(ThingAccessChanged(thing_id))
+        services.commit(uow, ThingAccessChanged(thing_id))
     return credential, secret
 
 
@@ -82,8 +81,7 @@ def revoke_mqtt_credentials(services: Services, principal: Principal, thing_id: 
         if credential is None:
             return
         uow.repo(MqttCredential).delete(credential)
-        uow.commit()
-    services.publish(ThingAccessChanged(thing_id))
+        services.commit(uow, ThingAccessChanged(thing_id))
 
 
 @dataclass(frozen=True)
@@ -106,9 +104,8 @@ def revoke_all_access(services: Services, principal: Principal, thing_id: str) -
         credential = uow.repo(MqttCredential).get(thing_id)
         if credential is not None:
             uow.repo(MqttCredential).delete(credential)
-        uow.commit()
-    # Even with no login left to remove: the broker's files may still hold one it had.
-    services.publish(ThingAccessChanged(thing_id))
+        # Even with no login left to remove: the broker's files may still hold one it had.
+        services.commit(uow, ThingAccessChanged(thing_id))
     return RevokedAccess(thing_id, tokens, credential is not None, now)
 
 

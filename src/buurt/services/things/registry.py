@@ -156,5 +156,4 @@ def delete_thing(services: Services, principal: Principal, ident: str) -> None:
         thing = resources.fetch_for_change(uow, principal, Thing, POLICY, ident)
         revoke_tokens(uow, ident, services.clock.now())
         uow.repo(Thing).delete(thing)
-        uow.commit()
-    services.publish(ThingRemoved(thing.id))
+        services.commit(uow, ThingRemoved(thing.id))

@@ -180,6 +180,5 @@ def redeliver(
             raise Conflict("the webhook endpoint is not active; activate it first")
         delivery = _delivery(uow, endpoint, delivery_id)
         delivery.retry_now(services.clock.now())
-        uow.commit()
-    services.publish(WebhookDeliveryQueued(delivery.id, delivery.endpoint_id))
+        services.commit(uow, WebhookDeliveryQueued(delivery.id, delivery.endpoint_id))
     return delivery

@@ -129,8 +129,7 @@ def register(
         if len(repo.find(owner_kind=owner_kind, owner_id=owner_id)) >= MAX_ENDPOINTS_PER_OWNER:
             raise Conflict(f"an owner has at most {MAX_ENDPOINTS_PER_OWNER} webhook endpoints")
         repo.add(endpoint)
-        uow.commit()
-    services.publish(WebhookEndpointChanged(endpoint.id))
+        services.commit(uow, WebhookEndpointChanged(endpoint.id))
     return endpoint
 
 
@@ -149,8 +148,7 @@ def update_endpoint(
         if changes.get("active") is True:
             endpoint.disabled_reason = None
         endpoint.updated_at = services.clock.now()
-        uow.commit()
-    services.publish(WebhookEndpointChanged(endpoint.id))
+        services.commit(uow, WebhookEndpointChanged(endpoint.id))
     return endpoint
 
 
@@ -160,8 +158,7 @@ def rotate_secret(services: Services, principal: Principal, ident: str) -> Webho
         endpoint = resources.fetch_for_change(uow, principal, WebhookEndpoint, POLICY, ident)
         endpoint.secret = new_secret()
         endpoint.updated_at = services.clock.now()
-        uow.commit()
-    services.publish(WebhookEndpointChanged(endpoint.id))
+        services.commit(uow, WebhookEndpointChanged(endpoint.id))
     return endpoint
 
 
