@@ -45,7 +45,7 @@ def _server() -> Iterator[str]:
             process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
             base = f"http://127.0.0.1:{port}"
             try:
-                _wait(base, process)
+                wait_for(base, process)
                 yield base
             finally:
                 process.terminate()
@@ -55,7 +55,7 @@ def _server() -> Iterator[str]:
 STARTUP_SECONDS = 90  # a loaded machine (CI on two cores) can take long to import and migrate
 
 
-def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
+def wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -76,7 +76,7 @@ def _token(http: httpx.Client, name: str) -> str:
     return token
 
 
-def _setup(http: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
+def set_up(http: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
     """A member subscribed to solar surplus, and a public solar inverter with its token."""
     member = {"Authorization": f"Bearer {_token(http, 'reader')}"}
     circle = http.post("/v1/circles", json={"name": "Bench", "boundary": BOUNDARY}, headers=member)
@@ -119,7 +119,7 @@ def _listen(
 
 def run(events: int, step: Step) -> dict[str, Any]:
     with _server() as base, httpx.Client(base_url=base, timeout=30) as http:
-        member, thing = _setup(http)
+        member, thing = set_up(http)
         arrivals: dict[str, int] = {}
         ready = threading.Event()
         listener = threading.Thread(
@@ -133,10 +133,10 @@ def run(events: int, step: Step) -> dict[str, Any]:
         with step("publish, alternating with a plain publish", events) as advance:
             for _ in range(events):
                 began = time.perf_counter_ns()
-                _publish(http, thing, 1000)  # matches nothing: the plain round trip
+                publish(http, thing, 1000)  # matches nothing: the plain round trip
                 floor.append((time.perf_counter_ns() - began) / 1000)
                 began = time.perf_counter_ns()
-                event_id = _publish(http, thing, 2500)
+                event_id = publish(http, thing, 2500)
                 sent[event_id] = began
                 deadline = time.monotonic() + 5
                 while event_id not in arrivals and time.monotonic() < deadline:
@@ -156,7 +156,7 @@ def run(events: int, step: Step) -> dict[str, Any]:
     }
 
 
-def _publish(http: httpx.Client, thing: dict[str, str], power: int) -> str:
+def publish(http: httpx.Client, thing: dict[str, str], power: int) -> str:
     body = {"kind": "energy/solar", "attributes": {"power_w": power}, "place": HOME}
     event_id: str = http.post("/v1/events", json=body, headers=thing).json()["id"]
     return event_id

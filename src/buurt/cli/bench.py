@@ -145,6 +145,33 @@ def delivery(
 
 
 @app.command()
+def crash(
+    rounds: Annotated[int, typer.Option(min=1, max=1000, help="Kills, one a round.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """SIGKILL the embedded default under load, round after round, and count the events it
+    had acknowledged that are not stored (must be 0)."""
+    from buurt.bench.crash import run
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(rounds, step)
+    if as_json:
+        typer.echo(json.dumps(figures))
+    else:
+        table = Table(title=f"{rounds} SIGKILLs of buurt serve under load (SQLite)")
+        for column in ("acknowledged", "stored", "lost", "cut off unanswered", "restart p50 s"):
+            table.add_column(column, justify="right")
+        table.add_row(
+            f"{figures['acknowledged']:,}", f"{figures['stored']:,}", str(figures["lost"]),
+            str(figures["unanswered"]), f"{figures['restart_s']['p50']:.2f}",
+        )  # fmt: skip
+        console.print(table)
+    if figures["lost"]:
+        raise typer.Exit(1)
+
+
+@app.command()
 def stock(
     rows: Annotated[int, typer.Option(min=1, help="Stock rows.")] = 1_000_000,
     sites: Annotated[int, typer.Option(min=1, help="Sites they are spread over.")] = 10_000,
