@@ -275,8 +275,10 @@ def running_buurt(
     log: Path,
     extra_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    command: str = "serve",
 ) -> Iterator[BuurtServer]:
-    """``buurt serve --db database_url`` on a free port, stopped (SIGTERM) on exit.
+    """``buurt serve --db database_url`` (or ``buurt demo``) on a free port, stopped
+    (SIGTERM) on exit.
 
     ``env`` adds to the environment (``BUURT_*`` settings); the caller's own ``BUURT_*``
     variables are left out so that a developer's shell cannot change what is tested.
@@ -288,7 +290,7 @@ def running_buurt(
     environment.update(env or {})
     with log.open("ab") as log_file:
         process = subprocess.Popen(
-            [*buurt_command(), "serve", "--db", database_url, "--port", str(port), *extra_args],
+            [*buurt_command(), command, "--db", database_url, "--port", str(port), *extra_args],
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
