@@ -20,7 +20,7 @@ from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Membership, Thing, Visibility
 from buurt.domain.consent import DataCategory
 from buurt.domain.following import Follow, Update, category_topic, proposal_topic
-from buurt.domain.moments import StandingKind
+from buurt.domain.moments import Reason, StandingKind
 from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.services.matching import standings
@@ -36,7 +36,7 @@ class Pair:
     key: int  # the standing's engine key when it was found
     recipient: tuple[str, str]
     subject: str | None
-    reason: str
+    reason: Reason
     consent: DataCategory | None
     thing_id: str | None = None
     grant_id: str | None = None  # the grant that lets the recipient use the subject's data
@@ -124,7 +124,7 @@ def follow_pairs(uow: UnitOfWork, update: Update) -> list[Pair]:
                 key=0,  # each follower's pair is its own publication to the gate
                 recipient=("member", member_id),
                 subject=None,  # the update is the circle's, no member's data
-                reason=update.reason,
+                reason=Reason(update.reason),
                 consent=None,
             )
         )
