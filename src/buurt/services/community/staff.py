@@ -50,7 +50,7 @@ def list_staff(services: Services, principal: Principal, business_id: str) -> li
     """Who works for the business, by name: for whoever acts for it."""
     with services.uow() as uow:
         _business(uow, business_id)
-        if not principal.acts_for("business", business_id):
+        if not (principal.acts_for("business", business_id) or business_id in principal.works_for):
             raise PermissionDenied("only who acts for the business sees its staff")
         return _colleagues(uow, business_id)
 
