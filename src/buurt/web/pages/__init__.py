@@ -32,6 +32,7 @@ from buurt.web.pages import (
     session,
     settings,
     shop,
+    shop_staff,
     shop_stock,
     things,
 )
@@ -50,6 +51,7 @@ router.include_router(settings.router)
 router.include_router(things.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
+router.include_router(shop_staff.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)
