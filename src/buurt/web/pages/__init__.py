@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from buurt.web.pages import (
     accounts,
     admin,
+    admin_circle,
     app,
     circle,
     circle_map,
@@ -55,6 +56,7 @@ router.include_router(shop_staff.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)
+router.include_router(admin_circle.router)
 router.include_router(cocreation.router)
 router.include_router(join.router)
 
