@@ -38,7 +38,8 @@ def test_the_admin_admits_one_pending_request_and_refuses_another(
     _dee, dee_request = _asks(world, "Dee")
     base = f"/admin/{world.circle['id']}/requests"
     page = _as(client, world.admin.token).get("/admin")
-    assert "Cas" in page.text and "Dee" in page.text
+    assert "Cas" in page.text
+    assert "Dee" in page.text
     assert f'action="{base}/{cas_request}/admit"' in page.text
 
     admitted = submit(client, f"{base}/{cas_request}/admit", {}, page="/admin",
@@ -121,7 +122,8 @@ def test_a_reported_proposal_is_hidden_with_a_reason_and_shown_again(
     world.ann.created(f"/v1/proposals/{proposal['id']}/reports", {"reason": "an advert"})
     _as(client, world.admin.token)
     desk = client.get("/admin")
-    assert "A repair café" in desk.text and "an advert" in desk.text
+    assert "A repair café" in desk.text
+    assert "an advert" in desk.text
     path = f"/admin/{world.circle['id']}/moderation"
     target = {"target_kind": "proposal", "target_id": proposal["id"]}
     without = submit(client, path, {**target, "action": "hidden", "reason": ""}, page="/admin")
