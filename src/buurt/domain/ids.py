@@ -59,6 +59,7 @@ PREFIXES = {
     "admission_request": "adr",
     "vouch": "vch",
     "verification": "ver",
+    "staff": "stf",
 }
 
 

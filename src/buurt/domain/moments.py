@@ -8,9 +8,10 @@ delivered ──> accepted ──> fulfilled
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from buurt.domain.errors import InvalidTransition
 from buurt.domain.parties import PartyKind
@@ -37,6 +38,47 @@ class StandingKind(StrEnum):
     BOOKABLE = "bookable"
     STOCK = "stock"  # an item's stock at a site, found for a need
     FOLLOW = "follow"  # an update of a followed proposal or category
+
+
+class ReasonCode(StrEnum):
+    """Which sentence a moment's reason is. ``Moment.reason`` holds it in English (the API's
+    field); the code and its arguments (``Moment.reason_args``) let a page say it in the
+    page's language. A moment from before codes existed has none: its English text stands.
+
+    The arguments of each: ``offer_answers_need``: title, category, price and limit (numbers
+    or null), need, distance_m; ``subscription``: name, kind, distance_m (null when the area
+    has no centre), predicates, weekly_hours, until (ISO 8601 or null); ``campaign_ahead``:
+    title, quantity, order_id; ``campaign_released``: title; ``booked``: thing, starts_at,
+    ends_at (ISO 8601), price (a number or null); ``stock_answers_need``: item, site,
+    category, price, limit (null), available, available_from (ISO 8601 or null), need,
+    distance_m; ``bookable_free``: thing, category, price and limit (numbers or null),
+    starts_at, ends_at (ISO 8601), need, distance_m.
+    """
+
+    OFFER_ANSWERS_NEED = "offer_answers_need"
+    SUBSCRIPTION = "subscription"
+    CAMPAIGN_AHEAD = "campaign_ahead"
+    CAMPAIGN_RELEASED = "campaign_released"
+    BOOKED = "booked"
+    STOCK_ANSWERS_NEED = "stock_answers_need"
+    BOOKABLE_FREE = "bookable_free"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a moment came: the English sentence and what it was made of."""
+
+    text: str
+    code: ReasonCode | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        """The moment's fields that hold it: ``Moment(..., **reason.fields())``."""
+        return {
+            "reason": self.text,
+            "reason_code": self.code.value if self.code else "",
+            "reason_args": dict(self.args),
+        }
 
 
 class MomentStatus(StrEnum):
@@ -70,6 +112,8 @@ class Moment:
     updated_at: datetime
     subject_member_id: str | None = None
     expires_at: datetime | None = None
+    reason_code: str = ""  # a ReasonCode's value, or "" for a reason in words alone
+    reason_args: dict[str, Any] = field(default_factory=dict)
 
     def move_to(self, status: MomentStatus, at: datetime) -> None:
         if status not in ALLOWED.get(self.status, set()):

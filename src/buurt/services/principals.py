@@ -14,8 +14,11 @@ class Principal:
 
     ``circles`` are the circles it belongs to, ``admin_of`` those it administers, and
     ``businesses`` those it acts for (the businesses a member owns, or a business itself).
-    ``as_of`` is when it was resolved: the instant time-bound rules (consent grants) are
-    judged at for this request; without it, those rules say no.
+    ``works_for`` are the businesses a member works for as staff: they may switch to acting
+    for them (``auth.as_business``), and a business principal reached that way is ``staff``,
+    doing the shop's work without the owner's rights (``owns``). ``as_of`` is when it was
+    resolved: the instant time-bound rules (consent grants) are judged at for this request;
+    without it, those rules say no.
     """
 
     kind: PartyKind
@@ -25,10 +28,17 @@ class Principal:
     admin_of: frozenset[str] = field(default_factory=frozenset)
     businesses: frozenset[str] = field(default_factory=frozenset)
     as_of: datetime | None = None
+    works_for: frozenset[str] = field(default_factory=frozenset)
+    staff: bool = False
 
     @property
     def is_member(self) -> bool:
         return self.kind is PartyKind.MEMBER
+
+    def owns(self, business_id: str) -> bool:
+        """May this principal do what only a business's owner does (manage its staff,
+        delete it)? Its owner, and the business's own tokens, which only the owner issues."""
+        return business_id in self.businesses and not self.staff
 
     def acts_for(self, kind: str, ident: str) -> bool:
         """May this principal act as the owner ``(kind, ident)``?"""

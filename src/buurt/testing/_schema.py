@@ -39,6 +39,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Area, Boundary
 from buurt.domain.reviews import Review
+from buurt.domain.staff import Staff
 from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -380,6 +381,14 @@ TABLES: dict[type, Table] = {
                 _IN_CIRCLE,
                 Reference("member_id", Member),
                 Reference("proposal_id", Proposal),
+            ),
+        ),
+        Table(
+            Staff,
+            unique=(("business_id", "member_id"),),
+            references=(
+                Reference("business_id", Business, cascade=True),
+                Reference("member_id", Member, cascade=True),
             ),
         ),
     )

@@ -1,5 +1,5 @@
 """A circle admin's page: members and roles (changed there), the things registry, the
-instance's health; and every other identity kept out."""
+instance's health; and every other identity kept out (the HTML 403 page)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_the_admin_makes_a_member_admin_who_steps_down_again_but_the_last_admin_
     stepped = submit(client, f"/admin/{circle}/members/{world.bob.id}/role", {"role": "member"},
                      page="/admin", follow_redirects=False)  # fmt: skip
     assert stepped.status_code == 303
-    assert _as(client, world.bob.token).get("/admin").status_code == 404
+    assert _as(client, world.bob.token).get("/admin").status_code == 403
 
 
 def test_members_businesses_things_and_visitors_do_not_see_it(
@@ -52,13 +52,13 @@ def test_members_businesses_things_and_visitors_do_not_see_it(
     _thing, device = register_thing(world.bob, world)
     for token in (world.bob.token, world.bakery_actor.token, device.token):
         refused = _as(client, token).get("/admin")
-        assert refused.status_code == 404
+        assert refused.status_code == 403
         assert refused.headers["content-type"].startswith("text/html")
     circle = world.circle["id"]
     _as(client, world.bob.token)
     forged = submit(client, f"/admin/{circle}/members/{world.bob.id}/role", {"role": "admin"},
                     page="/")  # fmt: skip
     assert forged.status_code in (403, 404)
-    assert _as(client, world.bob.token).get("/admin").status_code == 404  # still no admin
+    assert _as(client, world.bob.token).get("/admin").status_code == 403  # still no admin
     client.cookies.clear()
     assert client.get("/admin", follow_redirects=False).headers["location"].startswith("/login")

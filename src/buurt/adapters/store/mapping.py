@@ -22,6 +22,7 @@ from buurt.adapters.store import (
     tables_ingest,
     tables_orders,
     tables_sharing,
+    tables_staff,
     tables_stock,
     tables_webhooks,
 )
@@ -45,6 +46,7 @@ from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.places import Place
 from buurt.domain.reviews import Review
+from buurt.domain.staff import Staff
 from buurt.domain.stock import Item, Reservation, Stock
 from buurt.domain.tokens import AccessToken
 from buurt.domain.webhooks import WebhookDelivery, WebhookEndpoint
@@ -96,6 +98,7 @@ TABLE_OF: dict[type, Table] = {
     Booking: tables_sharing.bookings,
     Automation: tables_sharing.automations,
     Follow: tables_cocreation.follows,
+    Staff: tables_staff.business_staff,
 }
 
 _WITH_PLACE = {Site, Thing, Event}

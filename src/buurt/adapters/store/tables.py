@@ -211,6 +211,9 @@ moments = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime),
+    # The reason's code and arguments, so pages say it in their language (migration 0027).
+    Column("reason_code", String(40), nullable=False, server_default=""),
+    Column("reason_args", JSON, nullable=False, server_default="{}"),
     Index("ix_moments_recipient", "recipient_kind", "recipient_id"),
     # Start-up reads the last hour's moments into the relevance gates.
     Index("ix_moments_created_at", "created_at"),

@@ -23,7 +23,14 @@ from buurt.domain.errors import Conflict
 from buurt.domain.events import DomainEvent, MomentCreated, OrderPlaced
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
-from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
+from buurt.domain.moments import (
+    Moment,
+    MomentStatus,
+    PublicationKind,
+    Reason,
+    ReasonCode,
+    StandingKind,
+)
 from buurt.domain.orders import OrderSource
 from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
@@ -151,12 +158,18 @@ def _settle_pledge(
             role=f"the pledge to campaign {campaign.id}, which went ahead",
             at=at,
         )
-        reason = (
-            f"{campaign.title} goes ahead: your pledge of {pledge.quantity} is order {order.id}"
+        reason = Reason(
+            f"{campaign.title} goes ahead: your pledge of {pledge.quantity} is order {order.id}",
+            ReasonCode.CAMPAIGN_AHEAD,
+            {"title": campaign.title, "quantity": pledge.quantity, "order_id": order.id},
         )
     else:
         pledge.status = PledgeStatus.RELEASED
-        reason = f"{campaign.title} did not reach its threshold: your pledge is released"
+        reason = Reason(
+            f"{campaign.title} did not reach its threshold: your pledge is released",
+            ReasonCode.CAMPAIGN_RELEASED,
+            {"title": campaign.title},
+        )
     pledge.updated_at = at
     moment = Moment(
         id=new_id("moment"),
@@ -167,7 +180,7 @@ def _settle_pledge(
         source_id=campaign.id,
         standing_kind=StandingKind.PLEDGE,
         standing_id=pledge.id,
-        reason=reason,
+        **reason.fields(),
         status=MomentStatus.DELIVERED,
         created_at=at,
         updated_at=at,

@@ -344,13 +344,22 @@ def issue_letters(
     circle_id: str,
     addresses: Sequence[str],
     deliver: Callable[[Circle, list[Issued]], None],
+    by: Principal | None = None,
 ) -> tuple[list[Issued], list[tuple[str, str]]]:
-    """Letter codes for the operator, one per address that has neither a verified neighbour
-    nor a letter on its way; returns them and the addresses skipped, with why.
+    """Letter codes for the operator, or for an admin of the circle (``by``), one per address
+    that has neither a verified neighbour nor a letter on its way; returns them and the
+    addresses skipped, with why. An admin's batch is at most ``CODES_PER_DAY`` addresses.
 
     ``deliver`` (printing them) runs before the codes are committed: if it fails, no code
     exists that nobody could ever receive, and the same addresses can be tried again.
     """
+    issuer: tuple[str, str | None] = (OPERATOR, None)
+    if by is not None:
+        if circle_id not in by.admin_of:
+            raise PermissionDenied("only admins of the circle issue letter codes")
+        if len(addresses) > CODES_PER_DAY:
+            raise InvalidInput(f"at most {CODES_PER_DAY} addresses a batch", "addresses")
+        issuer = (by.kind.value, by.id)
     now = services.clock.now()
     proposals.close_due_proposals(services, now, circle_id=circle_id)
     issued: list[Issued] = []
@@ -366,7 +375,7 @@ def issue_letters(
                         uow,
                         circle_id,
                         AdmissionRoute.LETTER,
-                        (OPERATOR, None),
+                        issuer,
                         now,
                         address=address,
                     )

@@ -14,6 +14,7 @@ from buurt.domain.community import Business, Member, Membership, Role, Thing
 from buurt.domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from buurt.domain.ids import new_id
 from buurt.domain.parties import PartyKind
+from buurt.domain.staff import Staff
 from buurt.domain.tokens import AccessToken
 from buurt.ports import Page, UnitOfWork
 from buurt.services.context import Services
@@ -106,6 +107,7 @@ def _principal(
     if kind is PartyKind.MEMBER:
         memberships = uow.repo(Membership).find(member_id=ident)
         owned = uow.repo(Business).find(owner_member_id=ident)
+        working = uow.repo(Staff).find(member_id=ident)
         return Principal(
             kind=kind,
             id=ident,
@@ -114,6 +116,7 @@ def _principal(
             admin_of=frozenset(m.circle_id for m in memberships if m.role is Role.ADMIN),
             businesses=frozenset(b.id for b in owned),
             as_of=now,
+            works_for=frozenset(s.business_id for s in working),
         )
     if kind is PartyKind.BUSINESS:
         business = uow.repo(Business).get(ident)
@@ -161,6 +164,8 @@ def revoke_token(services: Services, principal: Principal, token_id: str) -> Acc
 
 def _may_manage_token(uow: UnitOfWork, principal: Principal, token: AccessToken) -> bool:
     kind, ident = token.principal_kind, token.principal_id
+    if kind is PartyKind.BUSINESS:
+        return principal.owns(ident)  # staff do the shop's work, not its keys
     if principal.acts_for(kind.value, ident):
         return True
     if kind is PartyKind.THING:
@@ -196,13 +201,16 @@ def issue_principal_token(
 
 
 def as_business(services: Services, principal: Principal, business_id: str) -> Principal:
-    """The member's role for one business they own: the same login, acting as the shop.
+    """The member's role for one business they own or work for: the same login, acting as
+    the shop.
 
     Under this principal a page sees and answers what the business sees and answers, and
-    none of the member's own moments. Anyone else gets ``NotFound``, so the page does not
-    tell which businesses exist.
+    none of the member's own moments. A member who works for the shop gets a ``staff``
+    principal: the shop's daily work, not its owner's rights. Anyone else gets ``NotFound``,
+    so the page does not tell which businesses exist.
     """
-    if not principal.is_member or business_id not in principal.businesses:
+    owner = business_id in principal.businesses
+    if not principal.is_member or not (owner or business_id in principal.works_for):
         raise NotFound("business", business_id)
     with services.uow() as uow:
         business = uow.repo(Business).get(business_id)
@@ -215,4 +223,5 @@ def as_business(services: Services, principal: Principal, business_id: str) -> P
         circles=frozenset({business.circle_id}),
         businesses=frozenset({business.id}),
         as_of=principal.as_of,
+        staff=not owner,
     )

@@ -80,6 +80,8 @@ def update_business(
 def delete_business(services: Services, principal: Principal, ident: str) -> None:
     with services.uow() as uow:
         business = resources.fetch_for_change(uow, principal, Business, POLICY, ident)
+        if not principal.owns(ident):
+            raise PermissionDenied("only the owner deletes the business")
         for site in uow.repo(Site).find(business_id=ident):
             uow.repo(Site).delete(site)
         uow.flush()

@@ -89,6 +89,25 @@ def withdraw_request(
     return request
 
 
+def admit_request(
+    services: Services, principal: Principal, circle_id: str, request_id: str
+) -> AdmissionRequest:
+    """An admin admits a pending request on their own word, as an invite would: they could
+    as well hand the requester an invite code. Recorded as ``invite``, noted as an admin's."""
+    now = services.clock.now()
+    if circle_id not in principal.admin_of:
+        raise PermissionDenied("only the circle's admins admit a request on their word")
+    with services.uow() as uow:
+        request = _fetch(uow, circle_id, request_id, principal)
+        if request.status is not RequestStatus.PENDING:
+            raise Conflict(f"this request is {request.status.value}, no longer pending")
+        request.status, request.decided_at = RequestStatus.ADMITTED, now
+        request.note = "admitted by an admin"
+        verify(uow, circle_id, request.member_id, VerifiedBy.INVITE, now, request_id=request.id)
+        uow.commit()
+    return request
+
+
 def vouch(
     services: Services, principal: Principal, circle_id: str, request_id: str
 ) -> tuple[Vouch, AdmissionRequest]:

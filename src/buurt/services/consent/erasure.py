@@ -254,6 +254,7 @@ def _anonymise(moment: Moment, ids: set[str]) -> None:
         if getattr(moment, name) in ids:
             setattr(moment, name, ERASED)
     moment.reason = ERASED
+    moment.reason_code, moment.reason_args = "", {}  # the arguments quote what was erased
 
 
 def _access_log(uow: UnitOfWork, member_id: str, biz: list[str], erased: Erased) -> None:

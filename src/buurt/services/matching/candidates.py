@@ -23,7 +23,7 @@ from buurt.domain.bookings import Bookable
 from buurt.domain.community import Membership, Thing, Visibility
 from buurt.domain.consent import DataCategory
 from buurt.domain.following import Follow, Update, category_topic, proposal_topic
-from buurt.domain.moments import StandingKind
+from buurt.domain.moments import Reason, StandingKind
 from buurt.domain.parties import PartyKind
 from buurt.domain.stock import Stock
 from buurt.ports import UnitOfWork
@@ -40,7 +40,7 @@ class Pair:
     key: int  # the standing's engine key when it was found
     recipient: tuple[str, str]
     subject: str | None
-    reason: str
+    reason: Reason
     consent: DataCategory | None
     thing_id: str | None = None
     grant_id: str | None = None  # the grant that lets the recipient use the subject's data
@@ -128,7 +128,7 @@ def follow_pairs(uow: UnitOfWork, update: Update) -> list[Pair]:
                 key=0,  # each follower's pair is its own publication to the gate
                 recipient=("member", member_id),
                 subject=None,  # the update is the circle's, no member's data
-                reason=update.reason,
+                reason=Reason(update.reason),
                 consent=None,
             )
         )

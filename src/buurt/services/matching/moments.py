@@ -64,7 +64,7 @@ def _moment(record: Event | Intent | Offer | Update, pair: Pair, at: datetime) -
         source_id=source_id,
         standing_kind=pair.standing_kind,
         standing_id=pair.standing.id,
-        reason=pair.reason,
+        **pair.reason.fields(),
         status=MomentStatus.DELIVERED,
         created_at=at,
         updated_at=at,

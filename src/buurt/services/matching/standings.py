@@ -22,6 +22,7 @@ from typing import Any
 import h3
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
+from buurt.domain.moments import Reason, ReasonCode
 from buurt.domain.places import Area, Place
 from buurt.engine import (
     Absolute,
@@ -127,29 +128,52 @@ def offer_publication(offer: Offer, at: datetime) -> Publication:
     return Publication(place.lat, place.lon, offer.category, at, attributes)
 
 
-def _distance(area: Area, place: Place) -> str:
+def _distance(area: Area, place: Place) -> int | None:
+    """Metres from the area's centre, to the nearest ten; ``None`` for an area without one."""
     if area.center is not None:
-        return f"{round(area.center.distance_m(place), -1):.0f} m from the centre of your area"
-    return "inside your area"
+        return int(round(area.center.distance_m(place), -1))
+    return None
 
 
-def explain_subscription(subscription: Subscription, event: Event) -> str:
-    """Why a subscription's owner got this moment, in words."""
-    parts = [event.kind, _distance(subscription.area, event.place)]
-    parts += subscription.predicates
+def explain_subscription(subscription: Subscription, event: Event) -> Reason:
+    """Why a subscription's owner got this moment, in words and as a code."""
+    distance = _distance(subscription.area, event.place)
+    where = "inside your area" if distance is None else f"{distance} m from the centre of your area"
+    parts = [event.kind, where, *subscription.predicates]
     if subscription.weekly_hours is not None:
         parts.append("in your chosen hours of the week")
     if subscription.active_until is not None:
         parts.append(f"before {subscription.active_until:%Y-%m-%d %H:%M} UTC")
-    return f"matched your subscription '{subscription.name}': " + ", ".join(parts)
+    until = subscription.active_until
+    return Reason(
+        f"matched your subscription '{subscription.name}': " + ", ".join(parts),
+        ReasonCode.SUBSCRIPTION,
+        {
+            "name": subscription.name,
+            "kind": event.kind,
+            "distance_m": distance,
+            "predicates": list(subscription.predicates),
+            "weekly_hours": subscription.weekly_hours is not None,
+            "until": until.isoformat() if until is not None else None,
+        },
+    )
 
 
-def explain_offer_intent(offer: Offer, intent: Intent) -> str:
+def explain_offer_intent(offer: Offer, intent: Intent) -> Reason:
     need = intent.text or intent.category
-    distance = centre(intent.area).distance_m(centre(offer.area))
+    distance = int(round(centre(intent.area).distance_m(centre(offer.area)), -1))
     price = "free" if offer.price is None else f"{offer.price:.2f}"
     limit = "" if intent.max_price is None else f" (your limit {intent.max_price:.2f})"
-    return (
+    return Reason(
         f"'{offer.title}' ({offer.category}, {price}{limit}) answers the need '{need}', "
-        f"{round(distance, -1):.0f} m away"
+        f"{distance} m away",
+        ReasonCode.OFFER_ANSWERS_NEED,
+        {
+            "title": offer.title,
+            "category": offer.category,
+            "price": offer.price,
+            "limit": intent.max_price,
+            "need": need,
+            "distance_m": distance,
+        },
     )

@@ -34,7 +34,7 @@ from buurt.domain.activity import Intent
 from buurt.domain.bookings import Bookable, slot_of_need
 from buurt.domain.community import Business, Circle, Site, Thing
 from buurt.domain.errors import InvalidInput
-from buurt.domain.moments import StandingKind
+from buurt.domain.moments import Reason, ReasonCode, StandingKind
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.domain.stock import Item, Stock
@@ -174,19 +174,28 @@ def _price(price: float | None, limit: float | None) -> str:
 
 def explain_stock(
     stock: Stock, item: Item | None, site: Site, intent: Intent, needed: datetime, at: datetime
-) -> str:
+) -> Reason:
     """Why a need got this stock, in the words of an offer's reason: what, price, when, where."""
     need = intent.text or intent.category
     name = item.name if item is not None else stock.category
     distance = standings.centre(intent.area).distance_m(site.place)
     when = "now"
-    if stock.available_from is not None and stock.available_from > at:
+    later = stock.available_from is not None and stock.available_from > at
+    if later and stock.available_from is not None:
         when = f"from {stock.available_from:%Y-%m-%d %H:%M} UTC"
-    return (
+    text = (
         f"'{name}' at {site.name} ({stock.category}, {_price(stock.price, intent.max_price)}, "
         f"{stock.available} available {when}) answers the need '{need}', "
         f"{round(distance, -1):.0f} m away"
     )
+    args = {
+        "item": name, "site": site.name, "category": stock.category, "price": stock.price,
+        "limit": intent.max_price, "available": stock.available,
+        "available_from": stock.available_from.isoformat() if later and stock.available_from
+        else None,
+        "need": need, "distance_m": round(distance, -1),
+    }  # fmt: skip
+    return Reason(text, ReasonCode.STOCK_ANSWERS_NEED, args)
 
 
 def explain_bookable(
@@ -195,11 +204,17 @@ def explain_bookable(
     intent: Intent,
     slot: tuple[datetime, datetime],
     distance: float,
-) -> str:
+) -> Reason:
     need = intent.text or intent.category
     start, end = slot
     span = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
-    return (
+    text = (
         f"'{thing.name}' ({EVENT_KINDS[thing.kind]}, {_price(price, intent.max_price)}) "
         f"is free {span} for the need '{need}', {round(distance, -1):.0f} m away"
     )
+    args = {
+        "thing": thing.name, "category": EVENT_KINDS[thing.kind], "price": price,
+        "limit": intent.max_price, "starts_at": start.isoformat(), "ends_at": end.isoformat(),
+        "need": need, "distance_m": round(distance, -1),
+    }  # fmt: skip
+    return Reason(text, ReasonCode.BOOKABLE_FREE, args)

@@ -18,7 +18,14 @@ from buurt.domain.community import Circle, Thing
 from buurt.domain.errors import Conflict, PermissionDenied
 from buurt.domain.events import MomentCreated
 from buurt.domain.ids import new_id
-from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
+from buurt.domain.moments import (
+    Moment,
+    MomentStatus,
+    PublicationKind,
+    Reason,
+    ReasonCode,
+    StandingKind,
+)
 from buurt.domain.parties import PartyKind
 from buurt.ports import UnitOfWork
 from buurt.ports.store import Between, Filter
@@ -196,7 +203,16 @@ def _owner_moment(uow: UnitOfWork, thing: Thing, booking: Booking, at: datetime)
         source_id=booking.id,
         standing_kind=StandingKind.BOOKABLE,
         standing_id=booking.bookable_id,
-        reason=f"{thing.name} is booked {span}{price}",
+        **Reason(
+            f"{thing.name} is booked {span}{price}",
+            ReasonCode.BOOKED,
+            {
+                "thing": thing.name,
+                "starts_at": booking.starts_at.isoformat(),
+                "ends_at": booking.ends_at.isoformat(),
+                "price": booking.price,
+            },
+        ).fields(),
         status=MomentStatus.DELIVERED,
         created_at=at,
         updated_at=at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -44,7 +44,16 @@ class MomentOut(BaseModel):
     source_id: str
     standing_kind: str
     standing_id: str
-    reason: str
+    reason: str = Field(description="Why the moment came, in English words.")
+    reason_code: str = Field(
+        default="",
+        description="Which sentence `reason` is (`offer_answers_need`, `subscription`, "
+        "`campaign_ahead`, `campaign_released`, `booked`), so an app can say it in its own "
+        "language; empty for a reason in words alone.",
+    )
+    reason_args: dict[str, Any] = Field(
+        default_factory=dict, description="What the sentence of `reason_code` is made of."
+    )
     status: MomentStatus
     created_at: datetime
     updated_at: datetime

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from buurt.web.pages import (
     accounts,
     admin,
+    admin_circle,
     answers,
     app,
     circle,
@@ -34,6 +35,7 @@ from buurt.web.pages import (
     session,
     settings,
     shop,
+    shop_staff,
     shop_stock,
     stock,
     things,
@@ -55,9 +57,11 @@ router.include_router(things.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
 router.include_router(stock.router)
+router.include_router(shop_staff.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
 router.include_router(admin.router)
+router.include_router(admin_circle.router)
 router.include_router(cocreation.router)
 router.include_router(join.router)
 

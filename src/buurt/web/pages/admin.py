@@ -1,8 +1,9 @@
-"""``/admin``: what a circle's admin runs from a phone: the members and their roles, the
-circle's businesses and things registry, and how the instance is doing (its figures, the
-store, the MQTT link and the periodic upkeep).
+"""``/admin``: what a circle's admin runs from a phone: the members and their roles,
+admission (pending requests, codes, letters), the moderation desk, the circle's businesses
+and things registry, and how the instance is doing (its figures, the store, the MQTT link
+and the periodic upkeep). The forms of admission and moderation are in ``admin_circle``.
 
-An admin of no circle gets the 404 page, as for a circle that does not exist.
+Anyone who administers no circle gets the 403 page.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 import buurt
 from buurt.bootstrap import Buurt
 from buurt.bootstrap.upkeep import PeriodicUpkeep
+from buurt.domain.admission import CODE_ROUTES, AdmissionRequest, AdmissionRoute, RequestStatus
 from buurt.domain.community import Role
-from buurt.domain.errors import InvalidInput, NotFound
-from buurt.services.community import circles, roster
+from buurt.domain.errors import InvalidInput, PermissionDenied
+from buurt.services.cocreation import moderation_desk
+from buurt.services.community import admission, circles, roster, vouching
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
 from buurt.web.pages.forms import read_form
@@ -29,6 +32,7 @@ from buurt.web.pages.session import Viewer, services_of
 router = APIRouter(include_in_schema=False)
 CircleId = Annotated[str, Path(max_length=64)]
 MemberId = Annotated[str, Path(max_length=64)]
+PENDING = 50  # pending requests, letters on their way and vouches a page shows
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -39,14 +43,24 @@ async def admin_page(
         return RedirectResponse("/login?next=/admin", status_code=303)
     chosen = circle if circle in who.admin_of else min(who.admin_of, default=None)
     if chosen is None:
-        raise NotFound("circle", circle or "administered")
-    context = await run_in_threadpool(_context, request, who, chosen)
-    return render(request, "admin.html", context, who)
+        raise PermissionDenied(_("This page is for the admins of a circle."))
+    return await admin_page_for(request, who, chosen, {})
+
+
+async def admin_page_for(
+    request: Request, who: Principal, circle_id: str, extra: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """The admin page of ``circle_id``, with ``extra`` (what a form just made) in it."""
+    if circle_id not in who.admin_of:
+        raise PermissionDenied(_("This page is for the admins of a circle."))
+    context = await run_in_threadpool(_context, request, who, circle_id)
+    return render(request, "admin.html", {**context, **extra}, who, status_code=status)
 
 
 def _context(request: Request, who: Principal, circle_id: str) -> dict[str, Any]:
     services = services_of(request)
     found = roster.roster(services, who, circle_id)
+    names = {seat.member_id: seat.name for seat in found.seats}
     instance: Buurt = request.app.state.instance
     settings = instance.settings
     store = instance.database.dialect.name if instance.database is not None else "memory"
@@ -63,7 +77,29 @@ def _context(request: Request, who: Principal, circle_id: str) -> dict[str, Any]
             "upkeep": next((w for w in instance.background if isinstance(w, PeriodicUpkeep)), None),
         },
         "administered": sorted(who.admin_of),
+        "pending": [
+            (r, names.get(r.member_id, ""), _vouches(request, who, r))
+            for r in vouching.list_requests(
+                services, who, circle_id, RequestStatus.PENDING, None, PENDING
+            ).items
+        ],
+        "letters": [
+            c
+            for c in admission.list_codes(
+                services, who, circle_id, AdmissionRoute.LETTER, None, PENDING
+            ).items
+            if c.usable(services.clock.now())
+        ],
+        "cases": moderation_desk.desk(services, who, circle_id),
+        "code_routes": [r for r in CODE_ROUTES if r is not AdmissionRoute.LETTER],
     }
+
+
+def _vouches(request: Request, who: Principal, found: AdmissionRequest) -> int:
+    page = vouching.list_vouches(
+        services_of(request), who, found.circle_id, found.id, None, PENDING
+    )
+    return len(page.items)
 
 
 @router.post("/admin/{circle_id}/members/{member_id}/role")

@@ -138,6 +138,7 @@ PLEDGE_STATUSES = Names(
 )
 THRESHOLDS = Names({"pledges": N_("pledges"), "units": N_("units")})
 ROLES = Names({"member": N_("member"), "admin": N_("admin")})
+TARGETS = Names({"proposal": N_("proposal"), "comment": N_("comment"), "review": N_("review")})
 AGGREGATE_KINDS = Names({"intents": N_("needs"), "moments": N_("moments")})
 ADMISSION_ROUTES = Names(
     {
@@ -169,6 +170,7 @@ def context() -> dict[str, object]:
         "aggregate_names": AGGREGATE_KINDS,
         "choice_names": {"aggregate_kinds": AGGREGATE_KINDS, "admission_routes": ADMISSION_ROUTES},
         "role_names": ROLES,
+        "target_names": TARGETS,
         "sort_names": SORTS,
         "proposal_state_names": PROPOSAL_STATES,
         "campaign_status_names": CAMPAIGN_STATUSES,

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from buurt.services.principals import Principal
 from buurt.web import i18n
-from buurt.web.pages import fields, forms, names
+from buurt.web.pages import fields, forms, names, reasons
 
 WEB = Path(__file__).resolve().parent.parent
 env = Environment(
@@ -39,6 +39,7 @@ env.globals["unit_of"] = fields.unit_of
 env.globals["label_of"] = fields.label_of
 env.globals["languages"] = i18n.NAMES
 env.globals["category_name"] = names.category_name
+env.globals["moment_reason"] = reasons.reason_of
 env.globals.update(names.context())
 
 

@@ -25,7 +25,7 @@ from buurt.domain.places import Area
 from buurt.domain.taxonomy import GROUPS, TAXONOMY
 from buurt.services.cocreation import reviews
 from buurt.services.commerce import orders, shop
-from buurt.services.community import auth
+from buurt.services.community import auth, staff
 from buurt.services.principals import Principal
 from buurt.services.publishing import offers
 from buurt.web.i18n import _
@@ -67,8 +67,9 @@ async def my_shops(request: Request, who: Viewer) -> Response:
 
 
 def _owned(request: Request, who: Principal) -> list[Business]:
+    """The businesses the member owns or works for."""
     with services_of(request).uow() as uow:
-        found = [uow.repo(Business).get(i) for i in who.businesses]
+        found = [uow.repo(Business).get(i) for i in who.businesses | who.works_for]
     return sorted((b for b in found if b), key=lambda b: b.name.lower())
 
 
@@ -101,6 +102,10 @@ async def _dashboard(
         "steps": _next_steps,
         "problems": problems or [],
         "site_names": {site.id: site.name for site in view.sites},
+        "viewer_id": who.id,
+        "staff": await run_in_threadpool(
+            staff.list_staff, services_of(request), acting, business_id
+        ),
     }
     return render(request, "shop.html", context, who, status_code=status)
 
