@@ -39,6 +39,9 @@ env.globals["unit_of"] = fields.unit_of
 env.globals["label_of"] = fields.label_of
 env.globals["languages"] = i18n.NAMES
 env.globals["category_name"] = names.category_name
+env.globals["duration_name"] = names.duration_name
+env.globals["day_minute"] = names.day_minute
+env.globals["weekday_name"] = i18n.weekday_name
 env.globals.update(names.context())
 
 
@@ -51,6 +54,7 @@ env.filters["when"] = when
 env.filters["number"] = i18n.format_number
 env.filters["longdate"] = i18n.format_date
 env.filters["money"] = i18n.format_money
+env.filters["weekdays"] = i18n.format_weekdays
 
 # Pages show personal data: never kept by shared caches, never framed by other sites, and no
 # script but the package's own files.
