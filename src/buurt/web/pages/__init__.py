@@ -6,7 +6,8 @@ Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, co
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
 stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop), ``stock``
 (finding it in stock nearby, and reservations),
-``sharing`` and ``sharing_forms`` (bookable things and bookings),
+``sharing`` and ``sharing_forms`` (bookable things and bookings), ``automations`` (a
+member's rules that command their things),
 ``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and
 ``names`` (how values read), ``rendering`` (templates). Pages use the services and the access
 policies, never the store directly; ``install`` wires them into the app. Templates are in
@@ -23,6 +24,7 @@ from buurt.web.pages import (
     admin,
     answers,
     app,
+    automations,
     circle,
     circle_map,
     cocreation,
@@ -55,6 +57,7 @@ router.include_router(consent.router)
 router.include_router(settings.router)
 router.include_router(things.router)
 router.include_router(sharing.router)
+router.include_router(automations.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
 router.include_router(stock.router)
