@@ -4,7 +4,7 @@ form puts one in a session cookie); live parts through Server-Sent Events.
 Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
 ``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
-stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop), ``stock``
+stream), ``shop``, ``shop_stock``, ``shop_webhooks`` and ``demand`` (a member acting for their shop), ``stock``
 (finding it in stock nearby, and reservations),
 ``sharing`` and ``sharing_forms`` (bookable things and bookings), ``automations`` (a
 member's rules that command their things),
@@ -39,6 +39,7 @@ from buurt.web.pages import (
     shop,
     sharing,
     shop_stock,
+    shop_webhooks,
     stock,
     things,
 )
@@ -60,6 +61,7 @@ router.include_router(sharing.router)
 router.include_router(automations.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
+router.include_router(shop_webhooks.router)
 router.include_router(stock.router)
 router.include_router(demand.router)
 router.include_router(circle.router)
