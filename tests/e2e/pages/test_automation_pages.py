@@ -36,7 +36,12 @@ def _post(client: TestClient, actor: Actor, path: str, data: dict[str, str]) -> 
 
 
 def _charger(world: World) -> dict[str, Any]:
-    body = {"circle_id": world.circle["id"], "kind": "ev_charger", "name": "Laadpaal", "place": HOME}
+    body = {
+        "circle_id": world.circle["id"],
+        "kind": "ev_charger",
+        "name": "Laadpaal",
+        "place": HOME,
+    }
     return world.bob.created("/v1/things", body)
 
 
@@ -113,7 +118,9 @@ def test_bad_rules_keep_the_form(client: TestClient, world: World) -> None:
         "Pick one of your things to command.": {"thing": "thg_not_mine"},
     }
     for message, change in cases.items():
-        refused = _post(client, world.bob, "/automations", {**RULE, "thing": charger["id"], **change})
+        refused = _post(
+            client, world.bob, "/automations", {**RULE, "thing": charger["id"], **change}
+        )
         assert refused.status_code == 422, message
         assert message in refused.text
     assert world.bob.get("/v1/automations").json()["items"] == []

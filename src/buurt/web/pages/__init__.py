@@ -4,14 +4,13 @@ form puts one in a session cookie); live parts through Server-Sent Events.
 Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
 ``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
-stream), ``shop``, ``shop_stock``, ``shop_webhooks`` and ``demand`` (a member acting for their shop), ``stock``
-(finding it in stock nearby, and reservations),
-``sharing`` and ``sharing_forms`` (bookable things and bookings), ``automations`` (a
-member's rules that command their things),
-``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and
-``names`` (how values read), ``rendering`` (templates). Pages use the services and the access
-policies, never the store directly; ``install`` wires them into the app. Templates are in
-``web/templates``, styles and scripts in ``web/static``.
+stream), ``shop``, ``shop_stock``, ``shop_webhooks`` and ``demand`` (a member acting for
+their shop), ``stock`` (finding it in stock nearby, and reservations), ``sharing`` and
+``sharing_forms`` (bookable things and bookings), ``automations`` (a member's rules that
+command their things), ``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line
+charts), ``fields`` and ``names`` (how values read), ``rendering`` (templates). Pages use the
+services and the access policies, never the store directly; ``install`` wires them into the
+app. Templates are in ``web/templates``, styles and scripts in ``web/static``.
 """
 
 from __future__ import annotations
@@ -36,8 +35,8 @@ from buurt.web.pages import (
     needs,
     session,
     settings,
-    shop,
     sharing,
+    shop,
     shop_stock,
     shop_webhooks,
     stock,

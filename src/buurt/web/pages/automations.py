@@ -68,7 +68,10 @@ def _words(subscription: Subscription | None) -> str:
     if subscription is None:
         return ""
     what = ", ".join(category_name(c) for c in subscription.categories)
-    parts = [_("%(what)s within %(metres)s m", what=what, metres=int(subscription.area.radius_m))]
+    radius = subscription.area.radius_m
+    parts = [
+        what if radius is None else _("%(what)s within %(metres)s m", what=what, metres=int(radius))
+    ]
     for predicate in subscription.predicates:
         found = AT_LEAST.match(predicate)
         if found is None:
@@ -167,9 +170,7 @@ def _refused(error: InvalidInput) -> str:
     return error.detail
 
 
-def _read(
-    request: Request, who: Principal, form: dict[str, str], category: str
-) -> dict[str, Any]:
+def _read(request: Request, who: Principal, form: dict[str, str], category: str) -> dict[str, Any]:
     """The subscription and the command of the form; the rule stands around the thing."""
     things = {t.id: t for t in _my_things(request, who)}
     thing = things.get(form.get("thing", ""))

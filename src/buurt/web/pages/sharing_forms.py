@@ -115,7 +115,11 @@ def booking_refused(
     if starts_at < now:
         return _("That time has passed. Pick a time from now on.")
     if length < timedelta(minutes=bookable.min_minutes):
-        return _("A booking of it is at least %(length)s.", length=duration_name(bookable.min_minutes))
+        return _(
+            "A booking of it is at least %(length)s.", length=duration_name(bookable.min_minutes)
+        )
     if length > timedelta(minutes=bookable.max_minutes):
-        return _("A booking of it is at most %(length)s.", length=duration_name(bookable.max_minutes))
+        return _(
+            "A booking of it is at most %(length)s.", length=duration_name(bookable.max_minutes)
+        )
     return _("It cannot be booked for all of that time: see the days and hours it may be booked.")

@@ -111,7 +111,9 @@ async def add(request: Request, business_id: BusinessId, who: Viewer) -> Respons
 
 def _refused(error: InvalidInput | Conflict) -> str:
     if isinstance(error, Conflict):
-        return _("A shop has at most %(num)s webhook endpoints.", num=endpoints.MAX_ENDPOINTS_PER_OWNER)
+        return _(
+            "A shop has at most %(num)s webhook endpoints.", num=endpoints.MAX_ENDPOINTS_PER_OWNER
+        )
     if error.field == "url":
         return _(
             "Buurt cannot post to that address: it must be a public web address "
