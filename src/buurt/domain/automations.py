@@ -4,7 +4,8 @@
 charger for an hour": the subscription says *when* (and goes through the matcher like any
 other, so a neighbour's data reaches it only under the neighbour's grant, and every match is a
 moment counted against the member's caps); the automation says *what then*: ``command`` with
-``args`` to ``thing_id``. One automation per subscription.
+``args`` to ``thing_id``. One automation per subscription. A paused automation sends nothing
+(its subscription still makes moments); it remembers the moment it last fired on, and why.
 """
 
 from __future__ import annotations
@@ -33,13 +34,23 @@ class Automation(Changeable):
     args: dict[str, Any] = field(default_factory=dict)
     fired_count: int = 0
     last_fired_at: datetime | None = None
+    paused: bool = False
+    last_moment_id: str | None = None
+    last_reason: str | None = None
 
-    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"command", "args"})
+    CHANGEABLE: ClassVar[frozenset[str]] = frozenset({"command", "args", "paused"})
 
     def __post_init__(self) -> None:
         if not COMMAND.match(self.command):
             raise InvalidInput("a command is a lower-case word (start_charging)", "command")
 
-    def fired(self, at: datetime) -> None:
+    def change(self, changes: Any) -> None:
+        if "command" in changes and not COMMAND.match(str(changes["command"])):
+            raise InvalidInput("a command is a lower-case word (start_charging)", "command")
+        super().change(changes)
+
+    def fired(self, at: datetime, moment_id: str, reason: str) -> None:
         self.fired_count += 1
         self.last_fired_at = at
+        self.last_moment_id = moment_id
+        self.last_reason = reason

@@ -134,6 +134,16 @@ def format_date(day: date) -> str:
     return dates.format_date(day, "long", locale=current())
 
 
+def weekday_name(iso_day: int) -> str:
+    """An ISO weekday (1 = Monday) as the language abbreviates it ("ma", "Mon")."""
+    return str(dates.get_day_names("abbreviated", locale=current())[iso_day - 1])
+
+
+def format_weekdays(iso_days: list[int]) -> str:
+    """ISO weekdays as the language lists them: "ma, di, wo"."""
+    return ", ".join(weekday_name(day) for day in sorted(iso_days))
+
+
 def format_number(value: float, digits: int = 0) -> str:
     return numbers.format_decimal(round(value, digits), locale=current())
 

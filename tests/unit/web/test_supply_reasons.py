@@ -15,6 +15,7 @@ from buurt.web.pages.reasons import reason_of
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ZONE = ZoneInfo("Europe/Amsterdam")
+NBSP = "\N{NO-BREAK SPACE}"  # Dutch money: the euro sign and the amount stay together
 STOCK = {"item": "Desem", "site": "Javaplein", "category": "food/bread", "price": 4.95,
          "limit": 6.0, "available": 3, "available_from": None, "need": "two loaves",
          "distance_m": 60.0}  # fmt: skip
@@ -36,7 +37,7 @@ def _moment(code: ReasonCode, args: dict[str, Any]) -> Moment:
     [
         ("en", "'Desem' at Javaplein (bread, €4.95, your limit €6.00, 3 available now)",
          "'Bakfiets' (a cargo bike, free) is free from"),
-        ("nl", "'Desem' bij Javaplein (brood, €\N{NO-BREAK SPACE}4,95, jouw grens €\N{NO-BREAK SPACE}6,00, nu 3 beschikbaar)",
+        ("nl", f"'Desem' bij Javaplein (brood, €{NBSP}4,95, jouw grens €{NBSP}6,00, nu 3",
          "'Bakfiets' (een bakfiets, gratis) is vrij van"),
     ],
 )  # fmt: skip

@@ -6,7 +6,7 @@ service's: migration 0023 adds an exclusion constraint over a ``tstzrange`` on P
 stated here, because the metadata describes the columns both databases share.
 """
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text
 
 from buurt.adapters.store.tables import metadata
 from buurt.adapters.store.types import StrEnumType, UTCDateTime
@@ -70,6 +70,9 @@ automations = Table(
     Column("args", JSON, nullable=False),
     Column("fired_count", Integer, nullable=False),
     Column("last_fired_at", UTCDateTime),
+    Column("paused", Boolean, nullable=False),
+    Column("last_moment_id", String(32)),
+    Column("last_reason", Text),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ux_automations_subscription", "subscription_id", unique=True),

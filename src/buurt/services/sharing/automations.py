@@ -10,6 +10,7 @@ after that moment is committed (a ``MomentCreated`` handler) and sends the comma
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,17 +18,20 @@ from typing import Any
 from buurt.domain.activity import Subscription
 from buurt.domain.automations import Automation
 from buurt.domain.community import Thing
-from buurt.domain.errors import NotFound, PermissionDenied, ThingLinkDown
+from buurt.domain.errors import DomainError, NotFound, PermissionDenied, ThingLinkDown
 from buurt.domain.events import MomentCreated
 from buurt.domain.ids import new_id
 from buurt.domain.moments import StandingKind
 from buurt.domain.parties import PartyKind
+from buurt.domain.places import Area
 from buurt.ports import UnitOfWork, UnitOfWorkFactory
 from buurt.ports.clock import Clock
 from buurt.ports.store import Filter
 from buurt.ports.things import ThingLink
+from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
+from buurt.services.publishing import subscriptions
 from buurt.services.things.link import Command
 
 log = logging.getLogger(__name__)
@@ -88,6 +92,64 @@ def create_automation(
     return automation
 
 
+def change_automation(
+    services: Services, principal: Principal, ident: str, changes: Mapping[str, Any]
+) -> Automation:
+    """Pause or resume it (``paused``), or change its ``command`` and ``args``."""
+    with services.uow() as uow:
+        automation = resources.fetch_for_change(uow, principal, Automation, POLICY, ident)
+        automation.change(changes)
+        automation.updated_at = services.clock.now()
+        uow.commit()
+    return automation
+
+
+def automate(
+    services: Services,
+    principal: Principal,
+    *,
+    circle_id: str,
+    name: str,
+    categories: list[str],
+    area: Area,
+    predicates: list[str],
+    thing_id: str,
+    command: str,
+    args: Mapping[str, Any],
+) -> Automation:
+    """A new subscription of the member and its automation, in one step (the pages' rule):
+    when the second part is refused, the subscription is taken back."""
+    subscription = subscriptions.subscribe(
+        services,
+        principal,
+        circle_id=circle_id,
+        name=name,
+        categories=categories,
+        area=area,
+        predicates=predicates,
+    )
+    try:
+        return create_automation(
+            services,
+            principal,
+            subscription_id=subscription.id,
+            thing_id=thing_id,
+            command=command,
+            args=args,
+        )
+    except DomainError:
+        subscriptions.delete_subscription(services, principal, subscription.id)
+        raise
+
+
+def remove_with_subscription(services: Services, principal: Principal, ident: str) -> None:
+    """Delete the automation and the subscription it fires on: the whole rule goes."""
+    automation = resources.get(services, principal, Automation, POLICY, ident)
+    resources.delete(services, principal, Automation, POLICY, ident)
+    with contextlib.suppress(NotFound):  # deleted already, through the API
+        subscriptions.delete_subscription(services, principal, automation.subscription_id)
+
+
 def firing_handler(
     uow_factory: UnitOfWorkFactory, clock: Clock, link: Callable[[], ThingLink]
 ) -> Callable[[MomentCreated], None]:
@@ -112,6 +174,8 @@ def fire(
         if not found or found[0].member_id != moment.recipient_id:
             return
         automation = found[0]
+        if automation.paused:
+            return  # its member paused it: the moment stays, nothing is sent
         thing = uow.repo(Thing).get(automation.thing_id)
         owner = PartyKind.MEMBER, automation.member_id
         if thing is None or (thing.owner_kind, thing.owner_id) != owner:
@@ -134,5 +198,5 @@ def fire(
             # is not retried: a surplus an hour late starts nothing useful.
             log.warning("automation %s could not command %s: %s", automation.id, thing.id, error)
             return
-        automation.fired(now)
+        automation.fired(now, moment.id, moment.reason)
         uow.commit()

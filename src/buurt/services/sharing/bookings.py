@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from buurt.domain.bookings import LONGEST, Bookable, Booking, BookingStatus, overlapping
 from buurt.domain.community import Circle, Thing
-from buurt.domain.errors import Conflict, PermissionDenied
+from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.events import MomentCreated
 from buurt.domain.ids import new_id
 from buurt.domain.moments import (
@@ -165,6 +165,48 @@ def calendar_of(services: Services, principal: Principal, bookable_id: str) -> l
     with services.uow() as uow:
         bookable = resources.fetch(uow, principal, Bookable, bookables.POLICY, bookable_id)
         return calendar(uow, principal, bookable, services.clock.now())
+
+
+@dataclass(frozen=True)
+class BookableView:
+    """What a neighbour who may book a thing sees of it without seeing its data."""
+
+    bookable: Bookable
+    thing: Thing
+    circle: Circle
+    calendar: list[Slot]
+
+
+def view_of_thing(services: Services, principal: Principal, thing_id: str) -> BookableView:
+    """The terms and calendar of a thing's bookable, for whoever may see them (``NotFound``
+    otherwise): an owner may keep a thing's readings private and still lend it to the
+    neighbours its terms name."""
+    with services.uow() as uow:
+        found = uow.repo(Bookable).find(thing_id=thing_id)
+        if not found or not bookables.POLICY.visible(uow, principal, found[0]):
+            raise NotFound("thing", thing_id)
+        bookable = found[0]
+        thing = uow.repo(Thing).get(thing_id)
+        circle = uow.repo(Circle).get(bookable.circle_id)
+        assert thing is not None  # a bookable goes with its thing (foreign key)
+        assert circle is not None
+        slots = calendar(uow, principal, bookable, services.clock.now())
+        return BookableView(bookable, thing, circle, slots)
+
+
+def mine(services: Services, principal: Principal) -> list[Booking]:
+    """The bookings the member made (not those of their things), the latest start first."""
+    found: list[Booking] = []
+    after: str | None = None
+    while len(found) < MAX_CALENDAR:
+        page = resources.list_page(
+            services, principal, Booking, POLICY, where={"member_id": principal.id}, after=after
+        )
+        found += page.items
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    return sorted(found, key=lambda b: b.starts_at, reverse=True)
 
 
 def is_free(uow: UnitOfWork, bookable_id: str, starts_at: datetime, ends_at: datetime) -> bool:

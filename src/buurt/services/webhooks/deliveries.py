@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from buurt.domain.errors import Conflict, NotFound
 from buurt.domain.events import MomentChanged, MomentCreated, WebhookDeliveryQueued
-from buurt.domain.ids import new_id
+from buurt.domain.ids import cursor_at, new_id
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookTopic
 from buurt.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
@@ -153,6 +153,27 @@ def list_deliveries(
     with services.uow() as uow:
         resources.fetch(uow, principal, WebhookEndpoint, POLICY, endpoint_id)
         return uow.repo(WebhookDelivery).page(where=where, after=after, limit=limit)
+
+
+RECENT = timedelta(days=7)
+
+
+def recent_deliveries(
+    services: Services, principal: Principal, endpoint_id: str, *, limit: int = 5
+) -> list[WebhookDelivery]:
+    """An endpoint's newest deliveries of the last week, newest first, for its owner."""
+    since = cursor_at("delivery", services.clock.now() - RECENT)
+    newest: list[WebhookDelivery] = []
+    after: str | None = since
+    with services.uow() as uow:
+        resources.fetch(uow, principal, WebhookEndpoint, POLICY, endpoint_id)
+        while after is not None:
+            page = uow.repo(WebhookDelivery).page(
+                where={"endpoint_id": endpoint_id}, after=after, limit=500
+            )
+            newest = [*newest, *page.items][-limit:]
+            after = page.next_cursor
+    return newest[::-1]
 
 
 def _delivery(uow: UnitOfWork, endpoint: WebhookEndpoint, delivery_id: str) -> WebhookDelivery:

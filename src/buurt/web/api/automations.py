@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from buurt.domain.automations import Automation
 from buurt.services import resources as res
 from buurt.services.sharing import automations
 from buurt.web.api.deps import Cursor, Limit, PrincipalDep, ServicesDep
-from buurt.web.api.schemas import Page, Strict, page_of
+from buurt.web.api.schemas import Page, Strict, changes, page_of
 from buurt.web.problems import responses
 
 router = APIRouter(
@@ -28,6 +28,12 @@ class AutomationIn(Strict):
     args: dict[str, Any] = Field(default_factory=dict, max_length=20, examples=[{"minutes": 60}])
 
 
+class AutomationUpdate(Strict):
+    command: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    args: dict[str, Any] | None = Field(default=None, max_length=20)
+    paused: StrictBool | None = Field(default=None, description="A paused one sends nothing.")
+
+
 class AutomationOut(BaseModel):
     model_config = {"from_attributes": True}
 
@@ -40,6 +46,9 @@ class AutomationOut(BaseModel):
     args: dict[str, Any]
     fired_count: int
     last_fired_at: datetime | None
+    paused: bool
+    last_moment_id: str | None = Field(description="The moment it last fired on.")
+    last_reason: str | None = Field(description="That moment's reason: why it fired.")
     created_at: datetime
     updated_at: datetime
 
@@ -74,6 +83,18 @@ def get(
 ) -> AutomationOut:
     found = res.get(services, principal, Automation, automations.POLICY, automation_id)
     return AutomationOut.model_validate(found)
+
+
+@router.patch("/{automation_id}", responses=responses(403, 404))
+def update(
+    automation_id: AutomationId,
+    body: AutomationUpdate,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> AutomationOut:
+    """Pause or resume it, or change its command and arguments."""
+    changed = automations.change_automation(services, principal, automation_id, changes(body))
+    return AutomationOut.model_validate(changed)
 
 
 @router.delete("/{automation_id}", status_code=204, responses=responses(403, 404))

@@ -4,12 +4,13 @@ form puts one in a session cookie); live parts through Server-Sent Events.
 Modules: ``session`` (who is looking, log in and out), ``accounts`` (sign up, confirm, reset),
 ``home`` and ``moment_stream`` (a member's moments, live), ``needs``, ``consent``, ``circle``
 (the charter and its votes), ``settings``, ``things`` and ``live`` (thing pages and their
-stream), ``shop``, ``shop_stock`` and ``demand`` (a member acting for their shop), ``stock``
-(finding it in stock nearby, and reservations),
-``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line charts), ``fields`` and
-``names`` (how values read), ``rendering`` (templates). Pages use the services and the access
-policies, never the store directly; ``install`` wires them into the app. Templates are in
-``web/templates``, styles and scripts in ``web/static``.
+stream), ``shop``, ``shop_stock``, ``shop_webhooks`` and ``demand`` (a member acting for
+their shop), ``stock`` (finding it in stock nearby, and reservations), ``sharing`` and
+``sharing_forms`` (bookable things and bookings), ``automations`` (a member's rules that
+command their things), ``circle_map`` and ``maps`` (SVG hexagon maps), ``charts`` (SVG line
+charts), ``fields`` and ``names`` (how values read), ``rendering`` (templates). Pages use the
+services and the access policies, never the store directly; ``install`` wires them into the
+app. Templates are in ``web/templates``, styles and scripts in ``web/static``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from buurt.web.pages import (
     admin_circle,
     answers,
     app,
+    automations,
     circle,
     circle_map,
     cocreation,
@@ -34,9 +36,11 @@ from buurt.web.pages import (
     needs,
     session,
     settings,
+    sharing,
     shop,
     shop_staff,
     shop_stock,
+    shop_webhooks,
     stock,
     things,
 )
@@ -54,8 +58,11 @@ router.include_router(needs.router)
 router.include_router(consent.router)
 router.include_router(settings.router)
 router.include_router(things.router)
+router.include_router(sharing.router)
+router.include_router(automations.router)
 router.include_router(shop.router)
 router.include_router(shop_stock.router)
+router.include_router(shop_webhooks.router)
 router.include_router(stock.router)
 router.include_router(shop_staff.router)
 router.include_router(demand.router)

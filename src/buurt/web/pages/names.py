@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from buurt.domain.taxonomy import name_of
-from buurt.web.i18n import N_, _
+from buurt.web.i18n import N_, _, ngettext
 
 
 class Names(Mapping[str, str]):
@@ -150,6 +150,29 @@ ADMISSION_ROUTES = Names(
 )
 VOTE_CHOICES = Names({"yes": N_("Yes"), "no": N_("No"), "abstain": N_("Abstain")})
 
+BOOKING_STATUSES = Names({"booked": N_("booked"), "cancelled": N_("cancelled")})
+DELIVERY_STATUSES = Names(
+    {
+        "pending": N_("waiting"),
+        "delivered": N_("delivered"),
+        "failed": N_("failed"),
+    }
+)
+
+
+def duration_name(minutes: int) -> str:
+    """A length of time as people say it: "45 minutes", "2 hours", "1 day"."""
+    if minutes % 1440 == 0:
+        return ngettext("%(num)s day", "%(num)s days", minutes // 1440, num=minutes // 1440)
+    if minutes % 60 == 0:
+        return ngettext("%(num)s hour", "%(num)s hours", minutes // 60, num=minutes // 60)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes, num=minutes)
+
+
+def day_minute(minutes: int) -> str:
+    """Minutes after local midnight as a clock shows them (1440 is "24:00")."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
 
 def context() -> dict[str, object]:
     """The tables every template may use."""
@@ -176,6 +199,8 @@ def context() -> dict[str, object]:
         "campaign_status_names": CAMPAIGN_STATUSES,
         "pledge_status_names": PLEDGE_STATUSES,
         "threshold_names": THRESHOLDS,
+        "booking_status_names": BOOKING_STATUSES,
+        "delivery_status_names": DELIVERY_STATUSES,
     }
 
 

@@ -40,6 +40,9 @@ env.globals["label_of"] = fields.label_of
 env.globals["languages"] = i18n.NAMES
 env.globals["category_name"] = names.category_name
 env.globals["moment_reason"] = reasons.reason_of
+env.globals["duration_name"] = names.duration_name
+env.globals["day_minute"] = names.day_minute
+env.globals["weekday_name"] = i18n.weekday_name
 env.globals.update(names.context())
 
 
@@ -52,6 +55,7 @@ env.filters["when"] = when
 env.filters["number"] = i18n.format_number
 env.filters["longdate"] = i18n.format_date
 env.filters["money"] = i18n.format_money
+env.filters["weekdays"] = i18n.format_weekdays
 
 # Pages show personal data: never kept by shared caches, never framed by other sites, and no
 # script but the package's own files.

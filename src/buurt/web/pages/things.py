@@ -4,7 +4,7 @@
 alone (the page script swaps it in after new events, so drawing stays on the server);
 ``GET /things/{id}/stream`` is the Server-Sent Events stream of its new events. Its owner
 changes its visibility and shares or stops sharing its data right there (the sharing forms
-post to the consent routes, which return to the page). What a
+post to the consent routes, which return to the page), and makes it bookable (``sharing``). What a
 viewer may not see does not exist for them: an HTML 404 page, the same as for an unknown id.
 """
 
@@ -18,13 +18,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.concurrency import run_in_threadpool
 
 from buurt.adapters.streams import Broadcaster
+from buurt.domain.bookings import Bookable
 from buurt.domain.community import Business, Visibility
 from buurt.domain.errors import InvalidInput, NotFound
 from buurt.services.principals import Principal
+from buurt.services.sharing import bookings
 from buurt.services.things import registry, views
 from buurt.services.things.views import ThingView
 from buurt.web.i18n import _
-from buurt.web.pages import charts, fields, timelines
+from buurt.web.pages import charts, fields, sharing_forms, timelines
 from buurt.web.pages.consent import PURPOSES
 from buurt.web.pages.forms import read_form
 from buurt.web.pages.live import thing_stream
@@ -72,21 +74,58 @@ def _view(request: Request, who: Principal, thing_id: str) -> ThingView | None:
 
 @router.get("/things/{thing_id}", response_class=HTMLResponse)
 def thing_page(request: Request, thing_id: ThingId, who: Viewer) -> Response:
-    """A thing's page: what it is, whose, its live state, a day of charts, who may see it."""
+    """A thing's page: what it is, whose, its live state, a day of charts, who may see it,
+    and its sharing: terms, calendar and booking."""
     if who is None:
         return to_login(request)
+    return thing_response(request, who, thing_id, {})
+
+
+def thing_response(
+    request: Request, who: Principal, thing_id: str, state: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    """The thing's page; ``state`` carries a refused sharing form back (its values and why).
+    A neighbour who may book a thing whose data they may not see gets its sharing alone."""
     view = _view(request, who, thing_id)
     if view is None:
-        return not_found(request, who)
+        return _bookable_page(request, who, thing_id, state, status)
     last = view.events[-1] if view.events else None
     context = {
         **_chart_context(view),
+        **_sharing(request, view.bookable, view.circle.timezone),
+        **state,
+        "calendar": view.calendar,
         "last_event": last,
         "visibilities": list(Visibility),
         "purposes": PURPOSES,
         "businesses": _businesses(request, view) if view.is_owner else [],
     }
-    return render(request, "thing.html", context, who)
+    return render(request, "thing.html", context, who, status_code=status)
+
+
+def _sharing(request: Request, bookable: Bookable | None, timezone: str) -> dict[str, Any]:
+    zone = ZoneInfo(timezone)
+    today = services_of(request).clock.now().astimezone(zone).date()
+    return {"bookable": bookable, **sharing_forms.choices(bookable, today)}
+
+
+def _bookable_page(
+    request: Request, who: Principal, thing_id: str, state: dict[str, Any], status: int
+) -> HTMLResponse:
+    try:
+        shared = bookings.view_of_thing(services_of(request), who, thing_id)
+    except NotFound:
+        return not_found(request, who)
+    context = {
+        **_sharing(request, shared.bookable, shared.circle.timezone),
+        **state,
+        "thing": shared.thing,
+        "circle": shared.circle,
+        "calendar": shared.calendar,
+        "zone": ZoneInfo(shared.circle.timezone),
+        "is_owner": False,
+    }
+    return render(request, "bookable.html", context, who, status_code=status)
 
 
 def _businesses(request: Request, view: ThingView) -> list[Business]:
