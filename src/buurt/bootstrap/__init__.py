@@ -284,6 +284,7 @@ def _gateway(settings: Settings, services: Services) -> Gateway | None:
         BrokerUrl.parse(settings.mqtt_url),
         client_id=settings.mqtt_client_id,
         ca_file=settings.mqtt_ca_file,
+        share_group=settings.mqtt_share_group,
     )
 
 
