@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -100,7 +101,9 @@ def replicas(
         "BUURT_BUS_STREAM": stream,
         "BUURT_PASSWORD_PROFILE": "CHEAPEST",
         "BUURT_MQTT_CONFIG_DIR": str(mosquitto.directory),
-        "BUURT_MQTT_SHARE_GROUP": "gateways",
+        # A group of its own: the broker keeps handing a group's share to the offline sessions
+        # of earlier tests' gateways (ADR 0013).
+        "BUURT_MQTT_SHARE_GROUP": f"replicas-{uuid.uuid4().hex[:8]}",
     }
     with ExitStack() as stack:
         url = stack.enter_context(_database(request, tmp_path, "postgres"))
