@@ -153,6 +153,12 @@ class Settings(BaseSettings):
             " to logins; Buurt's broker configuration names the session after the username."
         ),
     )
+    mqtt_share_group: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The MQTT 5 shared subscription group the gateway joins ($share/<group>/...),"
+        " so that several gateways split the things' events; unset: it takes them all.",
+    )
     mqtt_ca_file: str | None = Field(
         default=None, description="CA certificates for mqtts:// (default: the system's)."
     )

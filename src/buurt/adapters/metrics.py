@@ -8,7 +8,11 @@ process, or the maximum, not the sum). The outbox and the consumers' lag are rea
 - ``buurt_outbox_depth``: rows waiting for the relay (a SQL ``count``);
 - ``buurt_outbox_relayed_total`` / ``buurt_outbox_failures_total``: this process's relay;
 - ``buurt_bus_consumer_lag{consumer}``: messages a consumer has yet to be handed, this
-  process's own consumer as ``self`` and every durable consumer of the stream by name.
+  process's own consumer as ``self`` and every durable consumer of the stream by name;
+- ``buurt_live_subjects``: the parties' moment subjects this process follows for its live
+  streams (NATS bus);
+- ``buurt_mqtt_stored_total`` / ``buurt_mqtt_rejected_total``: messages this process's MQTT
+  gateway stored as events, or kept as dead letters (its own share, with a share group).
 
 Each instance has a registry of its own (never prometheus_client's global one), so tests and
 tools can build several in one process.
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -28,11 +32,22 @@ from buurt.domain.events import DomainEvent, EventPublished, MomentCreated
 
 if TYPE_CHECKING:
     from buurt.adapters.bus.nats import NatsBus
+    from buurt.adapters.bus.parties import PartyFeed
     from buurt.adapters.bus.relay import OutboxRelay
 
 log = logging.getLogger("buurt.metrics")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class GatewayCounts(Protocol):
+    """What the MQTT gateway counts (its ``GatewayStats``)."""
+
+    @property
+    def stored(self) -> int: ...
+
+    @property
+    def rejected(self) -> int: ...
 
 
 class Metrics:
@@ -68,19 +83,51 @@ class Metrics:
         elif kind is MomentCreated:
             self.moments_out.inc()
 
-    def watch(self, relay: OutboxRelay | None, bus: NatsBus | None) -> None:
-        """Read the outbox and the consumers at every scrape (when the instance has them)."""
+    def watch(
+        self,
+        relay: OutboxRelay | None,
+        bus: NatsBus | None,
+        *,
+        live: PartyFeed | None = None,
+        gateway: GatewayCounts | None = None,
+    ) -> None:
+        """Read the outbox, the consumers, the followed subjects and the gateway's counts at
+        every scrape (those the instance has)."""
         if relay is not None or bus is not None:
-            self.registry.register(_Scraped(relay, bus))
+            self.registry.register(_Scraped(relay, bus, live))
+        if gateway is not None:
+            self.registry.register(_Gateway(gateway))
 
     def render(self) -> bytes:
         """The Prometheus text exposition of everything above."""
         return generate_latest(self.registry)
 
 
+class _Gateway(Collector):
+    def __init__(self, counts: GatewayCounts) -> None:
+        self.counts = counts
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "buurt_mqtt_stored",
+            "MQTT messages this process's gateway stored as events.",
+            value=self.counts.stored,
+        )
+        yield CounterMetricFamily(
+            "buurt_mqtt_rejected",
+            "MQTT messages this process's gateway kept as dead letters.",
+            value=self.counts.rejected,
+        )
+
+
 class _Scraped(Collector):
-    def __init__(self, relay: OutboxRelay | None, bus: NatsBus | None) -> None:
-        self.relay, self.bus = relay, bus
+    def __init__(
+        self, relay: OutboxRelay | None, bus: NatsBus | None, live: PartyFeed | None
+    ) -> None:
+        self.relay, self.bus, self.live = relay, bus, live
 
     def describe(self) -> list[Metric]:
         return []  # read at each scrape: nothing to describe ahead of it
@@ -103,6 +150,12 @@ class _Scraped(Collector):
                 "buurt_outbox_failures",
                 "Relay attempts JetStream did not take (each one backs off).",
                 value=self.relay.failures,
+            )
+        if self.live is not None:
+            yield GaugeMetricFamily(
+                "buurt_live_subjects",
+                "Parties' moment subjects this process follows for its live streams.",
+                value=self.live.subjects,
             )
         if self.bus is not None and self.bus.connected:
             lag = GaugeMetricFamily(

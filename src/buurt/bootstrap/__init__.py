@@ -31,7 +31,7 @@ from buurt.adapters.store import (
     sql_unit_of_work_factory,
     upgrade,
 )
-from buurt.adapters.streams import Broadcaster
+from buurt.adapters.streams import Broadcaster, LiveMoments
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap.handlers import HandlerMap, handler_map
 from buurt.bootstrap.upkeep import PeriodicUpkeep
@@ -50,6 +50,7 @@ from buurt.services.webhooks.claims import LocalClaims
 
 if TYPE_CHECKING:  # the MQTT and NATS clients are only loaded when an instance has them
     from buurt.adapters.bus.nats import NatsBus
+    from buurt.adapters.bus.parties import PartyFeed
     from buurt.adapters.bus.relay import OutboxRelay
     from buurt.mqtt.broker_files import BrokerFiles
     from buurt.mqtt.gateway import Gateway
@@ -88,6 +89,13 @@ class Buurt:
     local_link: ThingLink | None = None
     outbox: OutboxRelay | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    party_feed: PartyFeed | None = None
+
+    @property
+    def live_moments(self) -> LiveMoments:
+        """Where moments streams get their moments: on the NATS bus, their parties' subjects
+        (whichever process made the moment); else the moments this process hears."""
+        return self.party_feed if self.party_feed is not None else self.broadcaster
 
     @property
     def thing_link(self) -> ThingLink:
@@ -191,9 +199,9 @@ def assemble(
     nats_bus = _nats_bus(settings, handlers)
     bus: Bus = nats_bus if nats_bus is not None else InProcessBus(handlers)
     outbox = _outbox(nats_bus, database)
+    party_feed = _party_feed(nats_bus)
     metrics = Metrics()
     bus.subscribe(DomainEvent, metrics.heard)
-    metrics.watch(outbox, nats_bus)
     media = FolderMedia(settings.media_folder)
     services = Services(
         uow_factory=uow_factory,
@@ -206,6 +214,12 @@ def assemble(
     )
     gateway = _gateway(settings, services)
     gateways.extend([gateway] if gateway is not None else [])
+    metrics.watch(
+        outbox,
+        nats_bus,
+        live=party_feed,
+        gateway=gateway.stats if gateway is not None else None,
+    )
     background: list[Background] = [webhooks] if outbox is None else [outbox, webhooks]
     if settings.maintenance_interval_seconds > 0:
         background.append(
@@ -235,6 +249,7 @@ def assemble(
         nats_bus=nats_bus,
         outbox=outbox,
         metrics=metrics,
+        party_feed=party_feed,
     )
 
 
@@ -244,10 +259,25 @@ def _nats_bus(settings: Settings, handlers: HandlerMap) -> NatsBus | None:
     if not settings.bus_url:
         return None
     from buurt.adapters.bus.nats import NatsBus
+    from buurt.adapters.bus.parties import moment_subjects
 
-    bus = NatsBus(settings.bus_url, stream=settings.bus_stream, handlers=handlers)
+    bus = NatsBus(
+        settings.bus_url,
+        stream=settings.bus_stream,
+        handlers=handlers,
+        fan_out=moment_subjects,
+    )
     bus.start()
     return bus
+
+
+def _party_feed(nats_bus: NatsBus | None) -> PartyFeed | None:
+    """On the NATS bus, moments streams follow their parties' subjects (ADR 0013)."""
+    if nats_bus is None:
+        return None
+    from buurt.adapters.bus.parties import PartyFeed
+
+    return PartyFeed(nats_bus)
 
 
 def _outbox(nats_bus: NatsBus | None, database: Engine | None) -> OutboxRelay | None:
@@ -284,6 +314,7 @@ def _gateway(settings: Settings, services: Services) -> Gateway | None:
         BrokerUrl.parse(settings.mqtt_url),
         client_id=settings.mqtt_client_id,
         ca_file=settings.mqtt_ca_file,
+        share_group=settings.mqtt_share_group,
     )
 
 

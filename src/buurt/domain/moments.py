@@ -115,6 +115,14 @@ class Moment:
     reason_code: str = ""  # a ReasonCode's value, or "" for a reason in words alone
     reason_args: dict[str, Any] = field(default_factory=dict)
 
+    def parties(self) -> list[tuple[str, str]]:
+        """Who sees the moment, as owners ``(kind, id)``: its recipient, then the member whose
+        need or data it concerns (a principal sees it when it acts for one of them)."""
+        found = [(str(self.recipient_kind), self.recipient_id)]
+        if self.subject_member_id is not None:
+            found.append(("member", self.subject_member_id))
+        return list(dict.fromkeys(found))
+
     def move_to(self, status: MomentStatus, at: datetime) -> None:
         if status not in ALLOWED.get(self.status, set()):
             raise InvalidTransition(f"a {self.status} moment cannot become {status}")

@@ -5,6 +5,10 @@ format ``mosquitto_passwd`` writes); the ACL comes from ``topics.acl``. Both are
 atomically, then the broker re-reads them on SIGHUP: its pid is read from ``mosquitto.pid`` in
 the same directory (set ``pid_file`` to it in the broker's configuration).
 
+Several gateways (a shared subscription, each with a login of its own) may write the same
+files: each adds its own login and keeps the gateway rights the ACL gives other users who
+still have a line in the password file, so no gateway's start takes another's rights away.
+
 Mosquitto forgets a SIGHUP that arrives while it is still reloading, and that reload may have
 read the files before the last write: so reloads are sent from one thread, at most one per
 ``RELOAD_SPACING_S``, and a write during the pause is followed by one more reload after it.
@@ -22,7 +26,7 @@ from pathlib import Path
 
 from buurt.domain.ids import PREFIXES
 from buurt.domain.ingestion import MqttCredential
-from buurt.mqtt.topics import acl
+from buurt.mqtt.topics import acl, gateway_users
 from buurt.ports import UnitOfWorkFactory
 from buurt.services.things.link import broker_password_hash
 
@@ -74,7 +78,15 @@ class BrokerFiles:
         self.directory.mkdir(parents=True, exist_ok=True)
         _replace(self.password_file, "\n".join(lines) + "\n", 0o600)
         if self.gateway_user is not None:
-            _replace(self.acl_file, acl(self.gateway_user), 0o644)
+            logins = {line.split(":", 1)[0] for line in lines}
+            others = [user for user in self._acl_gateways() if user in logins]
+            _replace(self.acl_file, acl(*others, self.gateway_user), 0o644)
+
+    def _acl_gateways(self) -> list[str]:
+        try:
+            return gateway_users(self.acl_file.read_text())
+        except FileNotFoundError:
+            return []
 
     def _existing(self) -> list[str]:
         try:

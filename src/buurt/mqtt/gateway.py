@@ -12,6 +12,12 @@ its receipt and stores nothing new. Retained messages are not stored again: the 
 asks the broker not to send them, and a retained copy that still arrives is acknowledged and
 left out (each message was stored when it was published).
 
+With a ``share_group`` the gateway subscribes to its group's share of the events (an MQTT 5
+shared subscription, ``$share/<group>/...``): several gateways, each with a login and so a
+session of its own, then split the broker's load, and the broker hands each message to one of
+them. A message a gateway received but did not acknowledge is sent again, to it or to another
+member of the group: the receipts of ``message_id`` keep that stored once too.
+
 Two threads share the work. The network thread runs an asyncio loop with a gmqtt client
 (chosen over paho for the receive path: it parses packets from a buffer, about a fifth of
 paho's cost per message, which is what lets one process keep up with a fleet); each message
@@ -40,7 +46,7 @@ from buurt.domain.activity import Event
 from buurt.domain.errors import ThingLinkDown
 from buurt.domain.ingestion import IngestSource, RejectedEvent
 from buurt.mqtt.messages import ThingMessage, read_message
-from buurt.mqtt.topics import EVENTS_FILTER, commands_topic, parse_events_topic
+from buurt.mqtt.topics import commands_topic, events_subscription, parse_events_topic
 from buurt.mqtt.url import BrokerUrl
 from buurt.services.context import Services
 from buurt.services.things import ingest
@@ -78,6 +84,7 @@ class Gateway:
         client_id: str = "buurt-gateway",
         batch_size: int = 2000,
         ca_file: str | None = None,
+        share_group: str | None = None,
         on_stored: Callable[[list[ThingMessage]], None] | None = None,
     ) -> None:
         """``on_stored`` is called with each batch after its commit, before its PUBACKs."""
@@ -85,6 +92,7 @@ class Gateway:
         self.on_stored = on_stored
         self.url = url
         self.batch_size = batch_size
+        self.subscription = events_subscription(share_group)
         self.stats = GatewayStats()
         self._ca_file = ca_file
         self._inbox: queue.Queue[_Waiting] = queue.Queue()
@@ -198,8 +206,9 @@ class Gateway:
         self.stats.connections += 1
         log.info("MQTT gateway connected to %s (session present: %s)", self.url, flags)
         # Every (re)connection subscribes: the broker may have lost the session it kept. The
-        # broker is asked not to send retained messages on subscribing (see _on_message).
-        client.subscribe(EVENTS_FILTER, qos=1, retain_handling_options=RETAINED_NOT_SENT)
+        # broker is asked not to send retained messages on subscribing (see _on_message; a
+        # shared subscription never gets them).
+        client.subscribe(self.subscription, qos=1, retain_handling_options=RETAINED_NOT_SENT)
 
     def _on_subscribe(self, client: gmqtt.Client, mid: int, qos: Any, props: Any) -> None:
         if self._subscribed is not None:

@@ -12,6 +12,10 @@ has seen its change, as on the embedded default.
 nats-py is asynchronous and the port is not: the client runs on an event loop in a thread of its
 own, and handlers run in one dispatching thread, in the stream's order. A handler that publishes
 does not wait for its own events (its thread is the one that would run them).
+
+``fan_out`` names, for an event, core NATS subjects it is published on as well, once JetStream
+stored it, with its message id (or its stream sequence) as ``Nats-Msg-Id``: the moments'
+per-party subjects that live streams follow (``adapters/bus/parties.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeVar
 
 import nats
 from nats.aio.client import Client
@@ -38,6 +42,7 @@ from buurt.domain.events import DomainEvent, from_json, to_json
 from buurt.ports.bus import E, Handler
 
 log = logging.getLogger("buurt.bus")
+T = TypeVar("T")
 
 DEFAULT_STREAM = "BUURT_EVENTS"
 DEFAULT_PREFIX = "buurt.events"
@@ -84,8 +89,11 @@ class NatsBus:
         prefix: str = DEFAULT_PREFIX,
         handlers: Mapping[type[DomainEvent], Sequence[Handler[Any]]] = {},
         timeout: float = 10.0,
+        fan_out: Callable[[DomainEvent], Sequence[str]] = lambda event: (),
     ) -> None:
         self.url, self.stream, self.prefix, self.timeout = url, stream, prefix, timeout
+        self._fan_out = fan_out
+        self._on_disconnect: list[Callable[[], None]] = []
         self._local = InProcessBus(handlers)
         self._loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(
@@ -136,6 +144,20 @@ class NatsBus:
             ):
                 # Stored, so not lost: the handlers will run when the consumer catches up.
                 log.warning("handlers had not run event %d after %g s", sequence, self.timeout)
+
+    def submit(self, work: Awaitable[T]) -> Future[T]:
+        """Run ``work`` on the client's event loop (where every use of ``client`` belongs)."""
+        return asyncio.run_coroutine_threadsafe(_awaited(work), self._loop)
+
+    @property
+    def client(self) -> Client:
+        assert self._client is not None, "the bus is not started"
+        return self._client
+
+    def on_disconnect(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the client's loop) whenever the connection drops: core NATS
+        messages sent meanwhile are not kept for this process."""
+        self._on_disconnect.append(listener)
 
     @property
     def connected(self) -> bool:
@@ -197,6 +219,7 @@ class NatsBus:
             reconnect_time_wait=0.2,
             max_reconnect_attempts=-1,
             error_cb=quiet,
+            disconnected_cb=self._disconnected,
         )
         self._js = self._client.jetstream(timeout=self.timeout)
         try:
@@ -232,7 +255,24 @@ class NatsBus:
                 subject_for(event, self.prefix), payload, stream=self.stream, headers=headers
             )
             sequences.append(ack.seq)
+            for subject in self._fan_out(event):
+                await self._announce(subject, payload, ident or f"{self.stream}.{ack.seq}")
         return sequences
+
+    async def _announce(self, subject: str, payload: bytes, ident: str) -> None:
+        # At most once: the event is on the stream and in the store already, and whoever
+        # follows the subject catches up from the store after a gap (see parties.py).
+        try:
+            await self.client.publish(subject, payload, headers={"Nats-Msg-Id": ident})
+        except nats.errors.Error as error:
+            log.warning("could not announce on %s: %r", subject, error)
+
+    async def _disconnected(self) -> None:
+        for listener in self._on_disconnect:
+            try:
+                listener()
+            except Exception:  # one listener's mistake must not stop the others hearing
+                log.exception("a NATS disconnect listener failed")
 
     async def _consumer_lag(self) -> dict[str, int]:
         assert self._js is not None, "lag before start"
@@ -268,3 +308,7 @@ class NatsBus:
             with self._heard_changed:
                 self._heard = max(self._heard, sequence)
                 self._heard_changed.notify_all()
+
+
+async def _awaited(work: Awaitable[T]) -> T:
+    return await work

@@ -31,6 +31,16 @@ def is_party(principal: Principal, moment: Moment) -> bool:
     )
 
 
+def parties_of(principal: Principal) -> frozenset[tuple[str, str]]:
+    """The owners a principal acts for, as ``Moment.parties`` names them: a moment is the
+    principal's when one of its parties is here (what ``is_party`` decides, one moment at a
+    time), so a live stream follows these."""
+    found = {(str(principal.kind), principal.id)}
+    found |= {("business", business) for business in principal.businesses}
+    found |= {("circle", circle) for circle in principal.admin_of}
+    return frozenset(found)
+
+
 class MomentPolicy:
     name = "moment"
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel, Field, StrictInt
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from buurt.adapters.streams import OVERFLOW, Broadcaster
+from buurt.adapters.streams import OVERFLOW, LiveMoments
 from buurt.domain.bookings import Booking
 from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment, MomentStatus
@@ -109,7 +109,7 @@ async def stream(
     """Your moments as Server-Sent Events, live: `moment.created` and `moment.changed`, each
     with the moment as `data` and its id as the event id. Reconnect with `Last-Event-ID` to
     get what you missed first. A comment line every 15 s keeps the connection alive."""
-    broadcaster: Broadcaster = request.app.state.instance.broadcaster
+    live: LiveMoments = request.app.state.instance.live_moments
 
     def accepts(event: DomainEvent) -> bool:
         return isinstance(event, MomentCreated | MomentChanged) and moments.is_party(
@@ -117,7 +117,8 @@ async def stream(
         )
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        with broadcaster.subscribe(accepts) as queue:
+        # Followed before the store is read: a moment made meanwhile comes live, and once.
+        async with live.follow(moments.parties_of(principal), accepts) as queue:
             sent = last_event_id or ""
             if last_event_id is not None:
                 for moment in await anyio.to_thread.run_sync(_missed, services, principal, sent):

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from buurt.adapters.streams import OVERFLOW, Broadcaster
+from buurt.adapters.streams import OVERFLOW, LiveMoments
 from buurt.domain.errors import DomainError
 from buurt.domain.events import DomainEvent, MomentChanged, MomentCreated
 from buurt.domain.moments import Moment
@@ -42,9 +42,9 @@ def moment_item(request: Request, who: Principal, moment: Moment) -> str:
 def moment_stream(
     request: Request, who: Principal, keep: Callable[[Moment], bool] = lambda m: True
 ) -> StreamingResponse:
-    broadcaster: Broadcaster = request.app.state.instance.broadcaster
+    live: LiveMoments = request.app.state.instance.live_moments
     return StreamingResponse(
-        _moments(request, broadcaster, who, token_of(request) or "", keep),
+        _moments(request, live, who, token_of(request) or "", keep),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -52,7 +52,7 @@ def moment_stream(
 
 async def _moments(
     request: Request,
-    broadcaster: Broadcaster,
+    live: LiveMoments,
     who: Principal,
     token: str,
     keep: Callable[[Moment], bool],
@@ -73,7 +73,7 @@ async def _moments(
             return False
         return True
 
-    with broadcaster.subscribe(accepts) as queue:
+    async with live.follow(moments.parties_of(who), accepts) as queue:
         yield ": connected\n\n"
         while True:
             try:
