@@ -33,6 +33,7 @@ COARSE = 7  # items: a cell of about 5 km², as an item is at far fewer sites th
 _REACH_MARGIN_M = 1.0
 _EMPTY_INT: IntArray = np.zeros(0, np.int64)
 _EMPTY_XYZ: FloatArray = np.zeros((0, 3))
+_EMPTY_META: IntArray = np.zeros((0, 2), np.int64)
 
 
 def metres(dot: FloatArray) -> FloatArray:
@@ -125,20 +126,23 @@ class Spots:
 class Bucket:
     """The spots of one key in one H3 cell, with their rows of the key.
 
-    Settled, ``slots`` holds the rows spot by spot (ascending within a spot), ``spots``,
-    ``xyz``, ``counts`` and ``starts`` describe the spots in that order, and ``reach`` is the
-    greatest distance of a spot from the cell's centre. While rows come and go, ``members``
-    holds the slots and the arrays wait for ``settle``.
+    Settled, ``slots`` holds the rows spot by spot (ascending within a spot); ``xyz``,
+    ``meta`` (each spot's number and count of rows) and ``starts`` (where its rows begin)
+    describe the spots in that order; ``reach`` is the greatest angle (radians) between the
+    cell's centre and a spot. While rows come and go, ``members`` holds the slots and the
+    arrays wait for ``settle``.
     """
 
     __slots__ = (
-        "centre", "counts", "members", "position", "reach", "slots", "spots", "starts", "xyz",
+        "centre", "counts", "members", "meta", "position", "reach", "slots", "spots", "starts",
+        "xyz",
     )  # fmt: skip
 
     def __init__(self, centre: FloatArray) -> None:
         self.centre = centre
         self.members: set[int] | None = set()
         self.slots, self.spots, self.counts, self.starts = (_EMPTY_INT,) * 4
+        self.meta = _EMPTY_META
         self.xyz = _EMPTY_XYZ
         self.reach = -math.inf
         self.position = -1  # in its key's arrays, once laid out
@@ -153,8 +157,9 @@ class Bucket:
         order = np.lexsort((slots, where))
         slots, where = slots[order], where[order]
         starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]]) if len(slots) else slots
-        self.slots, self.spots, self.starts = slots, where[starts], starts
-        self.counts = np.diff(np.r_[starts, len(slots)])
+        self.slots, self.starts = slots, starts
+        self.meta = np.stack([where[starts], np.diff(np.r_[starts, len(slots)])], axis=1)
+        self.spots, self.counts = self.meta[:, 0], self.meta[:, 1]
         self.xyz = spots.xyz[self.spots]
         self.reach = _reach(self.xyz, self.centre) if len(slots) else -math.inf
 
@@ -177,7 +182,7 @@ class Bucket:
 
 
 def _reach(xyz: FloatArray, centre: FloatArray) -> float:
-    return float(metres(xyz @ centre).max()) + _REACH_MARGIN_M
+    return float(metres(xyz @ centre).max() + _REACH_MARGIN_M) / EARTH_RADIUS_M
 
 
 class Key:
@@ -255,7 +260,8 @@ def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: S
     cut = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
     spot_starts = np.flatnonzero(np.r_[True, (where[1:] != where[:-1]) | (cells[1:] != cells[:-1])])
     counts = np.diff(np.r_[spot_starts, n])
-    spot_ids = where[spot_starts]
+    meta = np.stack([where[spot_starts], counts], axis=1)
+    spot_ids = meta[:, 0]
     xyz = spots.xyz[spot_ids]
     first_spot: IntArray = np.asarray(np.searchsorted(spot_starts, np.r_[cut, n]), np.int64)
     unique_cells = cells[cut].tolist()
@@ -263,7 +269,7 @@ def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: S
     spot_centre = np.repeat(centres, np.diff(first_spot), axis=0)
     far = metres(np.einsum("ij,ij->i", xyz, spot_centre))
     farthest: FloatArray = np.asarray(np.maximum.reduceat(far, first_spot[:-1]), np.float64)
-    reach: list[float] = (farthest + _REACH_MARGIN_M).tolist()
+    reach: list[float] = ((farthest + _REACH_MARGIN_M) / EARTH_RADIUS_M).tolist()
     bounds: list[int] = first_spot.tolist()
     cut_list = [*cut.tolist(), n]
     for j, cell in enumerate(unique_cells):
@@ -271,7 +277,8 @@ def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: S
         lo, hi = bounds[j], bounds[j + 1]
         bucket.members = None
         bucket.slots = slots[cut_list[j] : cut_list[j + 1]]
-        bucket.spots, bucket.counts, bucket.xyz = spot_ids[lo:hi], counts[lo:hi], xyz[lo:hi]
+        bucket.meta, bucket.xyz = meta[lo:hi], xyz[lo:hi]
+        bucket.spots, bucket.counts = bucket.meta[:, 0], bucket.meta[:, 1]
         bucket.starts = spot_starts[lo:hi] - cut_list[j]
         bucket.reach = reach[j]
         key.buckets[cell] = bucket

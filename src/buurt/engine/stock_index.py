@@ -83,16 +83,16 @@ def keys_of(category: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-_COLUMNS = ("available", "price", "since", "site", "item", "category", "spot", "version")
+_COLUMNS = ("site", "item", "category", "spot", "version")
+_GONE = 1.0  # the first number of a removed row: no query's -min_quantity is above it
 
 
 @dataclass
 class _Rows:
-    """What every slot holds, in arrays that grow by doubling."""
+    """What every slot holds, in arrays that grow by doubling. ``numbers`` holds what a
+    query compares, side by side: ``(-available, available_from, price, 0)``."""
 
-    available: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
-    price: FloatArray = field(default_factory=lambda: np.zeros(0))
-    since: FloatArray = field(default_factory=lambda: np.zeros(0))
+    numbers: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     site: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     item: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     category: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -100,9 +100,10 @@ class _Rows:
     version: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def grow(self, size: int) -> None:
-        if size <= len(self.available):
+        if size <= len(self.site):
             return
-        size = max(size, 2 * len(self.available), 64)
+        size = max(size, 2 * len(self.site), 64)
+        self.numbers = np.resize(self.numbers, (size, 4))
         for name in _COLUMNS:
             setattr(self, name, np.resize(getattr(self, name), size))
 
@@ -155,9 +156,7 @@ class StockIndex:
             slot = self._new_slot(row.stock_id)
         elif not posted:
             self._unpost(slot)
-        rows.available[slot] = row.available
-        rows.price[slot] = row.price
-        rows.since[slot] = row.available_from
+        rows.numbers[slot] = (-row.available, row.available_from, row.price, 0.0)
         rows.version[slot] = row.version
         if not posted:
             rows.site[slot], rows.item[slot] = self._spots.site[spot], item
@@ -174,8 +173,9 @@ class StockIndex:
         self._slot = {ident: slot for slot, ident in enumerate(self._stock_ids)}
         rows, spots = self._rows, self._spots
         rows.grow(n)
-        rows.available[:n], rows.price[:n] = columns.available, columns.price
-        rows.since[:n], rows.version[:n] = columns.since, columns.version
+        rows.numbers[:n, 0], rows.numbers[:n, 1] = -columns.available, columns.since
+        rows.numbers[:n, 2], rows.numbers[:n, 3] = columns.price, 0.0
+        rows.version[:n] = columns.version
         rows.site[:n] = np.fromiter(map(self._sites, columns.site_ids), np.int64, n)
         rows.item[:n] = np.fromiter(map(self._items, columns.item_ids), np.int64, n)
         rows.category[:n] = np.fromiter(map(self._category, columns.categories), np.int64, n)
@@ -202,7 +202,7 @@ class StockIndex:
         if slot is None:
             return
         self._unpost(slot)
-        self._rows.available[slot] = -1
+        self._rows.numbers[slot, 0] = _GONE
         self._free.append(slot)
 
     def _category(self, name: str) -> int:
@@ -269,7 +269,7 @@ class StockIndex:
         rows = self._rows
         key.settle(rows.spot, self._spots)
         ask = Ask(lat, lon, radius_m, limit, min_quantity, max_price, at)
-        found = search(key, rows.available, rows.price, rows.since, self._spots, ask)
+        found = search(key, rows.numbers, self._spots, ask)
         return self._answer(found)
 
     def _answer(self, found: list[Found]) -> list[NearSite]:
