@@ -8,9 +8,12 @@ ascending) contiguously after one another, so a query answers a bucket with one 
 pass over its rows and one ``reduceat`` that folds them into their spots.
 
 A bucket's arrays are rebuilt lazily: adding or removing a row turns the bucket's slots into
-a set of members, and the next query of the key lays them out again. A row's numbers
-(available, price, from when) are never copied into a bucket, so changing them is a store into
-the index's flat arrays and touches no bucket.
+a set of members, and the next query of the key lays them out again. A bucket keeps a copy of
+its rows' numbers (available, price, from when) in its own order: read through the rows' slots
+from the index's flat arrays, a query's pass would wait on a cache miss per row (a million rows
+do not fit in a cache), and did, most of its time. Changing a row's numbers is therefore a
+store into the flat arrays and one into each of its (at most a few) buckets, found by binary
+search.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ _REACH_MARGIN_M = 1.0
 _EMPTY_INT: IntArray = np.zeros(0, np.int64)
 _EMPTY_XYZ: FloatArray = np.zeros((0, 3))
 _EMPTY_META: IntArray = np.zeros((0, 2), np.int64)
+_EMPTY_NUMBERS: FloatArray = np.zeros((0, 4))
 
 
 def metres(dot: FloatArray) -> FloatArray:
@@ -126,7 +130,8 @@ class Spots:
 class Bucket:
     """The spots of one key in one H3 cell, with their rows of the key.
 
-    Settled, ``slots`` holds the rows spot by spot (ascending within a spot); ``xyz``,
+    Settled, ``slots`` holds the rows spot by spot (ascending within a spot) and ``numbers``
+    their numbers in the same order; ``xyz``,
     ``meta`` (each spot's number and count of rows) and ``starts`` (where its rows begin)
     describe the spots in that order; ``reach`` is the greatest angle (radians) between the
     cell's centre and a spot. While rows come and go, ``members`` holds the slots and the
@@ -134,8 +139,8 @@ class Bucket:
     """
 
     __slots__ = (
-        "centre", "counts", "members", "meta", "position", "reach", "slots", "spots", "starts",
-        "xyz",
+        "centre", "counts", "members", "meta", "numbers", "position", "reach", "slots", "spots",
+        "starts", "xyz",
     )  # fmt: skip
 
     def __init__(self, centre: FloatArray) -> None:
@@ -143,11 +148,12 @@ class Bucket:
         self.members: set[int] | None = set()
         self.slots, self.spots, self.counts, self.starts = (_EMPTY_INT,) * 4
         self.meta = _EMPTY_META
+        self.numbers = _EMPTY_NUMBERS
         self.xyz = _EMPTY_XYZ
         self.reach = -math.inf
         self.position = -1  # in its key's arrays, once laid out
 
-    def settle(self, spot_of: IntArray, spots: Spots) -> None:
+    def settle(self, spot_of: IntArray, numbers: FloatArray, spots: Spots) -> None:
         members = self.members
         if members is None:
             return
@@ -158,10 +164,20 @@ class Bucket:
         slots, where = slots[order], where[order]
         starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]]) if len(slots) else slots
         self.slots, self.starts = slots, starts
+        self.numbers = np.take(numbers, slots, axis=0)
         self.meta = np.stack([where[starts], np.diff(np.r_[starts, len(slots)])], axis=1)
         self.spots, self.counts = self.meta[:, 0], self.meta[:, 1]
         self.xyz = spots.xyz[self.spots]
         self.reach = _reach(self.xyz, self.centre) if len(slots) else -math.inf
+
+    def store(self, slot: int, spot: int, numbers: FloatArray) -> None:
+        """Copy a row's new numbers in (a bucket waiting to settle reads them then)."""
+        if self.members is not None:
+            return
+        i = int(np.searchsorted(self.spots, spot))
+        start = int(self.starts[i])
+        rows = self.slots[start : start + int(self.counts[i])]
+        self.numbers[start + int(np.searchsorted(rows, slot))] = numbers
 
     def add(self, slot: int) -> bool:
         """Take a row in; true if the bucket had been settled."""
@@ -217,10 +233,10 @@ class Key:
         if bucket is not None and bucket.discard(slot):
             self.dirty.append(bucket)
 
-    def settle(self, spot_of: IntArray, spots: Spots) -> None:
+    def settle(self, spot_of: IntArray, numbers: FloatArray, spots: Spots) -> None:
         """Lay out the buckets that changed, then the key's arrays if buckets came or went."""
         for bucket in self.dirty:
-            bucket.settle(spot_of, spots)
+            bucket.settle(spot_of, numbers, spots)
             if bucket.position >= 0 and not self.stale:
                 self.reach[bucket.position] = bucket.reach
                 self.sizes[bucket.position] = len(bucket.spots)
@@ -248,7 +264,14 @@ def _centre(cell: int) -> FloatArray:
     return centre
 
 
-def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: Spots) -> None:
+def fill(
+    key: Key,
+    slots: IntArray,
+    cells: IntArray,
+    spot_of: IntArray,
+    numbers: FloatArray,
+    spots: Spots,
+) -> None:
     """Lay out a key's buckets at once from its rows (a bulk load): the rows sorted by cell,
     spot and slot, cut into buckets and spots with no loop over rows."""
     where = spot_of[slots]
@@ -257,6 +280,7 @@ def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: S
     n = len(slots)
     if not n:
         return
+    copied = np.take(numbers, slots, axis=0)
     cut = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
     spot_starts = np.flatnonzero(np.r_[True, (where[1:] != where[:-1]) | (cells[1:] != cells[:-1])])
     counts = np.diff(np.r_[spot_starts, n])
@@ -277,6 +301,7 @@ def fill(key: Key, slots: IntArray, spot_of: IntArray, cells: IntArray, spots: S
         lo, hi = bounds[j], bounds[j + 1]
         bucket.members = None
         bucket.slots = slots[cut_list[j] : cut_list[j + 1]]
+        bucket.numbers = copied[cut_list[j] : cut_list[j + 1]]
         bucket.meta, bucket.xyz = meta[lo:hi], xyz[lo:hi]
         bucket.spots, bucket.counts = bucket.meta[:, 0], bucket.meta[:, 1]
         bucket.starts = spot_starts[lo:hi] - cut_list[j]

@@ -156,8 +156,11 @@ class StockIndex:
             slot = self._new_slot(row.stock_id)
         elif not posted:
             self._unpost(slot)
-        rows.numbers[slot] = (-row.available, row.available_from, row.price, 0.0)
+        numbers = rows.numbers[slot]
+        numbers[:] = (-row.available, row.available_from, row.price, 0.0)
         rows.version[slot] = row.version
+        if posted:
+            self._store(slot, numbers)
         if not posted:
             rows.site[slot], rows.item[slot] = self._spots.site[spot], item
             rows.category[slot], rows.spot[slot] = category, spot
@@ -188,14 +191,14 @@ class StockIndex:
                 numbers.setdefault(id(key), []).append(number)
         for key in self._keys.values():
             under = np.isin(rows.category[:n], numbers[id(key)])
-            fill(key, slots[under], rows.spot, fine[under], spots)
+            fill(key, slots[under], fine[under], rows.spot, rows.numbers, spots)
         by_item = np.argsort(rows.item[:n], kind="stable")
         items = rows.item[by_item]
         cuts = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
         for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
             part = by_item[start:end]
             key = self._item_keys[int(items[start])] = Key(COARSE)
-            fill(key, part, rows.spot, coarse[part], spots)
+            fill(key, part, coarse[part], rows.spot, rows.numbers, spots)
 
     def remove(self, stock_id: str) -> None:
         slot = self._slot.pop(stock_id, None)
@@ -221,6 +224,16 @@ class StockIndex:
         if item not in self._item_keys:
             self._item_keys[item] = Key(COARSE)
         self._item_keys[item].add(int(spots.coarse[spot]), slot)
+
+    def _store(self, slot: int, numbers: FloatArray) -> None:
+        rows, spots = self._rows, self._spots
+        spot = int(rows.spot[slot])
+        fine = int(spots.fine[spot])
+        for key in self._keys_of[int(rows.category[slot])]:
+            key.buckets[fine].store(slot, spot, numbers)
+        self._item_keys[int(rows.item[slot])].buckets[int(spots.coarse[spot])].store(
+            slot, spot, numbers
+        )
 
     def _unpost(self, slot: int) -> None:
         rows, spots = self._rows, self._spots
@@ -267,9 +280,9 @@ class StockIndex:
         if key is None:
             return []
         rows = self._rows
-        key.settle(rows.spot, self._spots)
+        key.settle(rows.spot, rows.numbers, self._spots)
         ask = Ask(lat, lon, radius_m, limit, min_quantity, max_price, at)
-        found = search(key, rows.numbers, self._spots, ask)
+        found = search(key, self._spots, ask)
         return self._answer(found)
 
     def _answer(self, found: list[Found]) -> list[NearSite]:

@@ -62,7 +62,7 @@ class _Batch:
     dot: FloatArray  # their dot products with the point
 
 
-def search(key: Key, numbers: FloatArray, spots: Spots, ask: Ask) -> list[Found]:
+def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
     """The spots of the ``limit`` nearest matching sites, nearest first (a site at more than
     one spot has each of its matching spots no farther than the last site's)."""
     here = np.array(unit_vector(ask.lat, ask.lon))
@@ -83,7 +83,7 @@ def search(key: Key, numbers: FloatArray, spots: Spots, ask: Ask) -> list[Found]
     while done < len(near):
         end = min(len(near), max(done + 1, int(np.searchsorted(spots_up_to, want)) + 1))
         buckets = [key.listed[i] for i in near[done:end].tolist()]
-        batches.append(_pass(buckets, numbers, limits, here, least_dot))
+        batches.append(_pass(buckets, limits, here, least_dot))
         done = end
         if done < len(near) and _enough(batches, spots, math.cos(frontier[done]), ask.limit):
             break
@@ -91,20 +91,18 @@ def search(key: Key, numbers: FloatArray, spots: Spots, ask: Ask) -> list[Found]
     return _nearest(batches, spots, ask.limit)
 
 
-def _pass(
-    buckets: list[Bucket], numbers: FloatArray, limits: FloatArray, here: FloatArray, least: float
-) -> _Batch:
+def _pass(buckets: list[Bucket], limits: FloatArray, here: FloatArray, least: float) -> _Batch:
     if len(buckets) == 1:
         (b,) = buckets
-        xyz, meta, starts, slots = b.xyz, b.meta, b.starts, b.slots
+        xyz, meta, starts, slots, numbers = b.xyz, b.meta, b.starts, b.slots, b.numbers
     else:
         xyz = np.concatenate([b.xyz for b in buckets])
         meta = np.concatenate([b.meta for b in buckets])
         slots = np.concatenate([b.slots for b in buckets])
+        numbers = np.concatenate([b.numbers for b in buckets])
         starts = np.cumsum(meta[:, 1]) - meta[:, 1]
     dot = xyz @ here
-    # np.take, not numbers[slots]: it gathers whole rows several times faster.
-    ok = (np.take(numbers, slots, axis=0) <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
+    ok = (numbers <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
     matched = np.logical_or.reduceat(ok, starts) if len(slots) else ok
     (hit,) = np.nonzero(matched & (dot >= least))
     return _Batch(slots, ok, starts, meta, hit, dot[hit])
@@ -119,10 +117,7 @@ def _enough(batches: list[_Batch], spots: Spots, least_dot: float, limit: int) -
 
 
 def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
-    if len(batches) == 1:
-        dot = batches[0].dot
-    else:
-        dot = np.concatenate([b.dot for b in batches])
+    dot = batches[0].dot if len(batches) == 1 else np.concatenate([b.dot for b in batches])
     if not len(dot):
         return []
     order = np.argsort(-dot, kind="stable")
