@@ -289,17 +289,17 @@ class StockIndex:
         ids, names, site_of = self._stock_ids, self._sites.names, self._spots.site
         if self._spots.multi == 0:
             return [
-                NearSite(names[site_of[f.spot]], f.distance_m, tuple([ids[s] for s in f.slots]))
-                for f in found
+                NearSite(names[site_of[spot]], metres_to, tuple([ids[s] for s in slots]))
+                for spot, metres_to, slots in found
             ]
         # Some site is at more than one place (its rows are moving one by one): fold its
         # spots into it, its rows nearest first.
         by_site: dict[int, list[tuple[float, int]]] = {}
         distance: dict[int, float] = {}
-        for f in found:
-            site = int(site_of[f.spot])
-            distance.setdefault(site, f.distance_m)
-            by_site.setdefault(site, []).extend((f.distance_m, s) for s in f.slots)
+        for spot, metres_to, slots in found:
+            site = int(site_of[spot])
+            distance.setdefault(site, metres_to)
+            by_site.setdefault(site, []).extend((metres_to, s) for s in slots)
         return [
             NearSite(names[site], distance[site], tuple(ids[s] for _, s in sorted(pairs)))
             for site, pairs in by_site.items()

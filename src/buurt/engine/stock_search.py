@@ -16,6 +16,7 @@ comparison of a row's four numbers, whose four true bytes read as one 32-bit wor
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -23,11 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from buurt.engine.geometry import EARTH_RADIUS_M, unit_vector
-from buurt.engine.stock_buckets import Bucket, FloatArray, IntArray, Key, Spots, metres
+from buurt.engine.stock_buckets import Bucket, FloatArray, IntArray, Key, Spots
 
 BoolArray = npt.NDArray[np.bool_]
 _ALL_TRUE = int.from_bytes(b"\x01" * 4, "little")  # four true bytes
-_FIRST_BATCH = 6  # spots per site asked for in the first batch; each next batch doubles
+_FIRST_BATCH = 12  # spots per site asked for in the first batch; each next batch doubles
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +42,8 @@ class Ask:
     at: float
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
-    """A matching spot: its number, its distance and its matching slots (ascending)."""
-
-    spot: int
-    distance_m: float
-    slots: list[int]
+Found = tuple[int, float, list[int]]
+"""A matching spot: its number, its distance in metres and its matching slots (ascending)."""
 
 
 @dataclass(slots=True)
@@ -130,19 +126,21 @@ def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
     else:
         chosen = order  # every candidate: the sites are told apart below
     found = _found(batches, chosen)
-    found.sort(key=lambda f: (f.distance_m, f.slots[0]))
+    # Nearest first, then by the row first posted; the dot products already put them in
+    # order of distance, so only equal distances need sorting.
+    if any(a[1] == b[1] for a, b in itertools.pairwise(found)):
+        found.sort(key=lambda f: (f[1], f[2][0]))
     if spots.multi == 0:
         return found[:limit]
     # A site's distance is that of its nearest matching spot; its other matching spots are
     # answered too, as far as the last site chosen.
     sites: list[int] = []
     for f in found:
-        site = int(spots.site[f.spot])
+        site = int(spots.site[f[0]])
         if site not in sites:
             sites.append(site)
             if len(sites) == limit:
-                last = f.distance_m
-                return [f for f in found if spots.site[f.spot] in sites and f.distance_m <= last]
+                return [g for g in found if spots.site[g[0]] in sites and g[1] <= f[1]]
     return found
 
 
@@ -169,10 +167,12 @@ def _rows(batch: _Batch, chosen: IntArray) -> list[Found]:
     ok = batch.ok[at]
     slots = batch.slots[at[ok]].tolist()
     per = np.add.reduceat(ok, begins, dtype=np.int64).tolist()
-    metres_to = metres(batch.dot[chosen]).tolist()
-    spot = batch.meta[positions, 0].tolist()
-    found, start = [], 0
-    for j, n in enumerate(per):
-        found.append(Found(spot[j], metres_to[j], slots[start : start + n]))
+    angle = np.arccos(np.minimum(batch.dot[chosen], 1.0)) * EARTH_RADIUS_M
+    found: list[Found] = []
+    start = 0
+    for spot, metres_to, n in zip(
+        batch.meta[positions, 0].tolist(), angle.tolist(), per, strict=True
+    ):
+        found.append((spot, metres_to, slots[start : start + n]))
         start += n
     return found
