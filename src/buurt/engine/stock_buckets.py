@@ -36,8 +36,8 @@ COARSE = 7  # items: a cell of about 5 km², as an item is at far fewer sites th
 _REACH_MARGIN_M = 1.0
 _EMPTY_INT: IntArray = np.zeros(0, np.int64)
 _EMPTY_XYZ: FloatArray = np.zeros((0, 3))
-_EMPTY_META: IntArray = np.zeros((0, 2), np.int64)
 _EMPTY_NUMBERS: FloatArray = np.zeros((0, 4))
+_EMPTY_PLACES: FloatArray = np.zeros((0, 5))
 
 
 def metres(dot: FloatArray) -> FloatArray:
@@ -131,25 +131,25 @@ class Bucket:
     """The spots of one key in one H3 cell, with their rows of the key.
 
     Settled, ``slots`` holds the rows spot by spot (ascending within a spot) and ``numbers``
-    their numbers in the same order; ``xyz``,
-    ``meta`` (each spot's number and count of rows) and ``starts`` (where its rows begin)
-    describe the spots in that order; ``reach`` is the greatest angle (radians) between the
-    cell's centre and a spot. While rows come and go, ``members`` holds the slots and the
-    arrays wait for ``settle``.
+    their numbers in the same order (the index's four per row, the last ``-(slot + 1)``);
+    ``spots``, ``counts`` and ``starts`` (where its rows begin) describe the spots in that
+    order, and ``places`` them again side by side as a query reads them, one row per spot:
+    ``x, y, z, count, spot``; ``reach`` is the greatest angle (radians) between the cell's
+    centre and a spot. A query reads ``places`` and ``numbers`` alone: two arrays per bucket
+    to gather, not one per column. While rows come and go, ``members`` holds the slots and
+    the arrays wait for ``settle``.
     """
 
     __slots__ = (
-        "centre", "counts", "members", "meta", "numbers", "position", "reach", "slots", "spots",
-        "starts", "xyz",
+        "centre", "counts", "members", "numbers", "places", "position", "reach", "slots",
+        "spots", "starts",
     )  # fmt: skip
 
     def __init__(self, centre: FloatArray) -> None:
         self.centre = centre
         self.members: set[int] | None = set()
         self.slots, self.spots, self.counts, self.starts = (_EMPTY_INT,) * 4
-        self.meta = _EMPTY_META
-        self.numbers = _EMPTY_NUMBERS
-        self.xyz = _EMPTY_XYZ
+        self.numbers, self.places = _EMPTY_NUMBERS, _EMPTY_PLACES
         self.reach = -math.inf
         self.position = -1  # in its key's arrays, once laid out
 
@@ -165,10 +165,9 @@ class Bucket:
         starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]]) if len(slots) else slots
         self.slots, self.starts = slots, starts
         self.numbers = np.take(numbers, slots, axis=0)
-        self.meta = np.stack([where[starts], np.diff(np.r_[starts, len(slots)])], axis=1)
-        self.spots, self.counts = self.meta[:, 0], self.meta[:, 1]
-        self.xyz = spots.xyz[self.spots]
-        self.reach = _reach(self.xyz, self.centre) if len(slots) else -math.inf
+        self.spots, self.counts = where[starts], np.diff(np.r_[starts, len(slots)])
+        self.places = _places(spots.xyz[self.spots], self.counts, self.spots)
+        self.reach = _reach(self.places[:, :3], self.centre) if len(slots) else -math.inf
 
     def store(self, slot: int, spot: int, numbers: FloatArray) -> None:
         """Copy a row's new numbers in (a bucket waiting to settle reads them then)."""
@@ -195,6 +194,11 @@ class Bucket:
         assert self.members is not None
         self.members.discard(slot)
         return settled
+
+
+def _places(xyz: FloatArray, counts: IntArray, spots: IntArray) -> FloatArray:
+    # Counts and spot numbers are far below 2**53: exact as floats.
+    return np.concatenate([xyz, counts[:, None], spots[:, None]], axis=1, dtype=np.float64)
 
 
 def _reach(xyz: FloatArray, centre: FloatArray) -> float:
@@ -284,9 +288,9 @@ def fill(
     cut = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
     spot_starts = np.flatnonzero(np.r_[True, (where[1:] != where[:-1]) | (cells[1:] != cells[:-1])])
     counts = np.diff(np.r_[spot_starts, n])
-    meta = np.stack([where[spot_starts], counts], axis=1)
-    spot_ids = meta[:, 0]
+    spot_ids = where[spot_starts]
     xyz = spots.xyz[spot_ids]
+    places = _places(xyz, counts, spot_ids)
     first_spot: IntArray = np.asarray(np.searchsorted(spot_starts, np.r_[cut, n]), np.int64)
     unique_cells = cells[cut].tolist()
     centres = np.array([_centre(c) for c in unique_cells])
@@ -302,8 +306,7 @@ def fill(
         bucket.members = None
         bucket.slots = slots[cut_list[j] : cut_list[j + 1]]
         bucket.numbers = copied[cut_list[j] : cut_list[j + 1]]
-        bucket.meta, bucket.xyz = meta[lo:hi], xyz[lo:hi]
-        bucket.spots, bucket.counts = bucket.meta[:, 0], bucket.meta[:, 1]
+        bucket.places, bucket.spots, bucket.counts = places[lo:hi], spot_ids[lo:hi], counts[lo:hi]
         bucket.starts = spot_starts[lo:hi] - cut_list[j]
         bucket.reach = reach[j]
         key.buckets[cell] = bucket

@@ -90,7 +90,7 @@ _GONE = 1.0  # the first number of a removed row: no query's -min_quantity is ab
 @dataclass
 class _Rows:
     """What every slot holds, in arrays that grow by doubling. ``numbers`` holds what a
-    query compares, side by side: ``(-available, available_from, price, 0)``."""
+    query compares, side by side: ``(-available, available_from, price, -(slot + 1))``."""
 
     numbers: FloatArray = field(default_factory=lambda: np.zeros((0, 4)))
     site: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -157,7 +157,7 @@ class StockIndex:
         elif not posted:
             self._unpost(slot)
         numbers = rows.numbers[slot]
-        numbers[:] = (-row.available, row.available_from, row.price, 0.0)
+        numbers[:] = (-row.available, row.available_from, row.price, -(slot + 1))
         rows.version[slot] = row.version
         if posted:
             self._store(slot, numbers)
@@ -177,7 +177,7 @@ class StockIndex:
         rows, spots = self._rows, self._spots
         rows.grow(n)
         rows.numbers[:n, 0], rows.numbers[:n, 1] = -columns.available, columns.since
-        rows.numbers[:n, 2], rows.numbers[:n, 3] = columns.price, 0.0
+        rows.numbers[:n, 2], rows.numbers[:n, 3] = columns.price, -1 - np.arange(n)
         rows.version[:n] = columns.version
         rows.site[:n] = np.fromiter(map(self._sites, columns.site_ids), np.int64, n)
         rows.item[:n] = np.fromiter(map(self._items, columns.item_ids), np.int64, n)

@@ -9,9 +9,10 @@ with the query's limits) and one ``reduceat`` that tells, per spot, whether a ro
 search stops once ``limit`` sites are found no farther than the bound of the next bucket:
 nothing left can come nearer. Distances in metres are computed for the answer alone.
 
-The numbers a query compares are kept per slot as ``(-available, available_from, price, 0)``,
-so that a row matches exactly when each is at most ``(-min_quantity, at, max_price, 0)``: one
-comparison of a row's four numbers, whose four true bytes read as one 32-bit word.
+The numbers a query compares are kept per slot as ``(-available, available_from, price,
+-(slot + 1))``, so that a row matches exactly when each is at most ``(-min_quantity, at,
+max_price, 0)``: one comparison of a row's four numbers, whose four true bytes read as one
+32-bit word (the last always holds, and tells the answer which row it was).
 """
 
 from __future__ import annotations
@@ -50,10 +51,11 @@ Found = tuple[int, float, list[int]]
 class _Batch:
     """The rows of a batch of buckets, and its spots that match within the radius."""
 
-    slots: IntArray
+    numbers: FloatArray
     ok: BoolArray  # which rows match
+    places: FloatArray
     starts: IntArray
-    meta: IntArray  # spot number and count of rows, per spot
+    counts: IntArray
     hit: IntArray  # the matching spots within the radius (positions in the batch)
     dot: FloatArray  # their dot products with the point
 
@@ -90,26 +92,25 @@ def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
 def _pass(buckets: list[Bucket], limits: FloatArray, here: FloatArray, least: float) -> _Batch:
     if len(buckets) == 1:
         (b,) = buckets
-        xyz, meta, starts, slots, numbers = b.xyz, b.meta, b.starts, b.slots, b.numbers
+        places, numbers, starts, counts = b.places, b.numbers, b.starts, b.counts
     else:
-        xyz = np.concatenate([b.xyz for b in buckets])
-        meta = np.concatenate([b.meta for b in buckets])
-        slots = np.concatenate([b.slots for b in buckets])
+        places = np.concatenate([b.places for b in buckets])
         numbers = np.concatenate([b.numbers for b in buckets])
-        starts = np.cumsum(meta[:, 1]) - meta[:, 1]
-    dot = xyz @ here
+        counts = places[:, 3].astype(np.int64)
+        starts = np.cumsum(counts) - counts
+    dot = places[:, :3] @ here
     ok = (numbers <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
-    matched = np.logical_or.reduceat(ok, starts) if len(slots) else ok
+    matched = np.logical_or.reduceat(ok, starts) if len(numbers) else ok
     (hit,) = np.nonzero(matched & (dot >= least))
-    return _Batch(slots, ok, starts, meta, hit, dot[hit])
+    return _Batch(numbers, ok, places, starts, counts, hit, dot[hit])
 
 
 def _enough(batches: list[_Batch], spots: Spots, least_dot: float, limit: int) -> bool:
     """Whether ``limit`` sites are found with a dot product of at least ``least_dot``."""
     if spots.multi == 0:  # a spot is a site
         return sum(int(np.count_nonzero(b.dot >= least_dot)) for b in batches) >= limit
-    inside = np.concatenate([b.meta[b.hit[b.dot >= least_dot], 0] for b in batches])
-    return len(np.unique(spots.site[inside])) >= limit
+    inside = np.concatenate([b.places[b.hit[b.dot >= least_dot], 4] for b in batches])
+    return len(np.unique(spots.site[inside.astype(np.int64)])) >= limit
 
 
 def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
@@ -160,19 +161,18 @@ def _found(batches: list[_Batch], chosen: IntArray) -> list[Found]:
 def _rows(batch: _Batch, chosen: IntArray) -> list[Found]:
     """Some of a batch's hits with their matching slots, in one pass over their rows."""
     positions = batch.hit[chosen]
-    counts = batch.meta[positions, 1]
+    counts = batch.counts[positions]
     ends = np.cumsum(counts)
     begins = ends - counts
     at = np.arange(int(ends[-1])) + np.repeat(batch.starts[positions] - begins, counts)
     ok = batch.ok[at]
-    slots = batch.slots[at[ok]].tolist()
+    slots = (-1 - batch.numbers[at[ok], 3]).astype(np.int64).tolist()
     per = np.add.reduceat(ok, begins, dtype=np.int64).tolist()
     angle = np.arccos(np.minimum(batch.dot[chosen], 1.0)) * EARTH_RADIUS_M
     found: list[Found] = []
     start = 0
-    for spot, metres_to, n in zip(
-        batch.meta[positions, 0].tolist(), angle.tolist(), per, strict=True
-    ):
-        found.append((spot, metres_to, slots[start : start + n]))
+    spot = batch.places[positions, 4].astype(np.int64).tolist()
+    for where, metres_to, n in zip(spot, angle.tolist(), per, strict=True):
+        found.append((where, metres_to, slots[start : start + n]))
         start += n
     return found
