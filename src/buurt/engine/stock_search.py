@@ -83,7 +83,9 @@ def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
         buckets = [key.listed[i] for i in near[done:end].tolist()]
         batches.append(_pass(buckets, limits, here, least_dot))
         done = end
-        if done < len(near) and _enough(batches, spots, math.cos(frontier[done]), ask.limit):
+        # A bound below 0 (the point within a bucket's reach) covers nothing yet.
+        covered = math.cos(max(0.0, frontier[done])) if done < len(near) else -1.0
+        if done < len(near) and _enough(batches, spots, covered, ask.limit):
             break
         want = 2 * int(spots_up_to[done - 1])
     return _nearest(batches, spots, ask.limit)
@@ -127,9 +129,9 @@ def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
     else:
         chosen = order  # every candidate: the sites are told apart below
     found = _found(batches, chosen)
-    # Nearest first, then by the row first posted; the dot products already put them in
-    # order of distance, so only equal distances need sorting.
-    if any(a[1] == b[1] for a, b in itertools.pairwise(found)):
+    # Nearest first, then by the row first posted. The dot products put one batch's spots
+    # in order of distance already; spots of several batches, or equal distances, are sorted.
+    if len(batches) > 1 or any(a[1] == b[1] for a, b in itertools.pairwise(found)):
         found.sort(key=lambda f: (f[1], f[2][0]))
     if spots.multi == 0:
         return found[:limit]
