@@ -96,6 +96,8 @@ class Spots:
 
     def load(self, site: IntArray, lat: FloatArray, lon: FloatArray) -> IntArray:
         """The spot of every row of a bulk load into an empty index, its rows counted."""
+        if not len(site):
+            return np.zeros(0, np.int64)
         order = np.lexsort((lon, lat, site))
         s, la, lo = site[order], lat[order], lon[order]
         new = np.r_[True, (s[1:] != s[:-1]) | (la[1:] != la[:-1]) | (lo[1:] != lo[:-1])]

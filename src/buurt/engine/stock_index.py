@@ -16,6 +16,7 @@ only when a query next needs it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -194,8 +195,8 @@ class StockIndex:
             fill(key, slots[under], fine[under], rows.spot, rows.numbers, spots)
         by_item = np.argsort(rows.item[:n], kind="stable")
         items = rows.item[by_item]
-        cuts = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True])
-        for start, end in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        cuts = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True]).tolist() if n else []
+        for start, end in itertools.pairwise(cuts):
             part = by_item[start:end]
             key = self._item_keys[int(items[start])] = Key(COARSE)
             fill(key, part, coarse[part], rows.spot, rows.numbers, spots)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 import random
+from unittest import mock
 
 import numpy as np
 import pytest
 
+from buurt.engine import stock_search
 from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, _distance
 
 LAT, LON = 52.36, 4.90
@@ -83,9 +85,9 @@ def _queries(seed: int = 3, count: int = 150) -> list[tuple[float, float, dict[s
     return out
 
 
-def _answers(index: StockIndex, rows: list[StockRow]) -> tuple[int, int]:
+def _answers(index: StockIndex, rows: list[StockRow], count: int = 150) -> tuple[int, int]:
     agree = nonempty = 0
-    for lat, lon, q in _queries():
+    for lat, lon, q in _queries(count=count):
         got = [(s.site_id, round(s.distance_m, 1)) for s in index.nearest(lat, lon, **q)]  # type: ignore[arg-type]
         want = _brute(rows, lat, lon, **q)
         agree += got == want
@@ -146,3 +148,17 @@ def test_an_item_query_answers_that_item_only() -> None:
     assert [s.site_id for s in both] == ["sit_a", "sit_b"]  # the control
     with pytest.raises(ValueError, match="empty index"):
         index.load(_columns([]))
+
+
+@pytest.mark.parametrize("first_batch", [1, 3, stock_search._FIRST_BATCH])
+def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(first_batch: int) -> None:
+    # Hundreds of sites per bucket's neighbourhood, and small first batches: a query takes
+    # several batches, starts inside the reach of several buckets, and must still stop
+    # only once nothing left can come nearer.
+    rows = _rows(seed=5, sites=3000, per_site=2)
+    index = StockIndex()
+    index.load(_columns(rows))
+    with mock.patch.object(stock_search, "_FIRST_BATCH", first_batch):
+        agree, nonempty = _answers(index, rows, count=400)
+    assert agree == 400
+    assert nonempty > 200
