@@ -27,9 +27,16 @@ CATEGORIES = ["food", "food/bread", "food/bread/rye", "tools/bike", "tools"]
 
 rows = st.builds(
     lambda stock, item, site, category, place, available, price, since, version: StockRow(
-        f"stk_{stock}", f"itm_{item}", f"sit_{site:02d}", category,
-        *PLACES[site][place], available, price, since, version,
-    ),  # fmt: skip
+        f"stk_{stock}",
+        f"itm_{item}",
+        f"sit_{site:02d}",
+        category,
+        *PLACES[site][place],
+        available,
+        price,
+        since,
+        version,
+    ),
     stock=st.integers(0, 30),
     item=st.integers(0, 6),
     site=st.integers(0, SITES - 1),
@@ -45,7 +52,7 @@ queries = st.fixed_dictionaries(
         "lat": st.floats(LAT - 0.002, LAT + 0.025),
         "lon": st.floats(LON - 0.015, LON + 0.02),
         "what": st.one_of(
-            st.sampled_from(CATEGORIES + ["food/fish"]).map(lambda c: ("category", c)),
+            st.sampled_from([*CATEGORIES, "food/fish"]).map(lambda c: ("category", c)),
             st.integers(0, 7).map(lambda i: ("item_id", f"itm_{i}")),
         ),
         "radius_m": st.sampled_from([400.0, 1200.0, 50_000.0]),
@@ -101,7 +108,7 @@ def _check(index: StockIndex, live: dict[str, StockRow], q: dict[str, object]) -
     want = _brute(live, q)
     event(f"{len(want)} sites found")
     assert [s.site_id for s in got] == [site for site, _, _ in want]
-    for near, (site, d, ids) in zip(got, want, strict=True):
+    for near, (_, d, ids) in zip(got, want, strict=True):
         assert abs(near.distance_m - d) < 0.05
         assert len(set(near.stock_ids)) == len(near.stock_ids)
         places = {(live[i].lat, live[i].lon) for i in ids}
