@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 import random
+from unittest import mock
 
+import h3.api.basic_int as h3
 import numpy as np
 import pytest
 
+from buurt.engine import stock_search
 from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, _distance
 
 LAT, LON = 52.36, 4.90
@@ -83,9 +86,9 @@ def _queries(seed: int = 3, count: int = 150) -> list[tuple[float, float, dict[s
     return out
 
 
-def _answers(index: StockIndex, rows: list[StockRow]) -> tuple[int, int]:
+def _answers(index: StockIndex, rows: list[StockRow], count: int = 150) -> tuple[int, int]:
     agree = nonempty = 0
-    for lat, lon, q in _queries():
+    for lat, lon, q in _queries(count=count):
         got = [(s.site_id, round(s.distance_m, 1)) for s in index.nearest(lat, lon, **q)]  # type: ignore[arg-type]
         want = _brute(rows, lat, lon, **q)
         agree += got == want
@@ -146,3 +149,54 @@ def test_an_item_query_answers_that_item_only() -> None:
     assert [s.site_id for s in both] == ["sit_a", "sit_b"]  # the control
     with pytest.raises(ValueError, match="empty index"):
         index.load(_columns([]))
+
+
+@pytest.mark.parametrize("first_batch", [1, 3, stock_search._FIRST_BATCH])
+def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(first_batch: int) -> None:
+    # Hundreds of sites per bucket's neighbourhood, and small first batches: a query takes
+    # several batches, starts inside the reach of several buckets, and must still stop
+    # only once nothing left can come nearer.
+    rows = _rows(seed=5, sites=3000, per_site=2)
+    index = StockIndex()
+    index.load(_columns(rows))
+    with mock.patch.object(stock_search, "_FIRST_BATCH", first_batch):
+        agree, nonempty = _answers(index, rows, count=400)
+    assert agree == 400
+    assert nonempty > 200
+
+
+def test_a_point_within_the_reach_of_two_buckets_waits_for_both() -> None:
+    # The point lies just inside cell A, by its edge with cell B; each cell holds a spot at
+    # its far corner (sold out, but widening its bucket's reach past the point), so both
+    # buckets' bounds are below 0. The nearer site is in B, a hair farther from its centre.
+    a = h3.latlng_to_cell(LAT, LON, 8)
+    b = next(c for c in h3.grid_ring(a, 1))
+    (lat_e1, lon_e1), (lat_e2, lon_e2) = h3.directed_edge_to_boundary(
+        h3.cells_to_directed_edge(a, b)
+    )
+    mid = ((lat_e1 + lat_e2) / 2, (lon_e1 + lon_e2) / 2)
+    centre_a, centre_b = h3.cell_to_latlng(a), h3.cell_to_latlng(b)
+
+    def toward(
+        start: tuple[float, float], goal: tuple[float, float], metres: float
+    ) -> tuple[float, float]:
+        f = metres / _distance(*start, *goal)
+        return (start[0] + f * (goal[0] - start[0]), start[1] + f * (goal[1] - start[1]))
+
+    point = toward(mid, centre_a, 3.0)
+    far_a = max(h3.cell_to_boundary(a), key=lambda v: _distance(*point, *v))
+    far_b = max(h3.cell_to_boundary(b), key=lambda v: _distance(*point, *v))
+    places = {
+        "sit_near_b": toward(point, centre_b, 30.0),
+        "sit_a": toward(point, centre_a, 40.0),
+        "sit_far_a": toward(far_a, centre_a, 1.0),
+        "sit_far_b": toward(far_b, centre_b, 1.0),
+    }
+    assert h3.latlng_to_cell(*places["sit_near_b"], 8) == b  # the control
+    index = StockIndex()
+    for site, (lat, lon) in places.items():
+        available = 0 if site.startswith("sit_far") else 3
+        index.put(StockRow(f"stk_{site}", "itm_x", site, "food", lat, lon, available, 1.0))
+    with mock.patch.object(stock_search, "_FIRST_BATCH", 1):
+        near = index.nearest(*point, category="food", radius_m=1000, limit=1)
+    assert [s.site_id for s in near] == ["sit_near_b"]
