@@ -31,7 +31,7 @@ from buurt.services.things import registry
 from buurt.web.pages.forms import read_form
 from buurt.web.pages.moment_stream import moment_item, moment_stream
 from buurt.web.pages.rendering import render
-from buurt.web.pages.session import Viewer, services_of, token_of, viewer
+from buurt.web.pages.session import Viewer, services_of, stock_finder_of, token_of, viewer
 
 router = APIRouter(include_in_schema=False)
 MomentId = Annotated[str, Path(max_length=64)]
@@ -47,7 +47,7 @@ async def home(request: Request, who: Viewer) -> HTMLResponse:
     services = services_of(request)
     view = await run_in_threadpool(home_view.home, services, who)
     zone = ZoneInfo(view.circles[0].timezone) if view.circles else UTC
-    finder: StockFinder = request.app.state.instance.stock_finder
+    finder = stock_finder_of(request)
     in_stock = await run_in_threadpool(_in_stock, services, finder, view.needs)
     context = {"home": view, "zone": zone, "in_stock": in_stock}
     return render(request, "home.html", context, who)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from buurt.domain.errors import AuthenticationFailed, TooManyAttempts
+from buurt.services.commerce.nearest import StockFinder
 from buurt.services.community import auth, throttle
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -31,6 +32,12 @@ router = APIRouter(include_in_schema=False)
 def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+def stock_finder_of(request: Request) -> StockFinder:
+    """The instance's nearest-stock index, which the pages ask as the API does."""
+    finder: StockFinder = request.app.state.instance.stock_finder
+    return finder
 
 
 def token_of(request: Request) -> str | None:

@@ -25,13 +25,13 @@ from buurt.domain.stock import Item, Reservation, ReservationStatus
 from buurt.domain.taxonomy import TAXONOMY
 from buurt.services import resources
 from buurt.services.commerce import finding, reservations
-from buurt.services.commerce.nearest import StockFinder, StockQuery
+from buurt.services.commerce.nearest import StockQuery
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
 from buurt.web.pages import maps
 from buurt.web.pages.forms import money, read_form, whole_number
 from buurt.web.pages.rendering import render
-from buurt.web.pages.session import Viewer, services_of
+from buurt.web.pages.session import Viewer, services_of, stock_finder_of
 
 router = APIRouter(include_in_schema=False)
 StockId = Annotated[str, Path(max_length=64)]
@@ -81,7 +81,7 @@ async def find(
     if chosen is not None:
         query = StockQuery(place, radius, chosen, limit=10, max_price=price)
         answer = await run_in_threadpool(
-            finding.find, services_of(request), _finder(request), query
+            finding.find, services_of(request), stock_finder_of(request), query
         )
     marks = [maps.Mark(s.site.place, s.site.name, f"#site-{s.site.id}", "shop") for s in answer]
     again = (
@@ -124,11 +124,6 @@ def _price(text: str) -> float | None:
         return money(text, "max_price")
     except InvalidInput:
         return None
-
-
-def _finder(request: Request) -> StockFinder:
-    finder: StockFinder = request.app.state.instance.stock_finder
-    return finder
 
 
 @router.post("/stock/{stock_id}/reserve")
