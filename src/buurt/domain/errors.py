@@ -60,8 +60,9 @@ class AuthenticationFailed(DomainError):
 class NotFound(DomainError):
     title = "Not found"
 
-    def __init__(self, kind: str, ident: str) -> None:
-        super().__init__(f"No {kind} with id {ident!r}.")
+    def __init__(self, kind: str, ident: str, detail: str | None = None) -> None:
+        # ``detail`` for a lookup by something other than an id (an email address, say).
+        super().__init__(detail or f"No {kind} with id {ident!r}.")
         self.kind = kind
         self.ident = ident
 

@@ -80,7 +80,7 @@ def test_another_member_a_thing_and_no_token_are_refused(world: World) -> None:
 def test_bad_input_is_a_problem(world: World) -> None:
     stranger = register(world.ann.client, "Stranger")  # a member of no circle
     for who in ("nobody@example.org", "mem_unknown", _email(stranger), stranger.id):
-        body = _problem(world.ann.post(_staff(world), {"member": who}), 422)
+        body = _problem(world.ann.post(_staff(world), {"member": who}), 404)
         assert "no member of the shop's circle" in body["detail"]
     _problem(world.ann.post(_staff(world), {"member": ""}), 422)
     _problem(world.ann.post(_staff(world), {"who": world.bob.id}), 422)

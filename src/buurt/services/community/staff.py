@@ -81,7 +81,7 @@ def _named(uow: UnitOfWork, business: Business, who: str) -> Member:
         circle_id=business.circle_id, member_id=member.id
     )
     if member is None or not in_circle:
-        raise InvalidInput(NOBODY, "member")
+        raise NotFound("member", text, NOBODY)
     return member
 
 

@@ -62,7 +62,7 @@ def list_staff(
 def add_staff(
     business_id: BusinessId, body: StaffIn, services: ServicesDep, principal: PrincipalDep
 ) -> StaffOut:
-    """Add a member of the circle to the staff (the owner). 422 when no member of the
+    """Add a member of the circle to the staff (the owner). 404 when no member of the
     circle has that email address or id; 409 for the owner or someone on the staff already."""
     return StaffOut.model_validate(staff.add_staff(services, principal, business_id, body.member))
 

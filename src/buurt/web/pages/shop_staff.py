@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from buurt.domain.errors import Conflict, InvalidInput
+from buurt.domain.errors import Conflict, InvalidInput, NotFound
 from buurt.services.community import staff
 from buurt.web.i18n import _
 from buurt.web.pages.forms import read_form
@@ -34,7 +34,7 @@ async def add(request: Request, business_id: BusinessId, who: Viewer) -> Respons
     named = form.get("member", "")[:320]
     try:
         await run_in_threadpool(staff.add_staff, services_of(request), acting, business_id, named)
-    except InvalidInput:
+    except (InvalidInput, NotFound):
         error = _("No member of the shop's circle has this email address or member id.")
         return await dashboard_page(request, who, business_id, {"member": named}, error, 422)
     except Conflict:
