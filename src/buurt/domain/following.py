@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from buurt.domain.moments import PublicationKind
+from buurt.domain.moments import PublicationKind, Reason
 
 
 def proposal_topic(proposal_id: str) -> str:
@@ -55,6 +55,6 @@ class Update:
     kind: UpdateKind
     source_kind: PublicationKind
     source_id: str
-    reason: str
+    reason: Reason
     by: tuple[str, str] | None = None
     told: frozenset[str] = frozenset()

@@ -52,7 +52,9 @@ class ReasonCode(StrEnum):
     ends_at (ISO 8601), price (a number or null); ``stock_answers_need``: item, site,
     category, price, limit (null), available, available_from (ISO 8601 or null), need,
     distance_m; ``bookable_free``: thing, category, price and limit (numbers or null),
-    starts_at, ends_at (ISO 8601), need, distance_m.
+    starts_at, ends_at (ISO 8601), need, distance_m; ``proposal_commented``: title, excerpt;
+    ``campaign_opened``: business, title, deadline (ISO 8601 date); ``campaign_settled``:
+    title, succeeded (a boolean).
     """
 
     OFFER_ANSWERS_NEED = "offer_answers_need"
@@ -62,6 +64,9 @@ class ReasonCode(StrEnum):
     BOOKED = "booked"
     STOCK_ANSWERS_NEED = "stock_answers_need"
     BOOKABLE_FREE = "bookable_free"
+    PROPOSAL_COMMENTED = "proposal_commented"
+    CAMPAIGN_OPENED = "campaign_opened"
+    CAMPAIGN_SETTLED = "campaign_settled"
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,11 @@ def test_followers_hear_of_comments_campaigns_and_settlement(
         followed["id"],
         "New comment on Rye bread on Sundays: Caraway seeds, anyone?",
     )
+    # the code and arguments that let a page say it in its own language
+    assert (moment["reason_code"], moment["reason_args"]) == (
+        "proposal_commented",
+        {"title": "Rye bread on Sundays", "excerpt": "Caraway seeds, anyone?"},
+    )
     world.bob.created(path, {"text": "Yes please"})
     assert len(_told(world.bob)) == 1  # his own comment is not told to him
     assert len(_told(world.admin)) == 2
@@ -73,6 +78,11 @@ def test_followers_hear_of_comments_campaigns_and_settlement(
     settlement.settle_due(services)
     bob = world.bob.get("/v1/moments").json()["items"]
     assert "goes ahead" in bob[-1]["reason"]
+    assert [m["reason_code"] for m in bob if m["source_kind"] == "campaign"] == [
+        "campaign_opened",
+        "campaign_settled",
+    ]
+    assert bob[-1]["reason_args"] == {"title": "Rye bread on Sundays", "succeeded": True}
     assert [m["standing_kind"] for m in bob].count("follow") == 3
     admin = _told(world.admin)  # the pledger hears as pledger, not twice
     assert admin.count(("campaign", "pledge")) == 1

@@ -18,7 +18,7 @@ from buurt.domain.errors import Conflict, NotFound, PermissionDenied
 from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
-from buurt.domain.moments import PublicationKind
+from buurt.domain.moments import PublicationKind, Reason, ReasonCode
 from buurt.ports import Page, UnitOfWork
 from buurt.ports.store import Filter
 from buurt.services.cocreation import following, proposals
@@ -104,8 +104,16 @@ def start(
             proposal,
             UpdateKind.CAMPAIGN_OPENED,
             (PublicationKind.CAMPAIGN, campaign.id),
-            f"{business.name} opened a campaign for {proposal.title}: pledge before "
-            f"{campaign.deadline:%Y-%m-%d}",
+            Reason(
+                f"{business.name} opened a campaign for {proposal.title}: pledge before "
+                f"{campaign.deadline:%Y-%m-%d}",
+                ReasonCode.CAMPAIGN_OPENED,
+                {
+                    "business": business.name,
+                    "title": proposal.title,
+                    "deadline": f"{campaign.deadline:%Y-%m-%d}",
+                },
+            ),
         )
         services.commit(uow, *(MomentCreated(moment) for moment in told))
     return Standing(campaign, 0, 0)

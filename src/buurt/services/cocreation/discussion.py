@@ -7,7 +7,7 @@ from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDeni
 from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
-from buurt.domain.moments import PublicationKind
+from buurt.domain.moments import PublicationKind, Reason, ReasonCode
 from buurt.domain.parties import PartyKind
 from buurt.ports import Page
 from buurt.services.cocreation import following, proposals
@@ -51,7 +51,11 @@ def comment(
             proposal,
             UpdateKind.COMMENTED,
             (PublicationKind.COMMENT, made.id),
-            f"New comment on {proposal.title}: {_excerpt(body)}",
+            Reason(
+                f"New comment on {proposal.title}: {_excerpt(body)}",
+                ReasonCode.PROPOSAL_COMMENTED,
+                {"title": proposal.title, "excerpt": _excerpt(body)},
+            ),
             by=(principal.kind.value, principal.id),
         )
         services.commit(uow, *(MomentCreated(moment) for moment in told))

@@ -17,7 +17,7 @@ from buurt.domain.following import (
     proposal_topic,
 )
 from buurt.domain.ids import new_id
-from buurt.domain.moments import Moment, PublicationKind
+from buurt.domain.moments import Moment, PublicationKind, Reason
 from buurt.ports import Page, UnitOfWork
 from buurt.services.cocreation import proposals
 from buurt.services.cocreation.proposals import in_circle
@@ -92,7 +92,7 @@ def tell(
     proposal: Proposal,
     kind: UpdateKind,
     source: tuple[PublicationKind, str],
-    reason: str,
+    reason: Reason,
     by: tuple[str, str] | None = None,
     told: frozenset[str] = frozenset(),
 ) -> list[Moment]:

@@ -120,7 +120,11 @@ def _tell_followers(
         proposal,
         UpdateKind.CAMPAIGN_SETTLED,
         (PublicationKind.CAMPAIGN, campaign.id),
-        f"The campaign for {proposal.title} {outcome}",
+        Reason(
+            f"The campaign for {proposal.title} {outcome}",
+            ReasonCode.CAMPAIGN_SETTLED,
+            {"title": proposal.title, "succeeded": succeeded},
+        ),
         told=frozenset(p.member_id for p in pledges if p.member_id is not None),
     )
     return [MomentCreated(moment) for moment in told]

@@ -128,7 +128,7 @@ def follow_pairs(uow: UnitOfWork, update: Update) -> list[Pair]:
                 key=0,  # each follower's pair is its own publication to the gate
                 recipient=("member", member_id),
                 subject=None,  # the update is the circle's, no member's data
-                reason=Reason(update.reason),
+                reason=update.reason,
                 consent=None,
             )
         )

@@ -9,11 +9,11 @@ writes them; a moment without a code, or with arguments that do not fit, keeps i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from buurt.domain.moments import Moment, ReasonCode
-from buurt.web.i18n import _, format_datetime, format_money, format_number
+from buurt.web.i18n import _, format_date, format_datetime, format_money, format_number
 from buurt.web.pages.names import category_name
 
 
@@ -139,6 +139,25 @@ def _bookable(args: dict[str, Any], zone: tzinfo) -> str:
     )
 
 
+def _commented(args: dict[str, Any], zone: tzinfo) -> str:
+    return _("New comment on %(title)s: %(excerpt)s", title=args["title"], excerpt=args["excerpt"])
+
+
+def _opened(args: dict[str, Any], zone: tzinfo) -> str:
+    return _(
+        "%(business)s opened a campaign for %(title)s: pledge before %(deadline)s",
+        business=args["business"],
+        title=args["title"],
+        deadline=format_date(date.fromisoformat(args["deadline"])),
+    )
+
+
+def _settled(args: dict[str, Any], zone: tzinfo) -> str:
+    if args["succeeded"]:
+        return _("The campaign for %(title)s goes ahead", title=args["title"])
+    return _("The campaign for %(title)s did not reach its threshold", title=args["title"])
+
+
 SAY: dict[str, Callable[[dict[str, Any], tzinfo], str]] = {
     ReasonCode.OFFER_ANSWERS_NEED.value: _offer,
     ReasonCode.SUBSCRIPTION.value: _subscription,
@@ -147,6 +166,9 @@ SAY: dict[str, Callable[[dict[str, Any], tzinfo], str]] = {
     ReasonCode.BOOKED.value: _booked,
     ReasonCode.STOCK_ANSWERS_NEED.value: _stock,
     ReasonCode.BOOKABLE_FREE.value: _bookable,
+    ReasonCode.PROPOSAL_COMMENTED.value: _commented,
+    ReasonCode.CAMPAIGN_OPENED.value: _opened,
+    ReasonCode.CAMPAIGN_SETTLED.value: _settled,
 }
 
 
