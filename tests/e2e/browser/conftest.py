@@ -73,13 +73,32 @@ async def new_context(
 
 
 async def look(page: Page, name: str) -> None:
-    """Save the page as it is at 375 px and at 1280 px wide, then put the width back."""
+    """Save the page as it is at 375 px and at 1280 px wide, then put the width back; at
+    each width nothing may stick out sideways (a page read on a phone scrolls down only)."""
     ARTIFACTS.mkdir(exist_ok=True)
     before = page.viewport_size or {"width": WIDTHS[0], "height": 900}
     for width in WIDTHS:
         await page.set_viewport_size({"width": width, "height": 900})
         await page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        wide = await page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= width, f"{name} is {wide} px wide at {width} px: {await _widest(page)}"
     await page.set_viewport_size(before)
+
+
+async def _widest(page: Page) -> str:
+    """The element that sticks out furthest on the right, to name it in a failure."""
+    found: str = await page.evaluate(
+        """() => {
+            let worst = null, right = 0;
+            for (const el of document.body.querySelectorAll("*")) {
+                const r = el.getBoundingClientRect().right;
+                if (r > right) { right = r; worst = el; }
+            }
+            if (!worst) return "";
+            return `${worst.tagName.toLowerCase()}.${worst.className} ends at ${right}`;
+        }"""
+    )
+    return found
 
 
 async def serious_violations(page: Page) -> list[dict[str, Any]]:
