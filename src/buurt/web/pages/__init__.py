@@ -15,7 +15,7 @@ app. Templates are in ``web/templates``, styles and scripts in ``web/static``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from buurt.web.pages import (
@@ -44,7 +44,9 @@ from buurt.web.pages import (
     stock,
     things,
 )
-from buurt.web.pages.rendering import WEB
+from buurt.web.pages.forms import FormRefused
+from buurt.web.pages.rendering import WEB, render
+from buurt.web.pages.session import viewer
 
 router = APIRouter(include_in_schema=False)
 router.include_router(session.router)
@@ -76,5 +78,10 @@ router.include_router(join.router)
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files (after ``app.state.services`` is set)."""
     app.include_router(router)
+
+    @app.exception_handler(FormRefused)
+    async def _refused(request: Request, error: FormRefused) -> Response:
+        return render(request, "refused.html", {}, viewer(request), status_code=403)
+
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
     app.add_middleware(language.LanguageMiddleware)

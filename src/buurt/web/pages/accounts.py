@@ -16,7 +16,7 @@ from buurt.services.community import accounts, members
 from buurt.web import i18n
 from buurt.web.i18n import _
 from buurt.web.pages import mail
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import read_form, signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -122,9 +122,7 @@ async def confirm(request: Request, who: Viewer, token: str = "") -> HTMLRespons
 
 @router.post("/confirm/resend")
 async def resend(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return _refused(request, who)
+    _form, who = await signed_form(request, who)
     services = services_of(request)
     email = await run_in_threadpool(lambda: members.email_of(services, who))
     mailable = await run_in_threadpool(

@@ -25,7 +25,7 @@ from buurt.services.cocreation import moderation_desk
 from buurt.services.community import admission, circles, roster, vouching
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -106,9 +106,7 @@ def _vouches(request: Request, who: Principal, found: AdmissionRequest) -> int:
 async def change_role(
     request: Request, circle_id: CircleId, member_id: MemberId, who: Viewer
 ) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         role = Role(form.get("role", ""))
     except ValueError:

@@ -25,7 +25,7 @@ from buurt.services.cocreation import moderation
 from buurt.services.community import admission, vouching
 from buurt.web.i18n import _
 from buurt.web.pages.admin import admin_page_for
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import read_form, signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -64,9 +64,7 @@ async def decide_request(
 @router.post("/admin/{circle_id}/codes")
 async def issue_code(request: Request, circle_id: CircleId, who: Viewer) -> Response:
     """A new invite or in-person code, shown on the page this once."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     routes = {r.value: r for r in CODE_ROUTES if r is not AdmissionRoute.LETTER}
     route = routes.get(form.get("route", ""))
     if route is None:
@@ -83,9 +81,7 @@ async def issue_code(request: Request, circle_id: CircleId, who: Viewer) -> Resp
 async def make_letters(request: Request, circle_id: CircleId, who: Viewer) -> Response:
     """A batch of address letters: the page lists what was made and skipped, and holds the
     PDF to download; the codes exist only in it."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     text = form.get("addresses", "")[:ADDRESSES]
     wanted = [line.strip() for line in text.splitlines() if line.strip()]
     base = request.app.state.instance.settings.base_url
@@ -115,9 +111,7 @@ async def make_letters(request: Request, circle_id: CircleId, who: Viewer) -> Re
 @router.post("/admin/{circle_id}/moderation")
 async def moderate(request: Request, circle_id: CircleId, who: Viewer) -> Response:
     """Hide an item, show it again, or dismiss its reports, with the reason."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         kind = TargetKind(form.get("target_kind", ""))
         action = ModerationAction(form.get("action", ""))

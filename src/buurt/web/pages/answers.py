@@ -21,7 +21,7 @@ from buurt.domain.community import Site, Thing
 from buurt.domain.stock import Item
 from buurt.services.publishing import answering
 from buurt.services.publishing import home as home_view
-from buurt.web.pages.forms import read_form, whole_number
+from buurt.web.pages.forms import signed_form, whole_number
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -31,9 +31,7 @@ Ident = Annotated[str, Path(max_length=64)]
 
 @router.post("/moments/{moment_id}/reserve", response_class=HTMLResponse)
 async def reserve(request: Request, moment_id: Ident, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     quantity = whole_number(form.get("quantity", ""), "quantity") or 1
     services = services_of(request)
     held = await run_in_threadpool(
@@ -54,9 +52,7 @@ async def reserve(request: Request, moment_id: Ident, who: Viewer) -> Response:
 
 @router.post("/moments/{moment_id}/book", response_class=HTMLResponse)
 async def book(request: Request, moment_id: Ident, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    _form, who = await signed_form(request, who)
     services = services_of(request)
     booked = await run_in_threadpool(answering.book, services, who, moment_id)
     with services.uow() as uow:

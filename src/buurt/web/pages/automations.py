@@ -32,7 +32,7 @@ from buurt.services.things import registry
 from buurt.services.things.kinds import EVENT_KINDS, SCHEMAS
 from buurt.web.i18n import _
 from buurt.web.pages.fields import label_of, unit_of
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import read_form, signed_form
 from buurt.web.pages.names import category_name
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
@@ -150,9 +150,7 @@ async def _form(
 
 @router.post("/automations")
 async def create(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None or not who.is_member:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who, member=True)
     category = form.get("category", "")
     if category not in CATEGORIES:
         return RedirectResponse("/automations#new", status_code=303)

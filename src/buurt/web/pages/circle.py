@@ -22,7 +22,7 @@ from buurt.services.charter import proposals
 from buurt.services.charter.views import charter_page
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -77,9 +77,7 @@ async def _page(
 async def vote(
     request: Request, circle_id: CircleId, proposal_id: ProposalId, who: Viewer
 ) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         choice = VoteChoice(form.get("choice", ""))
     except ValueError:
@@ -93,9 +91,7 @@ async def vote(
 
 @router.post("/circle/{circle_id}/charter/proposals")
 async def propose(request: Request, circle_id: CircleId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         changes = _changes(form)
         rationale = form.get("rationale", "").strip()[:2000]

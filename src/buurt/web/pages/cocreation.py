@@ -26,7 +26,7 @@ from buurt.services.cocreation import campaigns, discussion, proposals, reviews
 from buurt.services.cocreation.views import proposal_page
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
-from buurt.web.pages.forms import money, read_form, whole_number
+from buurt.web.pages.forms import money, signed_form, whole_number
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -85,9 +85,7 @@ async def _listing(
 
 @router.post("/proposals")
 async def propose(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     circle = await run_in_threadpool(_circle, request, who)
     if circle is None:
         return RedirectResponse("/proposals", status_code=303)
@@ -134,9 +132,7 @@ async def _proposal(
 @router.post("/proposals/{proposal_id}/support")
 async def support(request: Request, proposal_id: ItemId, who: Viewer) -> Response:
     """Support it, or withdraw the support (``action=withdraw``)."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     step = discussion.withdraw_support if form.get("action") == "withdraw" else discussion.support
     await run_in_threadpool(step, services_of(request), who, proposal_id)
     return RedirectResponse(f"/proposals/{proposal_id}#support", status_code=303)
@@ -144,9 +140,7 @@ async def support(request: Request, proposal_id: ItemId, who: Viewer) -> Respons
 
 @router.post("/proposals/{proposal_id}/comments")
 async def comment(request: Request, proposal_id: ItemId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         await run_in_threadpool(
             discussion.comment,
@@ -164,9 +158,7 @@ async def comment(request: Request, proposal_id: ItemId, who: Viewer) -> Respons
 @router.post("/proposals/{proposal_id}/campaigns")
 async def start_campaign(request: Request, proposal_id: ItemId, who: Viewer) -> Response:
     """A shop owner turns the proposal into a campaign of one of their shops."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         values = _campaign_fields(form)
         await run_in_threadpool(
@@ -201,9 +193,7 @@ def _campaign_fields(form: dict[str, str]) -> dict[str, Any]:
 
 @router.post("/campaigns/{campaign_id}/pledge")
 async def pledge(request: Request, campaign_id: ItemId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     quantity = whole_number(form.get("quantity", "1"), "quantity") or 1
     pledge_id = form.get("pledge", "")
     services = services_of(request)
@@ -224,9 +214,7 @@ async def pledge(request: Request, campaign_id: ItemId, who: Viewer) -> Response
 @router.post("/reviews")
 async def review(request: Request, who: Viewer) -> Response:
     """A member reviews the shop of an order they collected."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     rating = whole_number(form.get("rating", ""), "rating") or 0
     await run_in_threadpool(
         lambda: reviews.write(

@@ -21,7 +21,7 @@ from buurt.services.principals import Principal
 from buurt.services.publishing.home import timezone_of
 from buurt.web.api.me import export_data  # the API's own document, not a second one
 from buurt.web.i18n import _
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import COOKIE, Viewer, safe_next, services_of
 
@@ -67,9 +67,7 @@ def _back(form: dict[str, str], anchor: str = "grants") -> RedirectResponse:
 
 @router.post("/consent/grants")
 async def grant(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         category = DataCategory(form.get("category", ""))
         purpose = Purpose(form.get("purpose", ""))
@@ -102,18 +100,14 @@ def _end(choice: str, now: datetime) -> datetime | None:
 
 @router.post("/consent/grants/{grant_id}/revoke")
 async def revoke(request: Request, grant_id: GrantId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     await run_in_threadpool(grants.revoke, services_of(request), who, grant_id)
     return _back(form)
 
 
 @router.post("/consent/grants/{grant_id}/end")
 async def change_end(request: Request, grant_id: GrantId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     expires = _end(form.get("until", ""), services_of(request).clock.now())
     await run_in_threadpool(
         grants.update_grant, services_of(request), who, grant_id, {"expires_at": expires}
@@ -138,9 +132,7 @@ async def download(request: Request, who: Viewer) -> Response:
 
 @router.post("/me/delete")
 async def delete_account(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None or not who.is_member:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who, member=True)
     await run_in_threadpool(
         erasure.erase_member, services_of(request), who, form.get("password", "")
     )

@@ -23,6 +23,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from buurt.domain.errors import InvalidInput
+from buurt.services.principals import Principal
 from buurt.web.i18n import _
 
 CSRF_COOKIE = "buurt_csrf"
@@ -89,6 +90,23 @@ async def read_form(request: Request) -> dict[str, str] | None:
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         return None
     return form
+
+
+class FormRefused(Exception):
+    """A post ``signed_form`` turns away: the pages answer it with the 403 page
+    (``pages.install``), whatever the browser said it accepts."""
+
+
+async def signed_form(
+    request: Request, who: Principal | None, *, member: bool = False
+) -> tuple[dict[str, str], Principal]:
+    """The fields of a post by whoever is logged in (a member, with ``member``), for the
+    routes that act for them; the 403 page when ``read_form`` refuses the post or nobody
+    (or no member) is logged in."""
+    form = await read_form(request)
+    if form is None or who is None or (member and not who.is_member):
+        raise FormRefused
+    return form, who
 
 
 MAX_PRICE = Decimal("100000")

@@ -28,7 +28,7 @@ from buurt.services.principals import Principal
 from buurt.services.publishing import home as home_view
 from buurt.services.publishing import moments
 from buurt.services.things import registry
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.moment_stream import moment_item, moment_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, stock_finder_of, token_of, viewer
@@ -97,9 +97,7 @@ def _order(thing: Thing) -> tuple[str, str]:
 @router.post("/moments/{moment_id}/step")
 async def step(request: Request, moment_id: MomentId, who: Viewer) -> Response:
     """Accept or decline a moment (its recipient), then fulfil or cancel it (either party)."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     status = STEPS.get(form.get("status", ""))
     if status is None:
         return render(request, "refused.html", {}, who, status_code=403)

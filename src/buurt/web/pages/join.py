@@ -21,7 +21,7 @@ from buurt.domain.errors import DomainError
 from buurt.services.community import admission
 from buurt.services.community.verification import is_verified
 from buurt.services.principals import Principal
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 from buurt.web.problems import status_of
@@ -67,9 +67,7 @@ async def _page(
 @router.post("/join/{circle_id}")
 async def join(request: Request, circle_id: CircleId, who: Viewer) -> Response:
     """Redeem a code, or (``action=vouch``) ask the circle's neighbours to vouch."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     code = None if form.get("action") == "vouch" else form.get("code", "").strip()[:64]
     try:
         await run_in_threadpool(

@@ -27,7 +27,7 @@ from buurt.services.principals import Principal
 from buurt.services.publishing import intents, moments
 from buurt.web.i18n import _
 from buurt.web.pages import maps
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 
@@ -107,9 +107,7 @@ def _form(
 
 @router.post("/needs")
 async def publish(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None or not who.is_member:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who, member=True)
     found = await run_in_threadpool(_circle, request, who, form.get("circle"))
     try:
         place = Place(float(form.get("lat", "")), float(form.get("lon", "")))
@@ -180,9 +178,7 @@ def _answers(request: Request, who: Principal, intent: Intent) -> list[Moment]:
 
 @router.post("/needs/{intent_id}/withdraw")
 async def withdraw(request: Request, intent_id: IntentId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    _form, who = await signed_form(request, who)
     await run_in_threadpool(
         intents.update_intent,
         services_of(request),

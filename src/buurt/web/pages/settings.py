@@ -10,7 +10,7 @@ from buurt.domain.community import Member
 from buurt.services import resources
 from buurt.services.community import members
 from buurt.web import i18n
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.language import YEAR
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
@@ -36,9 +36,7 @@ async def settings_page(request: Request, who: Viewer, saved: bool = False) -> R
 
 @router.post("/settings")
 async def save(request: Request, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None or not who.is_member:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who, member=True)
     changes: dict[str, object] = {}
     try:
         cap = int(form.get("per_hour", ""))

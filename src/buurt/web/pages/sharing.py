@@ -28,7 +28,7 @@ from buurt.services.principals import Principal
 from buurt.services.sharing import bookables, bookings
 from buurt.web.i18n import _
 from buurt.web.pages import maps, sharing_forms
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, safe_next, services_of
 from buurt.web.pages.stock import centre
@@ -37,10 +37,6 @@ from buurt.web.pages.things import thing_response
 router = APIRouter(include_in_schema=False)
 Ident = Annotated[str, Path(max_length=64)]
 RADII = (500, 1000, 2000, 5000)
-
-
-def _refused(request: Request, who: Principal | None) -> HTMLResponse:
-    return render(request, "refused.html", {}, who, status_code=403)
 
 
 def _bookable_of(request: Request, who: Principal, thing_id: str) -> Bookable | None:
@@ -53,9 +49,7 @@ def _bookable_of(request: Request, who: Principal, thing_id: str) -> Bookable | 
 @router.post("/things/{thing_id}/bookable")
 async def share(request: Request, thing_id: Ident, who: Viewer) -> Response:
     """Its owner makes the thing bookable on these terms, or changes them."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return _refused(request, who)
+    form, who = await signed_form(request, who)
     services = services_of(request)
     current = await run_in_threadpool(_bookable_of, request, who, thing_id)
     try:
@@ -76,9 +70,7 @@ async def share(request: Request, thing_id: Ident, who: Viewer) -> Response:
 @router.post("/things/{thing_id}/bookable/stop")
 async def stop_sharing(request: Request, thing_id: Ident, who: Viewer) -> Response:
     """Its owner stops sharing the thing: its bookings go with its terms."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return _refused(request, who)
+    _form, who = await signed_form(request, who)
     current = await run_in_threadpool(_bookable_of, request, who, thing_id)
     if current is None:
         raise NotFound("thing", thing_id)
@@ -90,9 +82,7 @@ async def stop_sharing(request: Request, thing_id: Ident, who: Viewer) -> Respon
 
 @router.post("/things/{thing_id}/book")
 async def book(request: Request, thing_id: Ident, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None or not who.is_member:
-        return _refused(request, who)
+    form, who = await signed_form(request, who, member=True)
     services = services_of(request)
     shared = await run_in_threadpool(bookings.view_of_thing, services, who, thing_id)
     try:
@@ -128,9 +118,7 @@ async def _again(
 @router.post("/bookings/{booking_id}/cancel")
 async def cancel(request: Request, booking_id: Ident, who: Viewer) -> Response:
     """The member who booked, or the thing's owner, frees the slot."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return _refused(request, who)
+    form, who = await signed_form(request, who)
     await run_in_threadpool(bookings.cancel, services_of(request), who, booking_id)
     return RedirectResponse(safe_next(form.get("next") or "/bookings"), status_code=303)
 

@@ -30,7 +30,7 @@ from buurt.services.principals import Principal
 from buurt.services.publishing import offers
 from buurt.web.i18n import _
 from buurt.web.pages import maps
-from buurt.web.pages.forms import money, read_form, whole_number
+from buurt.web.pages.forms import money, signed_form, whole_number
 from buurt.web.pages.moment_stream import moment_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
@@ -135,9 +135,7 @@ async def stream(request: Request, business_id: BusinessId, who: Viewer) -> Resp
 
 @router.post("/shop/{business_id}/offers")
 async def new_offer(request: Request, business_id: BusinessId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     services = services_of(request)
     try:
@@ -162,9 +160,7 @@ async def change_offer(
     request: Request, business_id: BusinessId, offer_id: ItemId, who: Viewer
 ) -> Response:
     """Save an offer's price, quantity and title, or mark it sold out, back, or withdrawn."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     changes: dict[str, Any]
     step = form.get("status", "")
@@ -190,9 +186,7 @@ async def change_offer(
 async def order_step(
     request: Request, business_id: BusinessId, order_id: ItemId, who: Viewer
 ) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     status = ORDER_STEPS.get(form.get("status", ""))
     if status is None:
         return render(request, "refused.html", {}, who, status_code=403)
@@ -209,9 +203,7 @@ async def answer_review(
     request: Request, business_id: BusinessId, review_id: ItemId, who: Viewer
 ) -> Response:
     """The shop answers a review, once."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     try:
         await run_in_threadpool(

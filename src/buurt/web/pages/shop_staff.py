@@ -16,8 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from buurt.domain.errors import Conflict, InvalidInput, NotFound
 from buurt.services.community import staff
 from buurt.web.i18n import _
-from buurt.web.pages.forms import read_form
-from buurt.web.pages.rendering import render
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.session import Viewer, services_of
 from buurt.web.pages.shop import BusinessId, acting_for, dashboard_page
 
@@ -27,9 +26,7 @@ MemberId = Annotated[str, Path(max_length=64)]
 
 @router.post("/shop/{business_id}/staff")
 async def add(request: Request, business_id: BusinessId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     named = form.get("member", "")[:320]
     try:
@@ -48,9 +45,7 @@ async def remove(
     request: Request, business_id: BusinessId, member_id: MemberId, who: Viewer
 ) -> Response:
     """The owner removes a member of the staff; a member on it stops working there."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    _form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     # Stopping is the member's own act, not the shop's: it is done as the member.
     by = who if who.id == member_id else acting

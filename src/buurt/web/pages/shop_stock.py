@@ -17,8 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from buurt.domain.errors import InvalidInput, InvalidRows
 from buurt.services.commerce import stock, stock_import
 from buurt.web.i18n import _
-from buurt.web.pages.forms import money, read_form, whole_number
-from buurt.web.pages.rendering import render
+from buurt.web.pages.forms import money, signed_form, whole_number
 from buurt.web.pages.session import Viewer, services_of
 from buurt.web.pages.shop import BusinessId, ItemId, acting_for, dashboard_page
 
@@ -29,9 +28,7 @@ router = APIRouter(include_in_schema=False)
 async def change_stock(
     request: Request, business_id: BusinessId, stock_id: ItemId, who: Viewer
 ) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     try:
         changes: dict[str, Any] = {
@@ -47,9 +44,7 @@ async def change_stock(
 @router.post("/shop/{business_id}/stock")
 async def new_stock(request: Request, business_id: BusinessId, who: Viewer) -> Response:
     """A new item at one of the shop's sites, with its quantity and price."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     services = services_of(request)
     try:
@@ -81,9 +76,7 @@ async def new_stock(request: Request, business_id: BusinessId, who: Viewer) -> R
 
 @router.post("/shop/{business_id}/stock-import")
 async def import_stock(request: Request, business_id: BusinessId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     try:
         report = await run_in_threadpool(

@@ -24,7 +24,7 @@ from buurt.services import resources
 from buurt.services.principals import Principal
 from buurt.services.webhooks import deliveries, endpoints
 from buurt.web.i18n import _
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of
 from buurt.web.pages.shop import BusinessId, acting_for
@@ -77,9 +77,7 @@ async def webhooks(request: Request, business_id: BusinessId, who: Viewer) -> Re
 @router.post("/shop/{business_id}/webhooks")
 async def add(request: Request, business_id: BusinessId, who: Viewer) -> Response:
     """Register an endpoint for the shop; the answer shows its secret, once."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     topics = [t.value for t in WebhookTopic if form.get(t.value)]
     url = form.get("url", "").strip()
@@ -126,9 +124,7 @@ def _refused(error: InvalidInput | Conflict) -> str:
 async def delete(
     request: Request, business_id: BusinessId, endpoint_id: EndpointId, who: Viewer
 ) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    _form, who = await signed_form(request, who)
     acting = await run_in_threadpool(acting_for, request, who, business_id)
     await run_in_threadpool(endpoints.delete_webhook, services_of(request), acting, endpoint_id)
     return RedirectResponse(f"/shop/{business_id}/webhooks", status_code=303)

@@ -29,7 +29,7 @@ from buurt.services.commerce.nearest import StockQuery
 from buurt.services.principals import Principal
 from buurt.web.i18n import _
 from buurt.web.pages import maps
-from buurt.web.pages.forms import money, read_form, whole_number
+from buurt.web.pages.forms import money, read_form, signed_form, whole_number
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, stock_finder_of
 
@@ -128,9 +128,7 @@ def _price(text: str) -> float | None:
 
 @router.post("/stock/{stock_id}/reserve")
 async def reserve(request: Request, stock_id: StockId, who: Viewer) -> Response:
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     quantity = whole_number(form.get("quantity", ""), "quantity") or 1
     # Beyond stock, not yours to hold, no such stock: domain errors, HTML pages (problems.py).
     held = await run_in_threadpool(

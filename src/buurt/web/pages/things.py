@@ -28,7 +28,7 @@ from buurt.services.things.views import ThingView
 from buurt.web.i18n import _
 from buurt.web.pages import charts, fields, sharing_forms, timelines
 from buurt.web.pages.consent import PURPOSES
-from buurt.web.pages.forms import read_form
+from buurt.web.pages.forms import signed_form
 from buurt.web.pages.live import thing_stream
 from buurt.web.pages.rendering import render
 from buurt.web.pages.session import Viewer, services_of, token_of, viewer
@@ -138,9 +138,7 @@ def _businesses(request: Request, view: ThingView) -> list[Business]:
 @router.post("/things/{thing_id}/visibility")
 async def change_visibility(request: Request, thing_id: ThingId, who: Viewer) -> Response:
     """Its owner opens the thing to the circle or everyone, or keeps it private."""
-    form = await read_form(request)
-    if form is None or who is None:
-        return render(request, "refused.html", {}, who, status_code=403)
+    form, who = await signed_form(request, who)
     try:
         visibility = Visibility(form.get("visibility", ""))
     except ValueError:
