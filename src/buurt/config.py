@@ -157,6 +157,15 @@ class Settings(BaseSettings):
         "than all in the circle's shard (comma-separated circle ids).",
     )
 
+    worker_ack_wait_seconds: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=3600,
+        description="How long a shard's consumer waits for a worker to acknowledge a "
+        "publication before it is delivered again (to the next worker, after a crash); set "
+        "when the consumer is made, the first time a worker takes the shard.",
+    )
+
     @field_validator("matching")
     @classmethod
     def _workers_need_the_bus(cls, value: str, info: ValidationInfo) -> str:

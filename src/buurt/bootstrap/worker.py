@@ -41,7 +41,9 @@ class EngineWorker:
             raise ValueError("an engine worker needs BUURT_MATCHING=workers and BUURT_BUS_URL")
         self.instance = instance
         self.bus: NatsBus = instance.nats_bus
-        self.consumers = ShardConsumers(self.bus, self.match)
+        self.consumers = ShardConsumers(
+            self.bus, self.match, ack_wait=instance.settings.worker_ack_wait_seconds
+        )
         self.moments = 0  # moments this worker committed
 
     @property

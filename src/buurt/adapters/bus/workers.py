@@ -72,8 +72,15 @@ class _Shard:
 class ShardConsumers:
     """The shards one worker owns, each followed by a thread of its own."""
 
-    def __init__(self, bus: NatsBus, handle: Handle, *, batch: int = BATCH) -> None:
-        self.bus, self.handle, self.batch = bus, handle, batch
+    def __init__(
+        self,
+        bus: NatsBus,
+        handle: Handle,
+        *,
+        batch: int = BATCH,
+        ack_wait: float = ACK_WAIT_SECONDS,
+    ) -> None:
+        self.bus, self.handle, self.batch, self.ack_wait = bus, handle, batch, ack_wait
         self._shards: dict[int, _Shard] = {}
         self._lock = threading.Lock()
 
@@ -116,7 +123,7 @@ class ShardConsumers:
             shard.stopping.set()
         for shard in leaving:
             if shard.thread is not None:
-                shard.thread.join(timeout=ACK_WAIT_SECONDS)
+                shard.thread.join(timeout=self.ack_wait)
             try:
                 self.bus.submit(shard.subscription.unsubscribe()).result(timeout=self.bus.timeout)
             except Exception:  # a closed connection has no subscription left to drop
@@ -142,7 +149,7 @@ class ShardConsumers:
                     durable_name=consumer_name(number),
                     filter_subjects=[f"{prefix}.{name}" for name in MATCHED],
                     ack_policy=api.AckPolicy.EXPLICIT,
-                    ack_wait=ACK_WAIT_SECONDS,
+                    ack_wait=self.ack_wait,
                     deliver_policy=api.DeliverPolicy.NEW,
                     max_ack_pending=self.batch * 4,
                 ),
@@ -202,6 +209,12 @@ class ShardConsumers:
             shard.stats.handled += 1
             if metadata.num_delivered > 1:
                 shard.stats.redelivered += 1
+                log.info(
+                    "shard %d: message %d was delivered again (%d times): handled once",
+                    shard.number,
+                    metadata.sequence.stream,
+                    metadata.num_delivered,
+                )
 
     def _give_back(self, messages: list[Msg]) -> None:
         for message in messages:
