@@ -33,6 +33,7 @@ import nats
 import pytest
 from fastapi.testclient import TestClient
 
+from buurt.adapters.bus.nats import DUPLICATE_WINDOW_SECONDS
 from buurt.adapters.bus.shards import Sharding
 from buurt.adapters.bus.workers import consumer_name
 from buurt.bootstrap import Buurt, build
@@ -44,7 +45,13 @@ from tests.actors import BOUNDARY, Actor, issue, register
 from tests.conftest import _database
 from tests.instances import settings_for
 from tests.integration.test_relevance_restart import NEAR, subscribe
-from tests.jetstream import NatsServer, delete_stream, stored
+from tests.jetstream import (
+    NatsCluster,
+    NatsServer,
+    delete_stream,
+    running_nats_cluster,
+    stored,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -118,23 +125,55 @@ class Deployment:
         return [(source, recipient) for source, recipient in rows]
 
 
+@contextmanager
+def deployed(
+    request: pytest.FixtureRequest, tmp_path: Path, server: NatsServer | NatsCluster
+) -> Iterator[Deployment]:
+    """The API instance on a fresh stream and the session's PostgreSQL, with its circles."""
+    stream = f"WORKERS_{next(_numbers)}_{os.getpid()}"
+    with ExitStack() as stack:
+        url = stack.enter_context(_database(request, tmp_path, "postgres"))
+        stack.callback(delete_stream, server, stream)
+        if isinstance(server, NatsCluster):
+            _replicated_stream(server, stream)
+        settings = settings_for(
+            url, bus_url=server.url, bus_stream=stream, matching="workers", shards=SHARDS
+        )
+        api = build(settings)
+        stack.callback(api.close)
+        assert api.outbox is not None
+        api.outbox.start_thread()  # what a failed fast path leaves, the relay sends
+        stack.callback(api.outbox.stop_thread)
+        client = stack.enter_context(TestClient(create_app(api, workers=False)))
+        found = Deployment(url, server, stream, api, client)  # type: ignore[arg-type]
+        _neighbourhood(found)
+        yield found
+
+
 @pytest.fixture
 def deployment(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer
 ) -> Iterator[Deployment]:
-    stream = f"WORKERS_{next(_numbers)}_{os.getpid()}"
-    with ExitStack() as stack:
-        url = stack.enter_context(_database(request, tmp_path, "postgres"))
-        stack.callback(delete_stream, nats_server, stream)
-        settings = settings_for(
-            url, bus_url=nats_server.url, bus_stream=stream, matching="workers", shards=SHARDS
-        )
-        api = build(settings)
-        stack.callback(api.close)
-        client = stack.enter_context(TestClient(create_app(api, workers=False)))
-        found = Deployment(url, nats_server, stream, api, client)
-        _neighbourhood(found)
+    with deployed(request, tmp_path, nats_server) as found:
         yield found
+
+
+def _replicated_stream(cluster: NatsCluster, stream: str) -> None:
+    """The stream at R3, made before any process starts (as docs/operations.md says)."""
+
+    async def make() -> None:
+        client = await nats.connect(cluster.url.split(","))
+        try:
+            await client.jetstream(timeout=10).add_stream(
+                name=stream,
+                subjects=["buurt.events.>"],
+                num_replicas=3,
+                duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            )
+        finally:
+            await client.close()
+
+    asyncio.run(make())
 
 
 def _neighbourhood(deployment: Deployment, per_half: int = 2) -> None:
@@ -189,7 +228,7 @@ class PartyListener:
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
 
     async def _start(self) -> None:
-        self._client = await nats.connect(self.url)
+        self._client = await nats.connect(self.url.split(","))
 
         async def heard(message: Any) -> None:
             event = from_json(json.loads(message.data))
@@ -278,7 +317,7 @@ def worker_process(
 
 def _consumers(deployment: Deployment) -> dict[str, Any]:
     async def read() -> dict[str, Any]:
-        client = await nats.connect(deployment.nats.url)
+        client = await nats.connect(deployment.nats.url.split(","))
         try:
             infos = await client.jetstream(timeout=5).consumers_info(deployment.stream)
             return {info.name: info for info in infos}
@@ -292,7 +331,10 @@ def _bound(deployment: Deployment, shards: range) -> Callable[[], bool]:
     """Whether each shard's consumer exists and a worker is pulling from it."""
 
     def check() -> bool:
-        found = _consumers(deployment)
+        try:
+            found = _consumers(deployment)
+        except nats.errors.Error:  # electing a leader: not yet
+            return False
         names = [consumer_name(n) for n in shards]
         return all(n in found and (found[n].num_waiting or 0) > 0 for n in names)
 
@@ -393,3 +435,74 @@ def test_a_shard_moved_under_load_loses_no_moment_and_doubles_none(
             assert a.moments + b.moments == len(deployment.expected())
     finally:
         listener.close()
+
+
+# -- a 3-node cluster, a node and a worker killed ----------------------------------------------
+
+
+@contextmanager
+def supervised(deployment: Deployment, shards: str, log: Path) -> Iterator[None]:
+    """A worker started again whenever it exits, as a service manager would: while the
+    cluster elects a stream leader, a starting worker may find NATS unable to answer (exit 9)."""
+    with ExitStack() as stack:
+        for _ in range(10):
+            process = stack.enter_context(worker_process(deployment, shards, log))
+            deadline = time.monotonic() + 60
+            while process.poll() is None and not _bound(deployment, range(4))():
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.2)
+            if process.poll() is None:
+                break
+            assert process.returncode == 9, log.read_text()[-3000:]
+        else:
+            pytest.fail(f"the worker did not start: {log.read_text()[-3000:]}")
+        yield
+
+
+def _stream_leader(cluster: NatsCluster, stream: str) -> str:
+    async def read() -> str:
+        client = await nats.connect(cluster.url.split(","))
+        try:
+            info = await client.jetstream(timeout=5).stream_info(stream)
+            assert info.cluster is not None
+            return str(info.cluster.leader)
+        finally:
+            await client.close()
+
+    return asyncio.run(read())
+
+
+def test_a_nats_node_and_a_worker_killed_mid_load_lose_no_moment_and_double_none(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    with running_nats_cluster() as cluster, deployed(request, tmp_path, cluster) as deployment:
+        listener = PartyListener(cluster.url)
+        try:
+            with (
+                worker_process(deployment, "0-3", tmp_path / "a.log") as a,
+                worker_process(deployment, "4-7", tmp_path / "b.log"),
+            ):
+                _wait(_bound(deployment, range(SHARDS)), 60)
+                halfway = threading.Event()
+
+                def progress(n: int) -> None:
+                    if n == EVENTS // 2:
+                        halfway.set()
+
+                load = threading.Thread(
+                    target=deployment.publish, args=(EVENTS,), kwargs={"every": progress}
+                )
+                load.start()
+                assert halfway.wait(120)
+                leader = cluster.node(_stream_leader(cluster, deployment.stream))
+                leader.kill()  # SIGKILL the stream's leader ...
+                a.kill()  # ... and a worker, at once
+                a.wait()
+                time.sleep(1)
+                leader.start()  # the same configuration and store
+                with supervised(deployment, "0-3", tmp_path / "a-again.log"):
+                    load.join(timeout=300)
+                    assert not load.is_alive()
+                    _told_once(deployment, listener)
+        finally:
+            listener.close()
