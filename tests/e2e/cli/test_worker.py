@@ -10,13 +10,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import httpx
 import nats
 
 from buurt.adapters.bus.workers import consumer_name
 from buurt.cli.errors import ExitCode
 from tests.e2e.cli.test_operator_errors import assert_refused, buurt
 from tests.jetstream import NatsServer, delete_stream
-from tests.servers import buurt_command
+from tests.servers import buurt_command, free_port
 
 
 def test_matching_by_workers_needs_the_bus(tmp_path: Path) -> None:
@@ -68,9 +69,11 @@ def test_a_worker_owns_its_shards_and_stops_on_sigterm(
         BUURT_DATABASE_URL=f"sqlite:///{tmp_path / 'b.db'}",
     )
     log = tmp_path / "worker.log"
+    metrics_port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*buurt_command(), "worker", "--shards", "1-2,5", "--of", "8"],
+            [*buurt_command(), "worker", "--shards", "1-2,5", "--of", "8",
+             "--metrics-port", str(metrics_port)],
             env=environment, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
     try:
@@ -81,6 +84,10 @@ def test_a_worker_owns_its_shards_and_stops_on_sigterm(
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         assert _consumer_names(nats_server, stream) == wanted  # and no other shard's
+        # The shards' lag, on the worker's own /metrics.
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+        for n in (1, 2, 5):
+            assert f'buurt_bus_consumer_lag{{consumer="buurt-shard-{n}"}} 0.0' in metrics
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log.read_text()
         text = log.read_text()
