@@ -5,7 +5,9 @@ An API instance in this process stores events (``BUURT_MATCHING=workers``: it ma
 nothing itself) in circles spread over the shards; workers match them. The moments are
 counted where they arrive: the store, the ``moment.created`` events on the stream, and the
 per-party core NATS subjects that live streams follow. Each event's circle has two
-subscribers, so each event must give exactly two moments, one per subscriber.
+subscribers whose caps stay out of the way, so each event must give exactly two moments to
+them, and a third who keeps the default cap: across a worker's crash and restart, they get
+exactly their cap's worth of moments in the hour, never more.
 
 ``BUURT_TEST_WORKER_EVENTS`` sets how many events a test publishes (default 240; the issue's
 figure for a full run is 100,000).
@@ -57,6 +59,7 @@ pytestmark = pytest.mark.slow
 
 SHARDS = 8
 EVENTS = int(os.environ.get("BUURT_TEST_WORKER_EVENTS", "240"))
+CAP = 10  # a member's moments an hour, by default
 ACK_WAIT = 2.0  # seconds: a SIGKILLed worker's messages come again this soon
 _numbers = itertools.count()
 
@@ -72,6 +75,7 @@ class Deployment:
     client: TestClient
     things: dict[str, Actor] = field(default_factory=dict)  # circle id -> its public thing
     subscribers: dict[str, list[str]] = field(default_factory=dict)
+    capped: dict[str, str] = field(default_factory=dict)  # circle id -> a member at the cap
     published: list[tuple[str, str]] = field(default_factory=list)  # (event id, circle id)
 
     @property
@@ -123,6 +127,10 @@ class Deployment:
                 ("source_id", "recipient_id"), {"circle_id": list(self.things)}
             )
         return [(source, recipient) for source, recipient in rows]
+
+    def uncapped(self, moments: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        capped = set(self.capped.values())
+        return [m for m in moments if m[1] not in capped]
 
 
 @contextmanager
@@ -209,6 +217,9 @@ def _neighbourhood(deployment: Deployment, per_half: int = 2) -> None:
             subscribe(member, circle_id)
             members.append(member.id)
         deployment.subscribers[circle_id] = members
+        capped = register(deployment.client, "Dee", circle_id)  # the default cap: CAP an hour
+        subscribe(capped, circle_id)
+        deployment.capped[circle_id] = capped.id
 
 
 # -- the receiving side ------------------------------------------------------------------------
@@ -267,25 +278,33 @@ def _wait(condition: Callable[[], bool], seconds: float = 90.0) -> None:
         time.sleep(0.2)
 
 
-def _told_once(deployment: Deployment, listener: PartyListener) -> None:
+def _told_once(deployment: Deployment, listener: PartyListener, *, caps_hold: bool) -> None:
     """Every acknowledged event matched, each moment once: in the store, on the stream and on
     the parties' subjects (where a moment lost is possible, core NATS keeping nothing, but a
-    moment doubled is not)."""
+    moment doubled is not). With ``caps_hold``, each capped member got exactly ``CAP``."""
     expected = deployment.expected()
     assert len(expected) == 2 * len(deployment.published) > 0
-    _wait(lambda: len(deployment.stored_moments()) >= len(expected))
+    _wait(lambda: len(deployment.uncapped(deployment.stored_moments())) >= len(expected))
     time.sleep(2 * ACK_WAIT)  # what might come twice has had its time to
     stored_moments = deployment.stored_moments()
     assert Counter(stored_moments).most_common(1)[0][1] == 1
-    assert set(stored_moments) == expected
-    _wait(lambda: len(_on_the_stream(deployment)) >= len(expected), 30)
+    assert set(deployment.uncapped(stored_moments)) == expected
+    _wait(lambda: len(_on_the_stream(deployment)) >= len(stored_moments), 30)
     streamed = _on_the_stream(deployment)
-    assert len(streamed) == len(expected)
-    assert set(streamed) == expected
+    assert len(streamed) == len(stored_moments)
+    assert set(streamed) == set(stored_moments)
     announced = list(listener.announced.values())
     assert announced, "the parties' subjects carried nothing"
     assert Counter(announced).most_common(1)[0][1] == 1
-    assert set(announced) <= expected
+    assert set(announced) <= set(stored_moments)
+    per_member = Counter(recipient for _, recipient in stored_moments)
+    for circle_id, member in deployment.capped.items():
+        events = sum(1 for _, circle in deployment.published if circle == circle_id)
+        assert events > CAP  # the control: the cap had something to hold back
+        if caps_hold:
+            assert per_member[member] == CAP, (circle_id, per_member[member])
+        else:
+            assert 0 < per_member[member] <= events
 
 
 # -- workers as processes ----------------------------------------------------------------------
@@ -377,7 +396,7 @@ def test_a_worker_killed_mid_load_loses_no_moment_and_doubles_none(
             with worker_process(deployment, "0-3", again_log):
                 load.join(timeout=300)
                 assert not load.is_alive()
-                _told_once(deployment, listener)
+                _told_once(deployment, listener, caps_hold=True)
                 # The control: the restarted worker was handed what its predecessor held.
                 assert "was delivered again" in again_log.read_text(), again_log.read_text()[-3000:]
     finally:
@@ -425,14 +444,15 @@ def test_a_shard_moved_under_load_loses_no_moment_and_doubles_none(
             a.let_go(moved)  # ... then only B does
             load.join(timeout=300)
             assert not load.is_alive()
-            _told_once(deployment, listener)
+            # While two workers follow a shard, each counts caps in its own gate (ADR 0014).
+            _told_once(deployment, listener, caps_hold=False)
             assert a.owned == [n for n in range(SHARDS) if n not in moved]
             assert b.owned == moved
             # The control: both workers matched publications of the moved shards.
             assert sum(b.stats()[n].handled for n in moved) > 0
             assert a.moments > 0
             assert b.moments > 0
-            assert a.moments + b.moments == len(deployment.expected())
+            assert a.moments + b.moments == len(deployment.stored_moments())
     finally:
         listener.close()
 
@@ -503,6 +523,6 @@ def test_a_nats_node_and_a_worker_killed_mid_load_lose_no_moment_and_double_none
                 with supervised(deployment, "0-3", tmp_path / "a-again.log"):
                     load.join(timeout=300)
                     assert not load.is_alive()
-                    _told_once(deployment, listener)
+                    _told_once(deployment, listener, caps_hold=True)
         finally:
             listener.close()
