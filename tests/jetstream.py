@@ -47,6 +47,7 @@ class NatsServer:
     port: int
     root: Path
     process: subprocess.Popen[bytes] | None = None
+    extra_config: str = ""  # a cluster node's name, monitoring port and routes
 
     @property
     def url(self) -> str:
@@ -60,6 +61,7 @@ class NatsServer:
         config = self.root / "nats.conf"
         config.write_text(
             f'listen: 127.0.0.1:{self.port}\njetstream {{ store_dir: "{self.root / "store"}" }}\n'
+            + self.extra_config
         )
         with self.log.open("ab") as log_file:
             self.process = subprocess.Popen(
@@ -114,11 +116,82 @@ def running_nats() -> Iterator[NatsServer]:
         shutil.rmtree(server.root, ignore_errors=True)
 
 
+@dataclass
+class NatsCluster:
+    """Three ``nats-server`` nodes routed to each other (``n1`` to ``n3``); ``url`` lists all
+    three, as ``BUURT_BUS_URL`` would. A node is killed and restarted on its own store."""
+
+    nodes: list[NatsServer]
+
+    @property
+    def url(self) -> str:
+        return ",".join(node.url for node in self.nodes)
+
+    def node(self, name: str) -> NatsServer:
+        return self.nodes[int(name.removeprefix("n")) - 1]
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Until JetStream answers through the cluster (a meta leader was elected)."""
+
+        async def probe() -> bool:
+            try:
+                client = await nats.connect(
+                    self.url.split(","), connect_timeout=1, max_reconnect_attempts=1
+                )
+            except Exception:
+                return False
+            try:
+                await client.jetstream(timeout=0.25).account_info()
+                return True
+            except Exception:
+                return False
+            finally:
+                await client.close()
+
+        deadline = time.monotonic() + timeout
+        while not asyncio.run(probe()):
+            if time.monotonic() > deadline:
+                raise ServerError(f"the NATS cluster was not ready within {timeout} s")
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def running_nats_cluster() -> Iterator[NatsCluster]:
+    """A 3-node JetStream cluster on loopback, each node in its own scratch directory."""
+    binary = nats_binary()
+    if binary is None:
+        raise ServerError(f"no nats-server binary: {NATS_HINT}")
+    routes = [free_port() for _ in range(3)]
+    route_list = ", ".join(f"nats-route://127.0.0.1:{port}" for port in routes)
+    nodes = [
+        NatsServer(
+            binary=binary,
+            port=free_port(),
+            root=scratch_dir("buurt-nats-"),
+            extra_config=(
+                f"server_name: n{n + 1}\n"
+                f"cluster {{ name: C1, listen: 127.0.0.1:{routes[n]}, routes: [{route_list}] }}\n"
+            ),
+        )
+        for n in range(3)
+    ]
+    try:
+        for node in nodes:
+            node.start()
+        cluster = NatsCluster(nodes)
+        cluster.wait_ready()
+        yield cluster
+    finally:
+        for node in nodes:
+            node.stop()
+            shutil.rmtree(node.root, ignore_errors=True)
+
+
 def stored(server: NatsServer, stream: str, subjects: str) -> list[tuple[str, DomainEvent]]:
     """Every message of ``stream`` on ``subjects`` (a wildcard), read by a client of its own."""
 
     async def read() -> list[tuple[str, DomainEvent]]:
-        client = await nats.connect(server.url)
+        client = await nats.connect(server.url.split(","))
         try:
             js = client.jetstream(timeout=5)
             info = await js.stream_info(stream)
@@ -142,7 +215,7 @@ def stored(server: NatsServer, stream: str, subjects: str) -> list[tuple[str, Do
 
 def delete_stream(server: NatsServer, stream: str) -> None:
     async def delete() -> None:
-        client = await nats.connect(server.url)
+        client = await nats.connect(server.url.split(","))
         try:
             await client.jetstream(timeout=5).delete_stream(stream)
         finally:
@@ -156,7 +229,7 @@ def stream_count(server: NatsServer, stream: str) -> int:
     in it)."""
 
     async def count() -> int:
-        client = await nats.connect(server.url)
+        client = await nats.connect(server.url.split(","))
         try:
             info = await client.jetstream(timeout=5).stream_info(stream)
             return int(info.state.messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from buurt.domain.webhooks import WebhookRules
@@ -137,6 +137,44 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="The JetStream stream the events go on (made when missing).",
     )
+    matching: Literal["inline", "workers"] = Field(
+        default="inline",
+        description="Where publications are matched: inline, in the publishing transaction of "
+        "the process that stores them (ADR 0002); workers, by `buurt worker` processes that "
+        "each own a share of the shards (ADR 0014; needs BUURT_BUS_URL).",
+    )
+    shards: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="How many shards the event stream is cut into (by circle, and by H3 "
+        "resolution-5 cell in split circles); the same in every process of a deployment.",
+    )
+    split_circles: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_,\- ]*$",
+        description="Big circles whose publications are sharded by H3 resolution-5 cell rather "
+        "than all in the circle's shard (comma-separated circle ids).",
+    )
+
+    worker_ack_wait_seconds: float = Field(
+        default=30.0,
+        ge=0.5,
+        le=3600,
+        description="How long a shard's consumer waits for a worker to acknowledge a "
+        "publication before it is delivered again (to the next worker, after a crash); set "
+        "when the consumer is made, the first time a worker takes the shard.",
+    )
+
+    @field_validator("matching")
+    @classmethod
+    def _workers_need_the_bus(cls, value: str, info: ValidationInfo) -> str:
+        if value == "workers" and not info.data.get("bus_url"):
+            raise ValueError(
+                "matching by workers needs the NATS bus: set BUURT_BUS_URL too, or leave "
+                "BUURT_MATCHING unset to match inline"
+            )
+        return value
 
     mqtt_url: str | None = Field(
         default=None,

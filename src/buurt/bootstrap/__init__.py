@@ -44,7 +44,7 @@ from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services.commerce.nearest import StockFinder
 from buurt.services.community.throttle import LoginThrottle
 from buurt.services.consent.decision import ConsentBook
-from buurt.services.context import Services
+from buurt.services.context import MatchedByWorkers, Services
 from buurt.services.matching.matcher import Matcher
 from buurt.services.webhooks.claims import LocalClaims
 
@@ -165,7 +165,10 @@ def assemble(
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
     stock_finder = StockFinder()
-    matcher = Matcher(consent_book, stock_finder)
+    by_workers = settings.matching == "workers"
+    # Engine workers may match a publication again (a redelivery): ``once`` skips the moments
+    # told already. The embedded default matches each publication once, in its transaction.
+    matcher = Matcher(consent_book, stock_finder, once=by_workers)
     with uow_factory() as uow:
         consent_book.load(uow)
         matcher.load(uow, clock.now())
@@ -208,7 +211,7 @@ def assemble(
         clock=clock,
         passwords=Argon2Passwords(settings.password_profile),
         bus=bus,
-        matching=matcher,
+        matching=MatchedByWorkers(matcher) if by_workers else matcher,
         webhook_rules=rules,
         outbox=outbox,
     )
@@ -260,12 +263,14 @@ def _nats_bus(settings: Settings, handlers: HandlerMap) -> NatsBus | None:
         return None
     from buurt.adapters.bus.nats import NatsBus
     from buurt.adapters.bus.parties import moment_subjects
+    from buurt.adapters.bus.shards import Sharding, split_circles
 
     bus = NatsBus(
         settings.bus_url,
         stream=settings.bus_stream,
         handlers=handlers,
         fan_out=moment_subjects,
+        sharding=Sharding(settings.shards, split_circles(settings.split_circles)),
     )
     bus.start()
     return bus

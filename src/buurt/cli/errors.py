@@ -27,6 +27,7 @@ class ExitCode(IntEnum):
     DATABASE_UNREACHABLE = 6  # the database refuses, is away, or cannot be opened
     PORT_IN_USE = 7  # another program listens on the port
     MQTT_UNREACHABLE = 8  # the MQTT broker refuses the gateway, or is away
+    BUS_UNREACHABLE = 9  # NATS of BUURT_BUS_URL refuses, or is away (buurt worker)
 
 
 DATABASE_OPTION = "--db / BUURT_DATABASE_URL"
@@ -37,6 +38,7 @@ OPTIONS = {
     "port": "--port",
     "mqtt_url": "--mqtt",
     "mqtt_config_dir": "--mqtt-config-dir",
+    "shards": "--of",
 }
 
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 import buurt
 from buurt.adapters.store import DatabaseError
-from buurt.cli import admin, bench, db, maintenance, serve, simulate
+from buurt.cli import admin, bench, db, maintenance, serve, simulate, worker
 from buurt.cli.errors import ExitCode, OperatorError, from_database
 from buurt.cli.options import command_group
 from buurt.domain.errors import DomainError
@@ -29,6 +29,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
 app.command("maintenance")(maintenance.maintenance)
 app.command("simulate")(simulate.simulate)
+app.command("worker")(worker.worker)
 
 
 def _version(value: bool) -> None:

@@ -119,6 +119,10 @@ class Moment:
     expires_at: datetime | None = None
     reason_code: str = ""  # a ReasonCode's value, or "" for a reason in words alone
     reason_args: dict[str, Any] = field(default_factory=dict)
+    # What the moment answers, and for whom: unique per publication and recipient, so a
+    # publication matched again (after a crash, by another engine worker) is not told twice.
+    # ``None`` for moments made otherwise (settlements, bookings) and from before keys.
+    delivery_key: str | None = None
 
     def parties(self) -> list[tuple[str, str]]:
         """Who sees the moment, as owners ``(kind, id)``: its recipient, then the member whose

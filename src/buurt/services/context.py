@@ -46,6 +46,22 @@ class NoMatching:
         return []
 
 
+class MatchedByWorkers:
+    """Matching in a process of a deployment whose engine workers match (``BUURT_MATCHING=
+    workers``, ADR 0014): a publication is stored and its event committed through the outbox,
+    and the worker that owns its shard matches it from the stream. An update of a followed
+    proposal is still told here, by ``inline`` (its followers come from the store)."""
+
+    def __init__(self, inline: Matching) -> None:
+        self._inline = inline
+
+    def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]:
+        return []
+
+    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
+        return self._inline.follower_moments(uow, update, at)
+
+
 @dataclass(frozen=True)
 class Services:
     """The wired dependencies of the use cases."""

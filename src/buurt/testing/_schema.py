@@ -217,7 +217,7 @@ TABLES: dict[type, Table] = {
         ),
         Table(Offer, references=(_IN_CIRCLE,), defaults={"description": ""}),
         Table(Subscription, references=(_IN_CIRCLE,)),
-        Table(Moment, references=(_IN_CIRCLE,)),
+        Table(Moment, unique=(("delivery_key",),), references=(_IN_CIRCLE,)),
         Table(ConsentGrant, references=(Reference("member_id", Member),)),
         Table(AccessToken, unique=(("digest",),)),
         Table(CharterVersion, unique=(("circle_id", "version"),), references=(_IN_CIRCLE,)),

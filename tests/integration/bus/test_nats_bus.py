@@ -12,6 +12,7 @@ import pytest
 
 from buurt.adapters.bus import InProcessBus
 from buurt.adapters.bus.nats import BusUnavailable, NatsBus, subject_for
+from buurt.adapters.bus.shards import Sharding
 from buurt.bootstrap import build
 from buurt.domain.activity import Intent
 from buurt.domain.events import DomainEvent, MemberErased, StandingCreated
@@ -51,15 +52,16 @@ def test_subjects_are_sharded_by_circle(
     stream, prefix = names
     in_one, in_two = StandingCreated(_intent("cir_1")), StandingCreated(_intent("cir_2"))
     bus.publish(in_one, in_two, MemberErased("mem_1"))
-    assert subject_for(in_one, prefix) == f"{prefix}.cir_1.standing.created"
-    assert stored(nats_server, stream, f"{prefix}.cir_1.>") == [
-        (f"{prefix}.cir_1.standing.created", in_one)
+    one, two = (Sharding().circle_shard(c) for c in ("cir_1", "cir_2"))
+    assert subject_for(in_one, prefix) == f"{prefix}.{one}.cir_1.standing.created"
+    assert stored(nats_server, stream, f"{prefix}.*.cir_1.>") == [
+        (f"{prefix}.{one}.cir_1.standing.created", in_one)
     ]
     # The positive control: the whole stream has all three, the circle-less one on "_".
     assert [subject for subject, _ in stored(nats_server, stream, f"{prefix}.>")] == [
-        f"{prefix}.cir_1.standing.created",
-        f"{prefix}.cir_2.standing.created",
-        f"{prefix}._.member.erased",
+        f"{prefix}.{one}.cir_1.standing.created",
+        f"{prefix}.{two}.cir_2.standing.created",
+        f"{prefix}._._.member.erased",
     ]
 
 
@@ -112,7 +114,7 @@ def test_the_bus_url_switches_the_composition_root_to_nats(
         assert scaled.bus is scaled.nats_bus
         scaled.services.publish(MemberErased("mem_3"))
         assert stored(nats_server, stream, "buurt.events.>") == [
-            ("buurt.events._.member.erased", MemberErased("mem_3"))
+            ("buurt.events._._.member.erased", MemberErased("mem_3"))
         ]
     finally:
         scaled.close()

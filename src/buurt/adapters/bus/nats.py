@@ -1,8 +1,10 @@
 """The NATS JetStream bus: typed events on a stream, heard by every process that follows it.
 
 Each event travels as its versioned JSON (``domain.events.to_json``) on the subject
-``<prefix>.<circle>.<event name>`` (``buurt.events.cir_1.moment.created``), so a consumer can
-follow one circle's share; an event of no circle goes on ``<prefix>._.<event name>``. Every
+``<prefix>.<shard>.<circle>.<event name>`` (``buurt.events.7.cir_1.moment.created``), so a
+consumer can follow one shard's share (an engine worker: ``adapters/bus/workers.py``) or one
+circle's (``<prefix>.*.<circle>.>``); an event of no circle goes on
+``<prefix>._._.<event name>``. The shard is ``adapters/bus/shards.py``'s. Every
 ``NatsBus`` follows the whole stream with an ordered consumer from the moment it starts, and
 hands what it hears to its handlers through an ``InProcessBus`` (the same lookup by type and the
 same containment of a failing handler). ``publish`` returns once JetStream has stored the events
@@ -37,6 +39,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from buurt.adapters.bus.memory import InProcessBus
+from buurt.adapters.bus.shards import Sharding
 from buurt.domain.errors import Unavailable
 from buurt.domain.events import DomainEvent, from_json, to_json
 from buurt.ports.bus import E, Handler
@@ -50,6 +53,7 @@ NO_CIRCLE = "_"
 # How long JetStream remembers a Nats-Msg-Id: a publish retried within it is stored once.
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
+DEFAULT_SHARDING = Sharding()
 
 
 class BusUnavailable(Unavailable, ConnectionError):
@@ -71,11 +75,13 @@ def circle_of(event: DomainEvent) -> str | None:
     return None
 
 
-def subject_for(event: DomainEvent, prefix: str = DEFAULT_PREFIX) -> str:
-    """``<prefix>.<circle>.<name>``; ids are made safe as one subject token each."""
+def subject_for(
+    event: DomainEvent, prefix: str = DEFAULT_PREFIX, sharding: Sharding = DEFAULT_SHARDING
+) -> str:
+    """``<prefix>.<shard>.<circle>.<name>``; ids are made safe as one subject token each."""
     circle = circle_of(event)
     token = _UNSAFE.sub("-", circle) if circle else NO_CIRCLE
-    return f"{prefix}.{token}.{event.name}"
+    return f"{prefix}.{sharding.token(event, circle)}.{token}.{event.name}"
 
 
 class NatsBus:
@@ -90,8 +96,10 @@ class NatsBus:
         handlers: Mapping[type[DomainEvent], Sequence[Handler[Any]]] = {},
         timeout: float = 10.0,
         fan_out: Callable[[DomainEvent], Sequence[str]] = lambda event: (),
+        sharding: Sharding = DEFAULT_SHARDING,
     ) -> None:
         self.url, self.stream, self.prefix, self.timeout = url, stream, prefix, timeout
+        self.sharding = sharding
         self._fan_out = fan_out
         self._on_disconnect: list[Callable[[], None]] = []
         self._local = InProcessBus(handlers)
@@ -252,7 +260,10 @@ class NatsBus:
             payload = json.dumps(to_json(event), separators=(",", ":")).encode()
             headers = {"Nats-Msg-Id": ident} if ident else None
             ack = await self._js.publish(
-                subject_for(event, self.prefix), payload, stream=self.stream, headers=headers
+                subject_for(event, self.prefix, self.sharding),
+                payload,
+                stream=self.stream,
+                headers=headers,
             )
             sequences.append(ack.seq)
             for subject in self._fan_out(event):

@@ -214,6 +214,9 @@ moments = Table(
     # The reason's code and arguments, so pages say it in their language (migration 0027).
     Column("reason_code", String(40), nullable=False, server_default=""),
     Column("reason_args", JSON, nullable=False, server_default="{}"),
+    # One moment per publication and recipient, also when a publication is matched again
+    # (an engine worker's redelivery after a crash or a shard move; migration 0029).
+    Column("delivery_key", String(160), unique=True),
     Index("ix_moments_recipient", "recipient_kind", "recipient_id"),
     # Start-up reads the last hour's moments into the relevance gates.
     Index("ix_moments_created_at", "created_at"),

@@ -53,9 +53,14 @@ class Matcher:
     order allows.
     """
 
-    def __init__(self, consent_book: ConsentBook, stock: StockFinder | None = None) -> None:
+    def __init__(
+        self, consent_book: ConsentBook, stock: StockFinder | None = None, *, once: bool = False
+    ) -> None:
         self._book = consent_book
         self._stock = stock  # the nearest-stock index a new need asks (none: no stock)
+        # Engine workers may match a publication again (a redelivery): a moment whose
+        # delivery key is stored already is then skipped, not written twice.
+        self._once = once
         self._lock = threading.Lock()
         self._indexes = Indexes()
         self._gates = Gates(self._indexes)
@@ -65,6 +70,13 @@ class Matcher:
         in its gate (at start-up, ``at`` being now)."""
         with self._lock:
             self._indexes.load(uow)
+            self._gates.restore(uow, at)
+
+    def restore_gates(self, uow: UnitOfWork, at: datetime) -> None:
+        """Count the gates afresh from the moments stored in the last hour: an engine worker
+        that takes a shard over takes what its last owner admitted with it."""
+        with self._lock:
+            self._gates = Gates(self._indexes)
             self._gates.restore(uow, at)
 
     def circle_saved(self, circle: Circle) -> None:
@@ -116,7 +128,7 @@ class Matcher:
         with self._lock:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, record, kept, at)
-        return record_moments(uow, record, admitted, at)
+        return record_moments(uow, record, admitted, at, once=self._once)
 
     def _supply(self, uow: UnitOfWork, intent: Intent, at: datetime) -> list[Pair]:
         found = [] if self._stock is None else supply.stock_pairs(uow, intent, self._stock, at)
@@ -131,4 +143,4 @@ class Matcher:
         with self._lock:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, update, kept, at)
-        return record_moments(uow, update, admitted, at)
+        return record_moments(uow, update, admitted, at, once=self._once)

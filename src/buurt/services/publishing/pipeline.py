@@ -7,7 +7,9 @@ way for all three:
 
 1. ``write(uow)`` adds the records (and may add more, such as dead letters) to the unit of work;
 2. each record is matched inside that unit of work, so its moments, their webhook deliveries
-   and access-log entries are written with it (``Services.matching``);
+   and access-log entries are written with it (``Services.matching``); where engine workers
+   match (``BUURT_MATCHING=workers``) this finds nothing, and the worker that owns the
+   record's shard matches it from the stream, after the commit;
 3. one commit: the publication and its moments are stored together or not at all, with
    their domain events when there is an outbox (``Services.commit``);
 4. then the handlers hear the domain events: each record's (``EventPublished`` for an

@@ -1,0 +1,96 @@
+"""An engine worker: an instance that matches the publications of the shards it owns.
+
+``EngineWorker`` wraps an instance built with ``BUURT_MATCHING=workers`` (so on the NATS bus,
+with its matcher in ``once`` mode). Like every process on the bus, the instance rebuilt its
+indexes, consent mirror and relevance gates from the store at start and follows the whole
+stream with its ordered consumer, which keeps them current. On top of that it owns shards
+(``adapters/bus/workers.py``): for each publication of an owned shard, in the shard's order,
+
+1. it waits until its ordered consumer has run the stream up to the publication, so the
+   indexes hold every standing published before it (as the inline matcher's do);
+2. it matches the publication, if it is still stored, in a unit of work of its own, and
+   commits the moments with their events through the outbox (``Services.commit``);
+3. only then the message is acknowledged. A publication delivered again (the worker died
+   before the acknowledgement, or another worker took the shard over) finds its moments'
+   delivery keys stored and writes none.
+
+Taking a shard counts the relevance gates afresh from the moments stored in the last hour,
+so the hourly caps and the deduplication a shard's last owner applied hold under its next.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from buurt.adapters.bus.nats import NatsBus
+from buurt.adapters.bus.shards import publication
+from buurt.adapters.bus.workers import ShardConsumers, ShardStats
+from buurt.bootstrap import Buurt
+from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.events import DomainEvent, MomentCreated
+
+log = logging.getLogger("buurt.worker")
+
+
+class EngineWorker:
+    """One worker process's matching: ``take`` shards, ``let_go`` of them, ``stop``."""
+
+    def __init__(self, instance: Buurt) -> None:
+        if instance.nats_bus is None or instance.settings.matching != "workers":
+            raise ValueError("an engine worker needs BUURT_MATCHING=workers and BUURT_BUS_URL")
+        self.instance = instance
+        self.bus: NatsBus = instance.nats_bus
+        self.consumers = ShardConsumers(
+            self.bus, self.match, ack_wait=instance.settings.worker_ack_wait_seconds
+        )
+        self.moments = 0  # moments this worker committed
+
+    @property
+    def owned(self) -> list[int]:
+        return self.consumers.owned
+
+    def stats(self) -> dict[int, ShardStats]:
+        return self.consumers.stats()
+
+    def start(self) -> None:
+        """The outbox relay's thread: moments committed here reach the stream even when the
+        fast path after a commit could not send them."""
+        if self.instance.outbox is not None:
+            self.instance.outbox.start_thread()
+
+    def take(self, shards: Iterable[int]) -> None:
+        wanted = [n for n in shards if n not in self.consumers.owned]
+        if not wanted:
+            return
+        services = self.instance.services
+        with services.uow() as uow:
+            self.instance.matcher.restore_gates(uow, services.clock.now())
+        self.consumers.take(wanted)
+        log.info("took shards %s", ",".join(map(str, wanted)))
+
+    def let_go(self, shards: Iterable[int]) -> None:
+        leaving = list(shards)
+        self.consumers.let_go(leaving)
+        log.info("let go of shards %s", ",".join(map(str, leaving)))
+
+    def stop(self) -> None:
+        self.consumers.stop()
+        if self.instance.outbox is not None:
+            self.instance.outbox.stop_thread()
+
+    def match(self, sequence: int, event: DomainEvent) -> None:
+        """Match one publication of an owned shard and commit its moments (or raise, and the
+        message is delivered again)."""
+        record = publication(event)
+        if record is None:
+            return
+        self.bus.wait_heard(sequence)
+        services = self.instance.services
+        with services.uow() as uow:
+            kind: type[Event | Intent | Offer] = type(record)
+            if uow.repo(kind).get(record.id) is None:
+                return  # withdrawn or erased before its turn: nobody is told of it
+            moments = self.instance.matcher.moments_for(uow, record, services.clock.now())
+            services.commit(uow, *(MomentCreated(moment) for moment in moments))
+        self.moments += len(moments)
