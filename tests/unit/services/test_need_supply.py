@@ -4,9 +4,11 @@ Every refusal stands beside the same need with the cause taken away."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -23,10 +25,12 @@ from buurt.services.commerce import stock as stock_cases
 from buurt.services.community import businesses
 from buurt.services.consent import grants
 from buurt.services.context import Services
+from buurt.services.matching import supply
 from buurt.services.publishing import answering, intents, moments
 from buurt.services.sharing import bookables
 from buurt.services.things import ingest, registry
 from buurt.testing import FrozenClock
+from buurt.testing._store import _MemoryRepository
 from tests.unit.services.conftest import HOME, START, Neighbour, admit
 
 FAR = Place(52.3665, 4.9470)  # about 550 m from HOME, in the circle
@@ -135,6 +139,34 @@ def test_no_stock_moment_out_of_reach_out_of_stock_or_above_the_limit(
     assert _stock_moments(_need(services, bob, circle_id, "food/bread")) == []
     stock_cases.update_stock(services, ada.principal, shop.stock.id, {"quantity": 1})
     assert len(_stock_moments(_need(services, bob, circle_id, "food/bread"))) == 1
+
+
+def test_a_need_reads_the_stock_it_found_in_batches_not_row_by_row(
+    services: Services, ada: Neighbour, bob: Neighbour, circle_id: str, shop: Shop
+) -> None:
+    bakery = shop.business_id
+    for n in range(3):  # three more sites, with two rows each
+        site = businesses.add_site(services, ada.principal, bakery, name=f"Oven {n}", place=HOME)
+        for name in ("Rye", "Spelt"):
+            item = stock_cases.create_item(
+                services, ada.principal, business_id=bakery, name=f"{name} {n}",
+                category="food/bread",
+            )  # fmt: skip
+            stock_cases.add_stock(
+                services, ada.principal, item_id=item.id, site_id=site.id, quantity=2, price=4.0
+            )
+    gets: list[str] = []
+    real_get = _MemoryRepository.get
+
+    def get(self: _MemoryRepository[Any], ident: str) -> Any:
+        if sys._getframe(1).f_globals["__name__"] == supply.__name__:
+            gets.append(ident)
+        return real_get(self, ident)
+
+    with mock.patch.object(_MemoryRepository, "get", get):
+        found = _stock_moments(_need(services, bob, circle_id, "food/bread"))
+    assert len(found) == 7  # the control: every row of the four sites answers
+    assert gets == [circle_id]  # the circle's, once: no read per site, row, item or business
 
 
 def _bike(

@@ -46,10 +46,10 @@ def find(services: Services, finder: StockFinder, query: StockQuery) -> list[Sit
     stock_ids = [i for near in found for i in near.stock_ids]
     with services.uow() as uow:
         # Four reads for the whole answer, however many sites it has (no read per site).
-        sites = _by_id(uow, Site, [near.site_id for near in found])
-        stock = _by_id(uow, Stock, stock_ids)
-        items = _by_id(uow, Item, [s.item_id for s in stock.values()])
-        businesses = _by_id(uow, Business, [s.business_id for s in sites.values()])
+        sites = by_id(uow, Site, [near.site_id for near in found])
+        stock = by_id(uow, Stock, stock_ids)
+        items = by_id(uow, Item, [s.item_id for s in stock.values()])
+        businesses = by_id(uow, Business, [s.business_id for s in sites.values()])
     answer = []
     for near in found:
         site = sites.get(near.site_id)
@@ -64,7 +64,9 @@ def find(services: Services, finder: StockFinder, query: StockQuery) -> list[Sit
     return answer
 
 
-def _by_id(uow: UnitOfWork, kind: type[T], ids: list[str]) -> dict[str, T]:
+def by_id(uow: UnitOfWork, kind: type[T], ids: list[str]) -> dict[str, T]:
+    """The entities of ``kind`` with these ids, by id, in one read (an id not found is left
+    out)."""
     if not ids:
         return {}
     wanted = sorted(set(ids))

@@ -39,6 +39,7 @@ from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.domain.stock import Item, Stock
 from buurt.ports import UnitOfWork
+from buurt.services.commerce.finding import by_id
 from buurt.services.commerce.nearest import StockFinder, StockQuery
 from buurt.services.matching import standings
 from buurt.services.matching.candidates import Pair
@@ -63,19 +64,25 @@ def stock_pairs(uow: UnitOfWork, intent: Intent, finder: StockFinder, at: dateti
         limit=MAX_SITES,
         max_price=intent.max_price,
     )
+    found = finder.nearest(query, needed)
+    # Four reads for every site and row found (no read per site or row).
+    sites = by_id(uow, Site, [near.site_id for near in found])
+    rows = by_id(uow, Stock, [i for near in found for i in near.stock_ids])
+    businesses = by_id(uow, Business, [s.business_id for s in rows.values()])
+    items = by_id(uow, Item, [s.item_id for s in rows.values()])
     pairs: list[Pair] = []
-    for near in finder.nearest(query, needed):
-        site = uow.repo(Site).get(near.site_id)
+    for near in found:
+        site = sites.get(near.site_id)
         if site is None or not inside(intent.area, site.place):
             continue
         for stock_id in near.stock_ids:
-            stock = uow.repo(Stock).get(stock_id)
+            stock = rows.get(stock_id)
             if stock is None or not _answers(stock, intent, needed):
                 continue
-            business = uow.repo(Business).get(stock.business_id)
+            business = businesses.get(stock.business_id)
             if business is None or business.circle_id != intent.circle_id:
                 continue
-            item = uow.repo(Item).get(stock.item_id)
+            item = items.get(stock.item_id)
             reason = explain_stock(stock, item, site, intent, needed, at)
             recipient = (PartyKind.BUSINESS.value, business.id)
             pairs.append(
@@ -102,8 +109,10 @@ def bookable_pairs(uow: UnitOfWork, intent: Intent, at: datetime) -> list[Pair]:
     starts_at, ends_at = slot
     place, radius = reach(intent.area)
     found: list[tuple[float, Pair]] = []
-    for bookable in uow.repo(Bookable).find(circle_id=intent.circle_id):
-        thing = uow.repo(Thing).get(bookable.thing_id)
+    shared = uow.repo(Bookable).find(circle_id=intent.circle_id)
+    things = by_id(uow, Thing, [b.thing_id for b in shared])
+    for bookable in shared:
+        thing = things.get(bookable.thing_id)
         if thing is None or not _covers(intent.category, EVENT_KINDS[thing.kind]):
             continue
         distance = place.distance_m(thing.place)
