@@ -10,9 +10,12 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 
+import h3
 import h3.api.basic_int as h3i
 import numpy as np
 import numpy.typing as npt
+
+from buurt.domain.places import Area, Place
 
 EARTH_RADIUS_M = 6_371_008.8
 # Cells whose centre lies within this many circumradii of an area's edge are kept: the
@@ -222,3 +225,16 @@ def cover_ring(ring: Sequence[tuple[float, float]], finest: int) -> tuple[int, l
     for cell in found:
         buffered.update(h3i.grid_disk(cell, 1))
     return resolution, sorted(buffered)
+
+
+def centre(area: Area) -> Place:
+    """The middle of an area: its centre, its polygon's mean vertex, or its first cell's centre
+    (the place a distance is measured from, and the place a publication is sharded by)."""
+    if area.center is not None:
+        return area.center
+    if area.polygon:
+        lats = [p.lat for p in area.polygon]
+        lons = [p.lon for p in area.polygon]
+        return Place(sum(lats) / len(lats), sum(lons) / len(lons))
+    lat, lon = h3.cell_to_latlng(min(area.cells))
+    return Place(lat, lon)

@@ -30,7 +30,8 @@ import h3
 
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.events import DomainEvent, EventPublished, StandingCreated
-from buurt.domain.places import Area, Place
+from buurt.domain.places import Place
+from buurt.engine.geometry import centre
 
 DEFAULT_SHARDS = 16
 NO_SHARD = "_"
@@ -85,20 +86,7 @@ def publication_place(event: DomainEvent) -> Place | None:
         return None
     if isinstance(record, Event):
         return record.place
-    return _centre(record.area)
-
-
-def _centre(area: Area) -> Place | None:
-    if area.center is not None:
-        return area.center
-    if area.polygon:
-        lats = [p.lat for p in area.polygon]
-        lons = [p.lon for p in area.polygon]
-        return Place(sum(lats) / len(lats), sum(lons) / len(lons))
-    if area.cells:
-        lat, lon = h3.cell_to_latlng(min(area.cells))
-        return Place(lat, lon)
-    return None
+    return centre(record.area)
 
 
 def parse_shards(text: str, shards: int) -> list[int]:

@@ -19,8 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import h3
-
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.moments import Reason, ReasonCode
 from buurt.domain.places import Area, Place
@@ -36,6 +34,7 @@ from buurt.engine import (
     parse_predicate,
 )
 from buurt.engine import Area as EngineArea
+from buurt.engine.geometry import centre
 
 # An intent without a price limit accepts any price; the engine needs a number to compare.
 NO_LIMIT = 1e18
@@ -47,17 +46,6 @@ def engine_area(area: Area) -> EngineArea:
     if area.polygon:
         return PolygonArea(tuple((p.lat, p.lon) for p in area.polygon))
     return CellsArea(frozenset(area.cells))
-
-
-def centre(area: Area) -> Place:
-    if area.center is not None:
-        return area.center
-    if area.polygon:
-        lats = [p.lat for p in area.polygon]
-        lons = [p.lon for p in area.polygon]
-        return Place(sum(lats) / len(lats), sum(lons) / len(lons))
-    lat, lon = h3.cell_to_latlng(min(area.cells))
-    return Place(lat, lon)
 
 
 def subscription_standing(key: int, subscription: Subscription) -> Standing:

@@ -38,6 +38,7 @@ from buurt.domain.moments import Reason, ReasonCode, StandingKind
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
 from buurt.domain.stock import Item, Stock
+from buurt.engine import geometry
 from buurt.ports import UnitOfWork
 from buurt.services.commerce.finding import by_id
 from buurt.services.commerce.nearest import StockFinder, StockQuery
@@ -153,7 +154,7 @@ def _covers(category: str, other: str) -> bool:
 
 def reach(area: Area) -> tuple[Place, float]:
     """A centre and a radius that hold the whole area."""
-    centre = standings.centre(area)
+    centre = geometry.centre(area)
     if area.center is not None and area.radius_m is not None:
         return centre, area.radius_m
     if area.polygon:
@@ -187,7 +188,7 @@ def explain_stock(
     """Why a need got this stock, in the words of an offer's reason: what, price, when, where."""
     need = intent.text or intent.category
     name = item.name if item is not None else stock.category
-    distance = standings.centre(intent.area).distance_m(site.place)
+    distance = geometry.centre(intent.area).distance_m(site.place)
     when = "now"
     later = stock.available_from is not None and stock.available_from > at
     if later and stock.available_from is not None:
