@@ -334,6 +334,23 @@ def worker_process(
                 process.wait()
 
 
+def _kill_holding(worker: subprocess.Popen[bytes], holds: Callable[[], bool]) -> None:
+    """SIGKILL the worker while it holds publications it fetched and has not acknowledged.
+    It is frozen (SIGSTOP) while that is checked, so it cannot acknowledge them between the
+    check and the kill; when it holds nothing yet it runs on a little and is looked at again."""
+    deadline = time.monotonic() + 60
+    while True:
+        os.kill(worker.pid, signal.SIGSTOP)
+        time.sleep(0.05)  # acknowledgements it sent before it stopped reach the server
+        if holds():
+            break
+        os.kill(worker.pid, signal.SIGCONT)
+        assert time.monotonic() < deadline, "the worker never held a publication"
+        time.sleep(0.02)
+    worker.kill()
+    worker.wait()
+
+
 def _consumers(deployment: Deployment) -> dict[str, Any]:
     async def read() -> dict[str, Any]:
         client = await nats.connect(deployment.nats.url.split(","))
@@ -390,9 +407,7 @@ def test_a_worker_killed_mid_load_loses_no_moment_and_doubles_none(
                     (found[consumer_name(n)].num_ack_pending or 0) > 0 for n in killed_shards
                 )
 
-            _wait(a_holds_messages, 60)
-            a.kill()  # SIGKILL, with publications fetched and not acknowledged
-            a.wait()
+            _kill_holding(a, a_holds_messages)
             with worker_process(deployment, "0-3", again_log):
                 load.join(timeout=300)
                 assert not load.is_alive()
