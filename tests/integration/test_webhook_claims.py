@@ -229,3 +229,29 @@ async def test_a_crashed_workers_claims_come_back_when_their_lease_runs_out(
     keys = [got.headers["Buurt-Idempotency-Key"] for got in receiver.received]
     assert keys[1] == lost.id
     assert sorted(keys) == sorted(d["id"] for d in deliveries(world.bakery_actor, webhook["id"]))
+
+
+def test_a_lane_gives_back_what_it_claimed_while_that_attempt_was_still_ending(
+    instance: Buurt, world: World
+) -> None:
+    """An attempt is recorded (its claim ended) and the owner asks for a redelivery before
+    the attempt's task is over: the lane's next read claims it while it still counts as
+    busy. That claim is given back; kept, the redelivery would wait out a whole lease."""
+    worker = instance.webhooks
+    webhook = register(world.bakery_actor, "http://127.0.0.1:9/hooks")
+    _owed_moment(instance, world)
+    [owed] = deliveries(world.bakery_actor, webhook["id"])
+
+    def claimed_by() -> str | None:
+        with instance.services.uow() as uow:
+            stored = uow.repo(WebhookDelivery).get(owed["id"])
+        assert stored is not None
+        return stored.claimed_by
+
+    _endpoint, due, _next = worker._due(webhook["id"], frozenset({owed["id"]}), IN_FLIGHT)
+    assert due == []
+    assert claimed_by() is None
+    # The control: with its attempt over, the same read claims it and hands it out.
+    _endpoint, due, _next = worker._due(webhook["id"], frozenset(), IN_FLIGHT)
+    assert [d.id for d in due] == [owed["id"]]
+    assert claimed_by() == worker.name

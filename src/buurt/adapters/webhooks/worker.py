@@ -229,6 +229,10 @@ class DeliveryWorker:
         now = self._clock.now()
         claimed = self._claims.claim(endpoint_id, self.name, now, now + self.lease, room)
         due = [d for d in claimed if d.id not in busy]
+        # A busy one is claimable again once its attempt is recorded, before the attempt's
+        # task has ended (a redelivery asked meanwhile): give it back, or it would sit out a
+        # whole lease. The attempt's end wakes the lane, which claims it again then.
+        self._claims.release(self.name, [d.id for d in claimed if d.id in busy])
         taken = busy | {d.id for d in claimed}
         later = []
         for delivery in pending.items:
