@@ -174,6 +174,11 @@ def test_the_public_page_shows_sites_and_offers_to_the_circle(
     assert "Croissant" in page.text
     assert "Javaplein" in page.text
     assert "<svg" in page.text
+    assert '<p class="muted">bakery</p>' in page.text  # its kind, in words
+    dutch = _as(client, world.bob.token).get(
+        f"/shops/{world.bakery['id']}", headers={"Accept-Language": "nl"}
+    )
+    assert '<p class="muted">bakkerij</p>' in dutch.text
 
 
 @pytest.mark.frozen_clock

@@ -39,6 +39,24 @@ KINDS = Names(
         "smart_meter": N_("smart meter"),
     }
 )
+# The kinds of business the demo and most circles have; a business may name any other kind,
+# which then reads as itself ("bike_repair" would read "bike repair").
+BUSINESS_KINDS = Names(
+    {
+        "bakery": N_("bakery"),
+        "greengrocer": N_("greengrocer"),
+        "bike_repair": N_("bike repair"),
+        "3d_print_hub": N_("3D print hub"),
+        "cafe": N_("café"),
+        "pharmacy": N_("pharmacy"),
+        "cheese_shop": N_("cheese shop"),
+        "maker_space": N_("maker space"),
+        "hardware_store": N_("hardware store"),
+        "florist": N_("florist"),
+        "grocery": N_("grocery"),
+        "coffee_roaster": N_("coffee roaster"),
+    }
+)
 VISIBILITIES = Names({"private": N_("private"), "circle": N_("circle"), "public": N_("public")})
 PURPOSES = Names(
     {
@@ -178,6 +196,7 @@ def context() -> dict[str, object]:
     """The tables every template may use."""
     return {
         "kind_names": KINDS,
+        "business_kind_names": BUSINESS_KINDS,
         "visibility_names": VISIBILITIES,
         "purpose_names": PURPOSES,
         "category_names": CATEGORIES,
