@@ -20,6 +20,7 @@ from buurt.services.context import Services
 from buurt.services.principals import Principal
 
 CHUNK = 500  # ids per read; a page holds at most this many
+PAGE = 50  # members on a page of the roster
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class Seat:
 @dataclass(frozen=True)
 class Roster:
     circle: Circle
-    seats: list[Seat]  # admins first, then by name
+    admins: list[Seat]  # every admin, by name: few, and always shown
+    seats: list[Seat]  # a page of the other members, in the order they joined
+    members: int  # everyone in the circle, admins too
+    next_cursor: str | None  # where the next page of ``seats`` starts
     businesses: list[Business]
     things: list[Thing]
     open_proposals: int
@@ -50,23 +54,38 @@ class Figures:
     failed_deliveries: int
 
 
-def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
+def roster(
+    services: Services,
+    principal: Principal,
+    circle_id: str,
+    *,
+    after: str | None = None,
+    limit: int = PAGE,
+) -> Roster:
+    """The circle as its admin runs it. Members come a page at a time (a city's circle has
+    thousands), read by the store in join order; the admins are always all there."""
     if circle_id not in principal.admin_of:
         raise NotFound("circle", circle_id)
     with services.uow() as uow:
         circle = uow.repo(Circle).get(circle_id)
         if circle is None:
             raise NotFound("circle", circle_id)
-        memberships = uow.repo(Membership).find(circle_id=circle_id)
-        people = _members(uow, [s.member_id for s in memberships])
-        seats = sorted(
-            (
-                Seat(s.member_id, people[s.member_id].name, s.role, s.joined_at)
-                for s in memberships
-                if s.member_id in people
-            ),
-            key=lambda s: (s.role is not Role.ADMIN, s.name.lower()),
+        memberships = uow.repo(Membership)
+        admins = memberships.find(circle_id=circle_id, role=Role.ADMIN)
+        others = memberships.page(
+            where={"circle_id": circle_id, "role": [r for r in Role if r is not Role.ADMIN]},
+            after=after,
+            limit=limit,
         )
+        people = _members(uow, [s.member_id for s in [*admins, *others.items]])
+
+        def seats(of: list[Membership]) -> list[Seat]:
+            return [
+                Seat(s.member_id, people[s.member_id].name, s.role, s.joined_at)
+                for s in of
+                if s.member_id in people
+            ]
+
         businesses = sorted(
             uow.repo(Business).find(circle_id=circle_id), key=lambda b: b.name.lower()
         )
@@ -76,7 +95,22 @@ def roster(services: Services, principal: Principal, circle_id: str) -> Roster:
         open_proposals = len(
             uow.repo(CharterProposal).find(circle_id=circle_id, status=CharterProposalStatus.OPEN)
         )
-    return Roster(circle, seats, businesses, things, open_proposals)
+        return Roster(
+            circle,
+            sorted(seats(admins), key=lambda s: s.name.lower()),
+            seats(others.items),
+            memberships.count(circle_id=circle_id),
+            others.next_cursor,
+            businesses,
+            things,
+            open_proposals,
+        )
+
+
+def member_names(services: Services, ids: list[str]) -> dict[str, str]:
+    """The names of the members of ``ids`` (those asking to join, say), read in bulk."""
+    with services.uow() as uow:
+        return {ident: member.name for ident, member in _members(uow, ids).items()}
 
 
 def _members(uow: UnitOfWork, ids: list[str]) -> dict[str, Member]:

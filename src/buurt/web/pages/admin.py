@@ -37,30 +37,43 @@ PENDING = 50  # pending requests, letters on their way and vouches a page shows
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_page(
-    request: Request, who: Viewer, circle: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    who: Viewer,
+    circle: Annotated[str | None, Query(max_length=64)] = None,
+    members_after: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     if who is None:
         return RedirectResponse("/login?next=/admin", status_code=303)
     chosen = circle if circle in who.admin_of else min(who.admin_of, default=None)
     if chosen is None:
         raise PermissionDenied(_("This page is for the admins of a circle."))
-    return await admin_page_for(request, who, chosen, {})
+    return await admin_page_for(request, who, chosen, {}, members_after=members_after)
 
 
 async def admin_page_for(
-    request: Request, who: Principal, circle_id: str, extra: dict[str, Any], status: int = 200
+    request: Request,
+    who: Principal,
+    circle_id: str,
+    extra: dict[str, Any],
+    status: int = 200,
+    *,
+    members_after: str | None = None,
 ) -> HTMLResponse:
-    """The admin page of ``circle_id``, with ``extra`` (what a form just made) in it."""
+    """The admin page of ``circle_id``, with ``extra`` (what a form just made) in it, and
+    the page of members after ``members_after``."""
     if circle_id not in who.admin_of:
         raise PermissionDenied(_("This page is for the admins of a circle."))
-    context = await run_in_threadpool(_context, request, who, circle_id)
+    context = await run_in_threadpool(_context, request, who, circle_id, members_after)
     return render(request, "admin.html", {**context, **extra}, who, status_code=status)
 
 
-def _context(request: Request, who: Principal, circle_id: str) -> dict[str, Any]:
+def _context(
+    request: Request, who: Principal, circle_id: str, members_after: str | None
+) -> dict[str, Any]:
     services = services_of(request)
-    found = roster.roster(services, who, circle_id)
-    names = {seat.member_id: seat.name for seat in found.seats}
+    found = roster.roster(services, who, circle_id, after=members_after)
+    asking = vouching.list_requests(services, who, circle_id, RequestStatus.PENDING, None, PENDING)
+    names = roster.member_names(services, [r.member_id for r in asking.items])
     instance: Buurt = request.app.state.instance
     settings = instance.settings
     store = instance.database.dialect.name if instance.database is not None else "memory"
@@ -77,11 +90,9 @@ def _context(request: Request, who: Principal, circle_id: str) -> dict[str, Any]
             "upkeep": next((w for w in instance.background if isinstance(w, PeriodicUpkeep)), None),
         },
         "administered": sorted(who.admin_of),
+        "members_after": members_after,
         "pending": [
-            (r, names.get(r.member_id, ""), _vouches(request, who, r))
-            for r in vouching.list_requests(
-                services, who, circle_id, RequestStatus.PENDING, None, PENDING
-            ).items
+            (r, names.get(r.member_id, ""), _vouches(request, who, r)) for r in asking.items
         ],
         "letters": [
             c
