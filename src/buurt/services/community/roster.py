@@ -8,6 +8,7 @@ roles to run the circle, not a mailing list.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,7 +80,7 @@ def roster(
         )
         people = _members(uow, [s.member_id for s in [*admins, *others.items]])
 
-        def seats(of: list[Membership]) -> list[Seat]:
+        def seats(of: Sequence[Membership]) -> list[Seat]:
             return [
                 Seat(s.member_id, people[s.member_id].name, s.role, s.joined_at)
                 for s in of
