@@ -78,7 +78,10 @@ def admit(broker: Mosquitto, user: str, password: str) -> None:
         # Each try signals again: Mosquitto forgets a SIGHUP that comes while it reloads (an
         # earlier test's instance may have just asked for one).
         broker.reload()
-        device = Device(broker.port, user, password, ca_file=ca_file)
+        try:
+            device = Device(broker.port, user, password, ca_file=ca_file)
+        except ConnectionRefusedError:
+            return False  # a broker that has just started is not listening yet
         accepted = device.accepted
         device.close()
         return accepted
