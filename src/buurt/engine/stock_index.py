@@ -153,19 +153,24 @@ class StockIndex:
         posted = slot is not None and (
             (rows.category[slot], rows.item[slot], rows.spot[slot]) == (category, item, spot)
         )
-        if slot is None:
-            slot = self._new_slot(row.stock_id)
-        elif not posted:
-            self._unpost(slot)
-        numbers = rows.numbers[slot]
-        numbers[:] = (-row.available, row.available_from, row.price, -(slot + 1))
-        rows.version[slot] = row.version
         if posted:
+            assert slot is not None
+            numbers = rows.numbers[slot]
+            numbers[:] = (-row.available, row.available_from, row.price, -(slot + 1))
+            rows.version[slot] = row.version
             self._store(slot, numbers)
-        if not posted:
+        else:
+            # Held before the row lets go of its old spot: that may be this very spot, and
+            # letting go of its last row first would forget it while the row still holds it.
+            self._spots.hold(spot)
+            if slot is None:
+                slot = self._new_slot(row.stock_id)
+            else:
+                self._unpost(slot)
+            rows.numbers[slot] = (-row.available, row.available_from, row.price, -(slot + 1))
+            rows.version[slot] = row.version
             rows.site[slot], rows.item[slot] = self._spots.site[spot], item
             rows.category[slot], rows.spot[slot] = category, spot
-            self._spots.hold(spot)
             self._post(slot)
 
     def load(self, columns: StockColumns) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from unittest import mock
 
 import h3.api.basic_int as h3
@@ -200,3 +201,47 @@ def test_a_point_within_the_reach_of_two_buckets_waits_for_both() -> None:
     with mock.patch.object(stock_search, "_FIRST_BATCH", 1):
         near = index.nearest(*point, category="food", radius_m=1000, limit=1)
     assert [s.site_id for s in near] == ["sit_near_b"]
+
+
+def test_a_row_given_another_category_item_or_site_is_answered_as_it_now_is() -> None:
+    # One row per site: a row that changes only its category or its item keeps its site's
+    # one spot, which must not be let go (its last row) while the row holds it again.
+    rows = _rows(seed=13, sites=200, per_site=1)
+    index = StockIndex()
+    for row in rows:
+        index.put(row)
+    rng = random.Random(17)
+    changed = list(rows)
+
+    def change(i: int, version: int, *, category: bool, item: bool, site: bool = False) -> None:
+        r, other = changed[i], changed[rng.randrange(len(changed))]
+        new_item = rng.randrange(60)
+        changed[i] = replace(
+            r,
+            item_id=f"itm_{new_item}" if item else r.item_id,
+            category=f"g{(new_item + 1) % 3}/c{(new_item + 2) % 7}" if category else r.category,
+            site_id=other.site_id if site else r.site_id,
+            lat=other.lat if site else r.lat,
+            lon=other.lon if site else r.lon,
+            version=version,
+        )
+        index.put(changed[i])
+
+    for version, what in enumerate(
+        [
+            {"category": True, "item": False},
+            {"category": False, "item": True},
+            {"category": True, "item": True},
+            {"category": False, "item": False, "site": True},
+        ],
+        start=2,
+    ):
+        for i in rng.sample(range(len(changed)), 60):
+            change(i, version, **what)
+        assert _answers(index, changed)[0] == len(_queries())
+    # Every spot let go is forgotten, and a row put there again finds it afresh.
+    for row in changed[:50]:
+        index.remove(row.stock_id)
+    for row in changed[:50]:
+        index.put(replace(row, version=row.version + 1))
+    assert _answers(index, changed)[0] == len(_queries())
