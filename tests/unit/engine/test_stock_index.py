@@ -152,15 +152,22 @@ def test_an_item_query_answers_that_item_only() -> None:
         index.load(_columns([]))
 
 
+@pytest.mark.parametrize("look", [1, stock_search._LOOK])
 @pytest.mark.parametrize("first_batch", [1, 3, stock_search._FIRST_BATCH])
-def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(first_batch: int) -> None:
+def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(
+    first_batch: int, look: int
+) -> None:
     # Hundreds of sites per bucket's neighbourhood, and small first batches: a query takes
     # several batches, starts inside the reach of several buckets, and must still stop
-    # only once nothing left can come nearer.
+    # only once nothing left can come nearer. A first look at one spot per site asked for
+    # is often not enough, and must then give way to the batches.
     rows = _rows(seed=5, sites=3000, per_site=2)
     index = StockIndex()
     index.load(_columns(rows))
-    with mock.patch.object(stock_search, "_FIRST_BATCH", first_batch):
+    with (
+        mock.patch.object(stock_search, "_FIRST_BATCH", first_batch),
+        mock.patch.object(stock_search, "_LOOK", look),
+    ):
         agree, nonempty = _answers(index, rows, count=400)
     assert agree == 400
     assert nonempty > 200
