@@ -84,7 +84,7 @@ def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
     if spots.multi == 0:
         # A bound below 0 (the point within a bucket's reach) covers nothing yet.
         covered = math.cos(max(0.0, float(frontier[end]))) if end < total else None
-        found = _first_look(buckets, here, limits, least_dot, ask.limit, covered)
+        found = _first_look(key, buckets, here, limits, least_dot, ask.limit, covered)
         if found is not None:
             return found
     while True:
@@ -103,6 +103,7 @@ def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
 
 
 def _first_look(
+    key: Key,
     buckets: list[Bucket],
     here: FloatArray,
     limits: FloatArray,
@@ -120,22 +121,27 @@ def _first_look(
         places, numbers, counts, starts = b.places, b.numbers, b.counts, b.starts
     else:
         places = np.concatenate([b.places for b in buckets])
-        numbers = np.concatenate([b.numbers for b in buckets])
         counts = np.concatenate([b.counts for b in buckets])
-        starts = counts.cumsum() - counts
+        homes = [b.home for b in buckets if b.home is not None]
+        if len(homes) == len(buckets):  # all still as loaded: read the few rows looked at
+            numbers, starts = key.rows, np.concatenate(homes)
+        else:
+            numbers = np.concatenate([b.numbers for b in buckets])
+            starts = counts.cumsum() - counts
     dot = places[:, :3] @ here
-    (inside,) = (dot >= least).nonzero()
-    order = inside[(-dot[inside]).argsort(kind="stable")]
-    look = order[: _LOOK * limit]
-    rest = float(dot[order[len(look)]]) if len(order) > len(look) else -math.inf
+    # Nearest first (ties in the batch's order); the spots within the radius lead.
+    order = (-dot).argsort(kind="stable")
+    inside = int(np.count_nonzero(dot >= least))
+    look = order[: min(inside, _LOOK * limit)]
+    rest = float(dot[order[len(look)]]) if inside > len(look) else -math.inf
     if not len(look):
         return [] if covered is None else None
     # The looked-at spots' rows, one after another, and which of them match.
     count = counts[look]
     ends = count.cumsum()
     begins = ends - count
-    at = np.arange(int(ends[-1])) + (starts[look] - begins).repeat(count)
-    ok = (numbers[at] <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
+    looked = numbers[np.arange(int(ends[-1])) + (starts[look] - begins).repeat(count)]
+    ok = (looked <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
     per = np.add.reduceat(ok, begins)
     (hit,) = per.nonzero()
     if len(hit) < limit:
@@ -153,7 +159,7 @@ def _first_look(
     # A spot that is not a hit has no matching row: the matching rows up to the first hit
     # not chosen are those of the chosen spots.
     (rows,) = ok[: begins[hit[n]] if n < len(hit) else len(ok)].nonzero()
-    slots = (~numbers[at[rows], 3].astype(np.int64)).tolist()  # ~(-(s + 1)) is s
+    slots = (~looked[rows, 3].astype(np.int64)).tolist()  # ~(-(s + 1)) is s
     metres_to = (np.arccos(np.minimum(dot[chosen], 1.0)) * EARTH_RADIUS_M).tolist()
     found: list[Found] = []
     start = 0
