@@ -143,8 +143,8 @@ class Bucket:
     """
 
     __slots__ = (
-        "centre", "counts", "members", "numbers", "places", "position", "reach", "slots",
-        "spots", "starts",
+        "centre", "counts", "home", "members", "numbers", "places", "position", "reach",
+        "slots", "spots", "starts",
     )  # fmt: skip
 
     def __init__(self, centre: FloatArray) -> None:
@@ -154,12 +154,16 @@ class Bucket:
         self.numbers, self.places = _EMPTY_NUMBERS, _EMPTY_PLACES
         self.reach = -math.inf
         self.position = -1  # in its key's arrays, once laid out
+        # Where its spots' rows start in its key's ``rows`` (of which ``numbers`` is then a
+        # view), while it is as a bulk load laid it out; None once laid out on its own.
+        self.home: IntArray | None = None
 
     def settle(self, spot_of: IntArray, numbers: FloatArray, spots: Spots) -> None:
         members = self.members
         if members is None:
             return
         self.members = None
+        self.home = None
         slots = np.fromiter(members, np.int64, len(members))
         where = spot_of[slots]
         order = np.lexsort((slots, where))
@@ -212,7 +216,8 @@ class Key:
     query bounds the distance to every bucket in one vectorised pass."""
 
     __slots__ = (
-        "buckets", "centres", "dirty", "listed", "reach", "resolution", "sizes", "stale",
+        "buckets", "centres", "dirty", "listed", "reach", "resolution", "rows", "sizes",
+        "stale",
     )  # fmt: skip
 
     def __init__(self, resolution: int) -> None:
@@ -224,6 +229,9 @@ class Key:
         self.centres: FloatArray = _EMPTY_XYZ
         self.reach: FloatArray = np.zeros(0)
         self.sizes: IntArray = _EMPTY_INT  # spots per bucket
+        # The numbers of every row of a bulk load, bucket by bucket: a query that looks at a
+        # few rows of several buckets still laid out so reads them here, copying no others.
+        self.rows: FloatArray = _EMPTY_NUMBERS
 
     def add(self, cell: int, slot: int) -> None:
         bucket = self.buckets.get(cell)
@@ -310,6 +318,8 @@ def fill(
         bucket.numbers = copied[cut_list[j] : cut_list[j + 1]]
         bucket.places, bucket.spots, bucket.counts = places[lo:hi], spot_ids[lo:hi], counts[lo:hi]
         bucket.starts = spot_starts[lo:hi] - cut_list[j]
+        bucket.home = spot_starts[lo:hi]
         bucket.reach = reach[j]
         key.buckets[cell] = bucket
+    key.rows = copied
     key.stale = True

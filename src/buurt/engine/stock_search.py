@@ -3,11 +3,13 @@
 Each bucket's centre and reach bound the distance of every spot it holds from below (the
 angle to the centre minus the reach, by the triangle inequality on the sphere). A query
 computes that bound for all of the key's buckets in one pass, keeps those within the radius,
-and answers them nearest bound first, in batches. A batch is one vectorised pass over its
-spots' dot products with the point, one over their rows (one comparison of each row's numbers
-with the query's limits) and one ``reduceat`` that tells, per spot, whether a row matched. The
-search stops once ``limit`` sites are found no farther than the bound of the next bucket:
-nothing left can come nearer. Distances in metres are computed for the answer alone.
+and answers them nearest bound first, in batches. The first batch is looked at nearest spot
+first: one vectorised pass over its spots' dot products with the point, then one comparison
+of the rows of its few nearest spots with the query's limits; that settles most queries. When
+it does not, every batch is one pass over its spots' dot products, given to their rows, and
+one over the rows. The search stops once ``limit`` sites are found no farther than the bound
+of the next bucket: nothing left can come nearer. Distances in metres are computed for the
+answer alone.
 
 The numbers a query compares are kept per slot as ``(-available, available_from, price,
 -(slot + 1))``, so that a row matches exactly when each is at most ``(-min_quantity, at,
@@ -22,14 +24,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from buurt.engine.geometry import EARTH_RADIUS_M, unit_vector
-from buurt.engine.stock_buckets import Bucket, FloatArray, IntArray, Key, Spots
+from buurt.engine.stock_buckets import Bucket, FloatArray, Key, Spots
 
-BoolArray = npt.NDArray[np.bool_]
 _ALL_TRUE = int.from_bytes(b"\x01" * 4, "little")  # four true bytes
 _FIRST_BATCH = 12  # spots per site asked for in the first batch; each next batch doubles
+_LOOK = 3  # spots per site asked for whose rows a first look at the first batch compares
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,15 +50,13 @@ Found = tuple[int, float, list[int]]
 
 @dataclass(slots=True)
 class _Batch:
-    """The rows of a batch of buckets, and its spots that match within the radius."""
+    """The rows of a batch of buckets that match and are within the radius, in the batch's
+    order (a spot's rows one after another, ascending): their dot products with the point
+    (the same for every row of a spot), their ``-(slot + 1)`` and their spots (as floats)."""
 
-    numbers: FloatArray
-    ok: BoolArray  # which rows match
-    places: FloatArray
-    starts: IntArray
-    counts: IntArray
-    hit: IntArray  # the matching spots within the radius (positions in the batch)
-    dot: FloatArray  # their dot products with the point
+    dot: FloatArray
+    slot: FloatArray
+    spot: FloatArray
 
 
 def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
@@ -67,71 +66,176 @@ def search(key: Key, spots: Spots, ask: Ask) -> list[Found]:
     radius = min(ask.radius_m / EARTH_RADIUS_M, math.pi)
     # Rounding can take a dot product of unit vectors a hair past 1; the reach's margin
     # covers what arccos loses near 0.
-    bound = np.arccos(np.minimum(key.centres @ here, 1.0)) - key.reach
-    (near,) = np.nonzero(bound <= radius)
+    bound = np.arccos(np.minimum(key.centres @ here, 1.0))
+    bound -= key.reach
+    (near,) = (bound <= radius).nonzero()
     if not len(near):
         return []
-    near = near[np.argsort(bound[near], kind="stable")]
-    frontier = bound[near].tolist()
-    spots_up_to = np.cumsum(key.sizes[near])
+    frontier = bound[near]
+    order = frontier.argsort(kind="stable")
+    near, frontier = near[order], frontier[order]
+    spots_up_to = key.sizes[near].cumsum()
     least_dot = math.cos(radius)
-    limits = np.array([-ask.min_quantity, ask.at, ask.max_price, 0.0])
-    batches: list[_Batch] = []
-    want, done = _FIRST_BATCH * ask.limit, 0
-    while done < len(near):
-        end = min(len(near), max(done + 1, int(np.searchsorted(spots_up_to, want)) + 1))
-        buckets = [key.listed[i] for i in near[done:end].tolist()]
+    limits = np.array((-ask.min_quantity, ask.at, ask.max_price, 0.0))
+    listed, batches = key.listed, []
+    want, done, total = _FIRST_BATCH * ask.limit, 0, len(near)
+    end = min(total, int(spots_up_to.searchsorted(want)) + 1)
+    buckets = [listed[i] for i in near[:end].tolist()]
+    if spots.multi == 0:
+        # A bound below 0 (the point within a bucket's reach) covers nothing yet.
+        covered = math.cos(max(0.0, float(frontier[end]))) if end < total else None
+        found = _first_look(key, buckets, here, limits, least_dot, ask.limit, covered)
+        if found is not None:
+            return found
+    while True:
+        end = min(total, max(done + 1, int(spots_up_to.searchsorted(want)) + 1))
+        buckets = [listed[i] for i in near[done:end].tolist()]
         batches.append(_pass(buckets, limits, here, least_dot))
         done = end
+        if done == total:
+            break
         # A bound below 0 (the point within a bucket's reach) covers nothing yet.
-        covered = math.cos(max(0.0, frontier[done])) if done < len(near) else -1.0
-        if done < len(near) and _enough(batches, spots, covered, ask.limit):
+        covered = math.cos(max(0.0, float(frontier[done])))
+        if _enough(batches, spots, covered, ask.limit):
             break
         want = 2 * int(spots_up_to[done - 1])
     return _nearest(batches, spots, ask.limit)
 
 
+def _first_look(
+    key: Key,
+    buckets: list[Bucket],
+    here: FloatArray,
+    limits: FloatArray,
+    least: float,
+    limit: int,
+    covered: float | None,
+) -> list[Found] | None:
+    """The answer from the rows of the first batch's nearest spots alone (``_LOOK`` per site
+    asked for), or None if they do not settle it: too few of them match, a spot not looked at
+    is as near as the last one answered, or buckets not taken (``covered`` is the least dot
+    product they can hold) may hold nearer ones. Most queries end here, having compared a
+    few dozen rows rather than every row of the batch (hundreds, or thousands for a group)."""
+    if len(buckets) == 1:
+        (b,) = buckets
+        places, numbers, counts, starts = b.places, b.numbers, b.counts, b.starts
+    else:
+        places = np.concatenate([b.places for b in buckets])
+        counts = np.concatenate([b.counts for b in buckets])
+        homes = [b.home for b in buckets if b.home is not None]
+        if len(homes) == len(buckets):  # all still as loaded: read the few rows looked at
+            numbers, starts = key.rows, np.concatenate(homes)
+        else:
+            numbers = np.concatenate([b.numbers for b in buckets])
+            starts = counts.cumsum() - counts
+    dot = places[:, :3] @ here
+    # Nearest first (ties in the batch's order); the spots within the radius lead.
+    order = (-dot).argsort(kind="stable")
+    inside = int(np.count_nonzero(dot >= least))
+    look = order[: min(inside, _LOOK * limit)]
+    rest = float(dot[order[len(look)]]) if inside > len(look) else -math.inf
+    if not len(look):
+        return [] if covered is None else None
+    # The looked-at spots' rows, one after another, and which of them match.
+    count = counts[look]
+    ends = count.cumsum()
+    begins = ends - count
+    looked = numbers[np.arange(int(ends[-1])) + (starts[look] - begins).repeat(count)]
+    ok = (looked <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
+    per = np.add.reduceat(ok, begins)
+    (hit,) = per.nonzero()
+    if len(hit) < limit:
+        if rest > -math.inf or covered is not None:
+            return None
+        n = len(hit)
+    else:
+        n = limit
+        last = dot[look[hit[n - 1]]]
+        while n < len(hit) and dot[look[hit[n]]] == last:
+            n += 1  # ties at the cut are settled below by the first matching row
+        if rest >= last or (covered is not None and last < covered):
+            return None
+    chosen = look[hit[:n]]
+    # A spot that is not a hit has no matching row: the matching rows up to the first hit
+    # not chosen are those of the chosen spots.
+    (rows,) = ok[: begins[hit[n]] if n < len(hit) else len(ok)].nonzero()
+    slots = (~looked[rows, 3].astype(np.int64)).tolist()  # ~(-(s + 1)) is s
+    metres_to = (np.arccos(np.minimum(dot[chosen], 1.0)) * EARTH_RADIUS_M).tolist()
+    found: list[Found] = []
+    start = 0
+    for where, far, many in zip(
+        places[chosen, 4].tolist(), metres_to, per[hit[:n]].tolist(), strict=True
+    ):
+        found.append((int(where), far, slots[start : start + many]))
+        start += many
+    if any(a == b for a, b in itertools.pairwise(metres_to)):
+        found.sort(key=lambda f: (f[1], f[2][0]))
+    return found
+
+
 def _pass(buckets: list[Bucket], limits: FloatArray, here: FloatArray, least: float) -> _Batch:
     if len(buckets) == 1:
         (b,) = buckets
-        places, numbers, starts, counts = b.places, b.numbers, b.starts, b.counts
+        places, numbers, counts = b.places, b.numbers, b.counts
     else:
         places = np.concatenate([b.places for b in buckets])
         numbers = np.concatenate([b.numbers for b in buckets])
-        counts = places[:, 3].astype(np.int64)
-        starts = np.cumsum(counts) - counts
-    dot = places[:, :3] @ here
+        counts = np.concatenate([b.counts for b in buckets])
+    # A spot's dot product is given to each of its rows: the rows are then filtered, and
+    # later sorted, with no per-spot fold of their answers.
+    dot = (places[:, :3] @ here).repeat(counts)
     ok = (numbers <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
-    matched = np.logical_or.reduceat(ok, starts) if len(numbers) else ok
-    (hit,) = np.nonzero(matched & (dot >= least))
-    return _Batch(numbers, ok, places, starts, counts, hit, dot[hit])
+    ok &= dot >= least
+    (rows,) = ok.nonzero()
+    return _Batch(dot[rows], numbers[rows, 3], places[:, 4].repeat(counts)[rows])
 
 
 def _enough(batches: list[_Batch], spots: Spots, least_dot: float, limit: int) -> bool:
     """Whether ``limit`` sites are found with a dot product of at least ``least_dot``."""
-    if spots.multi == 0:  # a spot is a site
-        return sum(int(np.count_nonzero(b.dot >= least_dot)) for b in batches) >= limit
-    inside = np.concatenate([b.places[b.hit[b.dot >= least_dot], 4] for b in batches])
+    if spots.multi == 0:  # a spot is a site: count the spots, each by its first row
+        found = 0
+        for b in batches:
+            spot = b.spot[b.dot >= least_dot]
+            found += int(np.count_nonzero(spot[1:] != spot[:-1])) + bool(len(spot))
+        return found >= limit
+    inside = np.concatenate([b.spot[b.dot >= least_dot] for b in batches])
     return len(np.unique(spots.site[inside.astype(np.int64)])) >= limit
 
 
 def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
-    dot = batches[0].dot if len(batches) == 1 else np.concatenate([b.dot for b in batches])
+    if len(batches) == 1:
+        dot, slot, spot = batches[0].dot, batches[0].slot, batches[0].spot
+    else:
+        dot = np.concatenate([b.dot for b in batches])
+        slot = np.concatenate([b.slot for b in batches])
+        spot = np.concatenate([b.spot for b in batches])
     if not len(dot):
         return []
-    order = np.argsort(-dot, kind="stable")
+    # Stable: rows of equal dot products keep the batches' order, so each spot's rows stay
+    # together and ascending.
+    order = (-dot).argsort(kind="stable")
+    dot, slot, spot = dot[order], slot[order], spot[order]
+    (cuts,) = (spot[1:] != spot[:-1]).nonzero()
+    begins = [0, *(cuts + 1).tolist()]
+    end = len(begins)
     if spots.multi == 0:
         # Ties at the cut are settled below by the first matching row: take them all.
-        end = min(limit, len(order))
-        while end < len(order) and dot[order[end]] == dot[order[end - 1]]:
+        end = min(limit, end)
+        while end < len(begins) and dot[begins[end]] == dot[begins[end - 1]]:
             end += 1
-        chosen = order[:end]
-    else:
-        chosen = order  # every candidate: the sites are told apart below
-    found = _found(batches, chosen)
+    rows = begins[end] if end < len(begins) else len(dot)
+    slots = (~slot[:rows].astype(np.int64)).tolist()  # ~(-(s + 1)) is s
+    chosen = begins[:end]
+    metres_to = (np.arccos(np.minimum(dot[chosen], 1.0)) * EARTH_RADIUS_M).tolist()
+    found: list[Found] = [
+        (int(where), far, slots[start:stop])
+        for where, far, start, stop in zip(
+            spot[chosen].tolist(), metres_to, chosen, [*chosen[1:], rows], strict=True
+        )
+    ]
     # Nearest first, then by the row first posted. The dot products put one batch's spots
     # in order of distance already; spots of several batches, or equal distances, are sorted.
-    if len(batches) > 1 or any(a[1] == b[1] for a, b in itertools.pairwise(found)):
+    if len(batches) > 1 or any(a == b for a, b in itertools.pairwise(metres_to)):
         found.sort(key=lambda f: (f[1], f[2][0]))
     if spots.multi == 0:
         return found[:limit]
@@ -144,37 +248,4 @@ def _nearest(batches: list[_Batch], spots: Spots, limit: int) -> list[Found]:
             sites.append(site)
             if len(sites) == limit:
                 return [g for g in found if spots.site[g[0]] in sites and g[1] <= f[1]]
-    return found
-
-
-def _found(batches: list[_Batch], chosen: IntArray) -> list[Found]:
-    """The chosen matching spots (positions among every batch's hits) with their rows."""
-    if len(batches) == 1:
-        return _rows(batches[0], chosen)
-    offset = np.cumsum([0] + [len(b.dot) for b in batches])
-    found: list[Found] = []
-    for i, batch in enumerate(batches):
-        mine = chosen[(chosen >= offset[i]) & (chosen < offset[i + 1])]
-        if len(mine):
-            found += _rows(batch, mine - offset[i])
-    return found
-
-
-def _rows(batch: _Batch, chosen: IntArray) -> list[Found]:
-    """Some of a batch's hits with their matching slots, in one pass over their rows."""
-    positions = batch.hit[chosen]
-    counts = batch.counts[positions]
-    ends = np.cumsum(counts)
-    begins = ends - counts
-    at = np.arange(int(ends[-1])) + np.repeat(batch.starts[positions] - begins, counts)
-    ok = batch.ok[at]
-    slots = (-1 - batch.numbers[at[ok], 3]).astype(np.int64).tolist()
-    per = np.add.reduceat(ok, begins, dtype=np.int64).tolist()
-    angle = np.arccos(np.minimum(batch.dot[chosen], 1.0)) * EARTH_RADIUS_M
-    found: list[Found] = []
-    start = 0
-    spot = batch.places[positions, 4].astype(np.int64).tolist()
-    for where, metres_to, n in zip(spot, angle.tolist(), per, strict=True):
-        found.append((where, metres_to, slots[start : start + n]))
-        start += n
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from unittest import mock
 
 import h3.api.basic_int as h3
@@ -151,15 +152,22 @@ def test_an_item_query_answers_that_item_only() -> None:
         index.load(_columns([]))
 
 
+@pytest.mark.parametrize("look", [1, stock_search._LOOK])
 @pytest.mark.parametrize("first_batch", [1, 3, stock_search._FIRST_BATCH])
-def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(first_batch: int) -> None:
+def test_a_dense_city_is_answered_as_a_scan_does_bucket_after_bucket(
+    first_batch: int, look: int
+) -> None:
     # Hundreds of sites per bucket's neighbourhood, and small first batches: a query takes
     # several batches, starts inside the reach of several buckets, and must still stop
-    # only once nothing left can come nearer.
+    # only once nothing left can come nearer. A first look at one spot per site asked for
+    # is often not enough, and must then give way to the batches.
     rows = _rows(seed=5, sites=3000, per_site=2)
     index = StockIndex()
     index.load(_columns(rows))
-    with mock.patch.object(stock_search, "_FIRST_BATCH", first_batch):
+    with (
+        mock.patch.object(stock_search, "_FIRST_BATCH", first_batch),
+        mock.patch.object(stock_search, "_LOOK", look),
+    ):
         agree, nonempty = _answers(index, rows, count=400)
     assert agree == 400
     assert nonempty > 200
@@ -200,3 +208,47 @@ def test_a_point_within_the_reach_of_two_buckets_waits_for_both() -> None:
     with mock.patch.object(stock_search, "_FIRST_BATCH", 1):
         near = index.nearest(*point, category="food", radius_m=1000, limit=1)
     assert [s.site_id for s in near] == ["sit_near_b"]
+
+
+def test_a_row_given_another_category_item_or_site_is_answered_as_it_now_is() -> None:
+    # One row per site: a row that changes only its category or its item keeps its site's
+    # one spot, which must not be let go (its last row) while the row holds it again.
+    rows = _rows(seed=13, sites=200, per_site=1)
+    index = StockIndex()
+    for row in rows:
+        index.put(row)
+    rng = random.Random(17)
+    changed = list(rows)
+
+    def change(i: int, version: int, *, category: bool, item: bool, site: bool = False) -> None:
+        r, other = changed[i], changed[rng.randrange(len(changed))]
+        new_item = rng.randrange(60)
+        changed[i] = replace(
+            r,
+            item_id=f"itm_{new_item}" if item else r.item_id,
+            category=f"g{(new_item + 1) % 3}/c{(new_item + 2) % 7}" if category else r.category,
+            site_id=other.site_id if site else r.site_id,
+            lat=other.lat if site else r.lat,
+            lon=other.lon if site else r.lon,
+            version=version,
+        )
+        index.put(changed[i])
+
+    for version, what in enumerate(
+        [
+            {"category": True, "item": False},
+            {"category": False, "item": True},
+            {"category": True, "item": True},
+            {"category": False, "item": False, "site": True},
+        ],
+        start=2,
+    ):
+        for i in rng.sample(range(len(changed)), 60):
+            change(i, version, **what)
+        assert _answers(index, changed)[0] == len(_queries())
+    # Every spot let go is forgotten, and a row put there again finds it afresh.
+    for row in changed[:50]:
+        index.remove(row.stock_id)
+    for row in changed[:50]:
+        index.put(replace(row, version=row.version + 1))
+    assert _answers(index, changed)[0] == len(_queries())
