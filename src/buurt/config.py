@@ -166,6 +166,13 @@ class Settings(BaseSettings):
         "when the consumer is made, the first time a worker takes the shard.",
     )
 
+    worker_owners: bool = Field(
+        default=True,
+        description="Whether engine workers route the matches of split circles as candidates "
+        "to the worker that owns each recipient, which applies the relevance gate, so caps "
+        "and deduplication have one owner (ADR 0015); the same in every worker.",
+    )
+
     @field_validator("matching")
     @classmethod
     def _workers_need_the_bus(cls, value: str, info: ValidationInfo) -> str:

@@ -188,6 +188,13 @@ def assemble(
             return gateways[0]
         return local_link if local_link is not None else NoThingLink()
 
+    # On the NATS bus every process hears every moment: an automation fires in the one process
+    # that claims the moment on the stream (the bus exists a few lines down).
+    buses: list[NatsBus] = []
+
+    def claim(ident: str) -> bool:
+        return buses[0].claim(ident) if buses else False
+
     handlers = handler_map(
         matcher=matcher,
         consent_book=consent_book,
@@ -198,8 +205,10 @@ def assemble(
         stock_finder=stock_finder,
         broker_files=broker_files,
         thing_link=thing_link,
+        claim=claim if settings.bus_url else None,
     )
     nats_bus = _nats_bus(settings, handlers)
+    buses.extend([nats_bus] if nats_bus is not None else [])
     bus: Bus = nats_bus if nats_bus is not None else InProcessBus(handlers)
     outbox = _outbox(nats_bus, database)
     party_feed = _party_feed(nats_bus)

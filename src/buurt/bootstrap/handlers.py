@@ -16,7 +16,8 @@ Revoked
 ConsentDeleted             the consent mirror drops the grant
 CharterProposalClosed      the matcher configures the circle's quiet hours anew
 MomentCreated/Changed      webhooks enqueue what the moment is owed and wake the worker;
-                           a new moment of an automated subscription commands the thing;
+                           a new moment of an automated subscription commands the thing
+                           (on the NATS bus, in the one process that claims the moment);
                            live streams hear of it
 EventPublished             live streams (thing pages) hear of it
 WebhookEndpointChanged,    the webhook worker wakes the endpoint's lane
@@ -84,6 +85,7 @@ def handler_map(
     stock_finder: StockFinder,
     broker_files: BrokerFiles | None = None,
     thing_link: Callable[[], ThingLink] = NoThingLink,
+    claim: automations.Claim | None = None,
 ) -> HandlerMap:
     def standing_saved(event: StandingCreated | StandingChanged) -> None:
         matcher.standing_saved(event.standing)
@@ -118,7 +120,7 @@ def handler_map(
         MomentCreated: [
             moment_webhooks,
             broadcaster,
-            automations.firing_handler(uow_factory, clock, thing_link),
+            automations.firing_handler(uow_factory, clock, thing_link, claim),
         ],
         MomentChanged: [moment_webhooks, broadcaster],
         EventPublished: [broadcaster],

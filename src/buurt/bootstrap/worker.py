@@ -14,6 +14,13 @@ stream with its ordered consumer, which keeps them current. On top of that it ow
    before the acknowledgement, or another worker took the shard over) finds its moments'
    delivery keys stored and writes none.
 
+In a split circle (ADR 0015) step 2 stops after the consent step: the pairs go, as
+candidates, to the worker that owns each recipient's shard (``adapters/bus/owners.py``), and
+the publication is acknowledged once JetStream stored them all. For each shard it owns, a
+worker also takes that shard's candidates (``own``): the gate, then the moment with its
+delivery key, committed before the candidate is acknowledged. So a recipient's caps and
+deduplication are counted by one gate, however many shards its moments come from.
+
 Taking a shard counts the relevance gates afresh from the moments stored in the last hour,
 so the hourly caps and the deduplication a shard's last owner applied hold under its next.
 """
@@ -24,11 +31,13 @@ import logging
 from collections.abc import Iterable
 
 from buurt.adapters.bus.nats import NatsBus
+from buurt.adapters.bus.owners import OwnerConsumers, ensure_candidate_stream, publish_candidates
 from buurt.adapters.bus.shards import publication
 from buurt.adapters.bus.workers import ShardConsumers, ShardStats
 from buurt.bootstrap import Buurt
 from buurt.domain.activity import Event, Intent, Offer
 from buurt.domain.events import DomainEvent, MomentCreated
+from buurt.services.matching.handoff import Candidate, candidates, from_bytes, to_bytes
 
 log = logging.getLogger("buurt.worker")
 
@@ -41,10 +50,13 @@ class EngineWorker:
             raise ValueError("an engine worker needs BUURT_MATCHING=workers and BUURT_BUS_URL")
         self.instance = instance
         self.bus: NatsBus = instance.nats_bus
-        self.consumers = ShardConsumers(
-            self.bus, self.match, ack_wait=instance.settings.worker_ack_wait_seconds
-        )
+        ack_wait = instance.settings.worker_ack_wait_seconds
+        self.consumers = ShardConsumers(self.bus, self.match, ack_wait=ack_wait)
+        # Candidates exist only where circles are split, and only when routing is on.
+        self.routing = instance.settings.worker_owners and bool(self.bus.sharding.split)
+        self.owners = OwnerConsumers(self.bus, self.own, from_bytes, ack_wait=ack_wait)
         self.moments = 0  # moments this worker committed
+        self.handed = 0  # candidates this worker published for the recipients' owners
 
     @property
     def owned(self) -> list[int]:
@@ -52,6 +64,9 @@ class EngineWorker:
 
     def stats(self) -> dict[int, ShardStats]:
         return self.consumers.stats()
+
+    def owner_stats(self) -> dict[int, ShardStats]:
+        return self.owners.stats()
 
     def start(self) -> None:
         """The outbox relay's thread: moments committed here reach the stream even when the
@@ -66,31 +81,71 @@ class EngineWorker:
         services = self.instance.services
         with services.uow() as uow:
             self.instance.matcher.restore_gates(uow, services.clock.now())
+        if self.routing:
+            ensure_candidate_stream(self.bus)
+            self.owners.take(wanted)
         self.consumers.take(wanted)
         log.info("took shards %s", ",".join(map(str, wanted)))
 
     def let_go(self, shards: Iterable[int]) -> None:
         leaving = list(shards)
         self.consumers.let_go(leaving)
+        self.owners.let_go(leaving)
         log.info("let go of shards %s", ",".join(map(str, leaving)))
 
     def stop(self) -> None:
         self.consumers.stop()
+        self.owners.stop()
         if self.instance.outbox is not None:
             self.instance.outbox.stop_thread()
 
     def match(self, sequence: int, event: DomainEvent) -> None:
-        """Match one publication of an owned shard and commit its moments (or raise, and the
-        message is delivered again)."""
+        """Match one publication of an owned shard and commit its moments, or hand them to
+        their recipients' owners (or raise, and the message is delivered again)."""
         record = publication(event)
         if record is None:
             return
         self.bus.wait_heard(sequence)
         services = self.instance.services
+        routed = self.routing and record.circle_id in self.bus.sharding.split
         with services.uow() as uow:
             kind: type[Event | Intent | Offer] = type(record)
             if uow.repo(kind).get(record.id) is None:
                 return  # withdrawn or erased before its turn: nobody is told of it
-            moments = self.instance.matcher.moments_for(uow, record, services.clock.now())
-            services.commit(uow, *(MomentCreated(moment) for moment in moments))
+            if routed:
+                pairs = self.instance.matcher.routed_pairs(uow, record, services.clock.now())
+            else:
+                moments = self.instance.matcher.moments_for(uow, record, services.clock.now())
+                services.commit(uow, *(MomentCreated(moment) for moment in moments))
+        if routed:
+            self._hand_on(candidates(record, pairs))
+            return
+        self.moments += len(moments)
+
+    def _hand_on(self, found: list[Candidate]) -> None:
+        """Publish the candidates to their recipients' shards; return once JetStream stored
+        every one (the publication is acknowledged after that)."""
+        sharding = self.bus.sharding
+        publish_candidates(
+            self.bus,
+            [(sharding.recipient_shard(c.recipient), c.ident, to_bytes(c)) for c in found],
+        )
+        self.handed += len(found)
+
+    def own(self, sequence: int, candidate: Candidate) -> None:
+        """Apply the gate to a candidate for a recipient this worker owns and commit its
+        moment (or nothing, when the gate refuses it or its key is stored already)."""
+        services = self.instance.services
+        matcher = self.instance.matcher
+        try:
+            with services.uow() as uow:
+                at = services.clock.now()
+                moments = matcher.admit_routed(uow, candidate.record, candidate.pairs, at)
+                services.commit(uow, *(MomentCreated(moment) for moment in moments))
+        except Exception:
+            # The gate counted what was not committed: count it again from the store, so the
+            # candidate's next delivery is judged as if this one never came.
+            with services.uow() as uow:
+                matcher.restore_gates(uow, services.clock.now())
+            raise
         self.moments += len(moments)

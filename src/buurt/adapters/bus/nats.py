@@ -49,6 +49,7 @@ T = TypeVar("T")
 
 DEFAULT_STREAM = "BUURT_EVENTS"
 DEFAULT_PREFIX = "buurt.events"
+CLAIMS_PREFIX = "buurt.claims"
 NO_CIRCLE = "_"
 # How long JetStream remembers a Nats-Msg-Id: a publish retried within it is stored once.
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
@@ -113,6 +114,8 @@ class NatsBus:
         self._heard_changed = threading.Condition()
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
+        self._replicas = 1  # the stream's, for the claims' stream made beside it
+        self._claims_ready = False
 
     # -- the port ------------------------------------------------------------------------------
 
@@ -140,6 +143,17 @@ class NatsBus:
         if wait:
             self.wait_heard(max(sequences))
         return sequences
+
+    def claim(self, ident: str) -> bool:
+        """Whether this process is the first to claim ``ident``, of all the processes on the
+        stream, within the duplicate window (a day): a message with ``ident`` as its
+        ``Nats-Msg-Id`` on the stream ``<stream>_CLAIMS`` (made when missing, its messages
+        kept as long as the window), which JetStream reports as a duplicate to every later
+        claimer. ``BusUnavailable`` when JetStream does not answer."""
+        try:
+            return bool(self._run(self._claim(ident)))
+        except (TimeoutError, nats.errors.Error) as error:
+            raise BusUnavailable(f"JetStream did not take the claim: {error!r}") from error
 
     def wait_heard(self, sequence: int) -> None:
         """Return once this process's handlers ran the stream up to ``sequence`` (at once in
@@ -241,6 +255,7 @@ class NatsBus:
                     duplicate_window=DUPLICATE_WINDOW_SECONDS,
                 )
             )
+        self._replicas = info.config.num_replicas or 1
         with self._heard_changed:
             # What was stored before this process started is not for its handlers (they
             # rebuild from the store): it is not lag.
@@ -269,6 +284,28 @@ class NatsBus:
             for subject in self._fan_out(event):
                 await self._announce(subject, payload, ident or f"{self.stream}.{ack.seq}")
         return sequences
+
+    async def _claim(self, ident: str) -> bool:
+        assert self._js is not None, "claim before start"
+        stream, subject = f"{self.stream}_CLAIMS", f"{CLAIMS_PREFIX}.{self.stream}"
+        if not self._claims_ready:
+            try:
+                await self._js.stream_info(stream)
+            except NotFoundError:
+                # Two processes making it at once with one configuration both succeed.
+                await self._js.add_stream(
+                    api.StreamConfig(
+                        name=stream,
+                        subjects=[subject],
+                        storage=api.StorageType.FILE,
+                        num_replicas=self._replicas,
+                        max_age=DUPLICATE_WINDOW_SECONDS,
+                        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+                    )
+                )
+            self._claims_ready = True
+        ack = await self._js.publish(subject, b"", stream=stream, headers={"Nats-Msg-Id": ident})
+        return not ack.duplicate
 
     async def _announce(self, subject: str, payload: bytes, ident: str) -> None:
         # At most once: the event is on the stream and in the store already, and whoever

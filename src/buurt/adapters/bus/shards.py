@@ -12,6 +12,8 @@ each own some shards, one durable consumer per shard (``adapters/bus/workers.py`
   stay in the circle's shard.
 - An event of no circle (a member's erasure, a consent grant) is on ``_``: no shard; every
   process hears it through its ordered consumer, no worker matches it.
+- A recipient's shard (``recipient_shard``): which worker applies the relevance gate to the
+  candidates of split circles meant for it (``adapters/bus/owners.py``, ADR 0015).
 
 The hash is CRC-32, not Python's ``hash`` (salted per process): every process, of every
 version, must put an event in the same shard. The shard count is a deployment's constant
@@ -63,6 +65,14 @@ class Sharding:
                 cell = h3.latlng_to_cell(place.lat, place.lon, SPLIT_RESOLUTION)
                 return stable_shard(f"{circle_id}/{cell}", self.shards)
         return self.circle_shard(circle_id)
+
+    def recipient_shard(self, recipient: tuple[str, str]) -> int:
+        """The shard whose worker owns a recipient's gate state (caps, deduplication) in
+        split circles: a CRC-32 of ``kind:id``. Not the recipient's circle: a split circle is
+        one too big for one worker, and its members would all be on one again; not a home
+        circle either: that takes a read, and moves when a member joins or leaves."""
+        kind, ident = recipient
+        return stable_shard(f"{kind}:{ident}", self.shards)
 
     def token(self, event: DomainEvent, circle_id: str | None) -> str:
         """The shard as a subject token."""

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import nats
 from nats.aio.msg import Msg
@@ -43,8 +44,10 @@ RETRY_DELAY_SECONDS = 1.0
 BACKOFF_MAX = 5.0
 MATCHED = (EventPublished.name, StandingCreated.name)
 
-Handle = Callable[[int, DomainEvent], None]
-"""Matches a publication heard at a stream sequence and commits its moments, or raises."""
+T = TypeVar("T")
+Handle = Callable[[int, T], None]
+"""Handles a message at its stream sequence (matches a publication and commits its moments),
+or raises."""
 
 
 def consumer_name(shard: int) -> str:
@@ -69,13 +72,14 @@ class _Shard:
     stats: ShardStats = field(default_factory=ShardStats)
 
 
-class ShardConsumers:
-    """The shards one worker owns, each followed by a thread of its own."""
+class Consumers(Generic[T]):
+    """Durable pull consumers, one per owned shard, each followed by a thread of its own; a
+    subclass says which stream and subjects, and how a message reads (``decode``)."""
 
     def __init__(
         self,
         bus: NatsBus,
-        handle: Handle,
+        handle: Handle[T],
         *,
         batch: int = BATCH,
         ack_wait: float = ACK_WAIT_SECONDS,
@@ -108,7 +112,7 @@ class ShardConsumers:
                 raise BusUnavailable(message) from error
             shard = _Shard(number, subscription)
             shard.thread = threading.Thread(
-                target=self._follow, args=(shard,), name=f"buurt-shard-{number}", daemon=True
+                target=self._follow, args=(shard,), name=self.name(number), daemon=True
             )
             with self._lock:
                 self._shards[number] = shard
@@ -132,10 +136,101 @@ class ShardConsumers:
     def stop(self) -> None:
         self.let_go(self.owned)
 
+    # -- what a subclass says ----------------------------------------------------------------
+
+    def name(self, number: int) -> str:
+        raise NotImplementedError
+
+    def decode(self, data: bytes) -> T:
+        """The message's payload; ``ValueError``, ``TypeError`` or ``KeyError`` when it is not
+        one (it is then acknowledged and skipped)."""
+        raise NotImplementedError
+
+    async def _ensure(self, number: int) -> JetStreamContext.PullSubscription:
+        raise NotImplementedError
+
     # -- on the client's loop ----------------------------------------------------------------
 
     def _js(self) -> JetStreamContext:
         return self.bus.client.jetstream(timeout=self.bus.timeout)
+
+    async def _fetch(self, shard: _Shard) -> list[Msg]:
+        try:
+            return await shard.subscription.fetch(self.batch, timeout=FETCH_SECONDS)
+        except nats.errors.TimeoutError:
+            return []
+
+    # -- a shard's thread --------------------------------------------------------------------
+
+    def _follow(self, shard: _Shard) -> None:
+        backoff = 0.0
+        while not shard.stopping.is_set():
+            try:
+                messages = self.bus.submit(self._fetch(shard)).result(timeout=self.bus.timeout * 3)
+            except Exception as error:  # NATS away or electing a leader: try again soon
+                backoff = min(BACKOFF_MAX, max(0.1, backoff * 2))
+                where = self.name(shard.number)
+                log.info("%s: fetch failed (%r); again in %.1f s", where, error, backoff)
+                shard.stopping.wait(backoff)
+                continue
+            backoff = 0.0
+            for position, message in enumerate(messages):
+                if shard.stopping.is_set():  # give the rest back at once, for the next owner
+                    self._give_back(messages[position:])
+                    break
+                self._one(shard, message)
+
+    def _one(self, shard: _Shard, message: Msg) -> None:
+        metadata = message.metadata
+        where = self.name(shard.number)
+        try:
+            item = self.decode(message.data)
+        except (ValueError, TypeError, KeyError):
+            log.warning("%s: skipped message %d: not one of ours", where, metadata.sequence.stream)
+            self._settle(message.ack_sync())
+            return
+        try:
+            self.handle(metadata.sequence.stream, item)
+        except Exception:
+            shard.stats.failures += 1
+            log.exception("%s: message %d failed; given back", where, metadata.sequence.stream)
+            self._settle(message.nak(delay=RETRY_DELAY_SECONDS))
+            time.sleep(RETRY_DELAY_SECONDS / 10)
+            return
+        if self._settle(message.ack_sync(timeout=self.bus.timeout)):
+            shard.stats.handled += 1
+            if metadata.num_delivered > 1:
+                shard.stats.redelivered += 1
+                log.info(
+                    "%s: message %d was delivered again (%d times): handled once",
+                    where,
+                    metadata.sequence.stream,
+                    metadata.num_delivered,
+                )
+
+    def _give_back(self, messages: list[Msg]) -> None:
+        for message in messages:
+            self._settle(message.nak())
+
+    def _settle(self, work: object) -> bool:
+        """Run an ack or nak on the client's loop; a lost one means a redelivery, which the
+        handler makes harmless."""
+        try:
+            self.bus.submit(work).result(timeout=self.bus.timeout * 3)  # type: ignore[arg-type]
+        except Exception as error:
+            log.info("an acknowledgement was lost (%r): the message comes again", error)
+            return False
+        return True
+
+
+class ShardConsumers(Consumers[DomainEvent]):
+    """The shards one worker owns: their publications, on the event stream."""
+
+    def name(self, number: int) -> str:
+        return consumer_name(number)
+
+    def decode(self, data: bytes) -> DomainEvent:
+        return from_json(json.loads(data))
 
     async def _ensure(self, number: int) -> JetStreamContext.PullSubscription:
         js = self._js()
@@ -155,77 +250,3 @@ class ShardConsumers:
                 ),
             )
         return await js.pull_subscribe_bind(consumer_name(number), self.bus.stream)
-
-    async def _fetch(self, shard: _Shard) -> list[Msg]:
-        try:
-            return await shard.subscription.fetch(self.batch, timeout=FETCH_SECONDS)
-        except nats.errors.TimeoutError:
-            return []
-
-    # -- a shard's thread --------------------------------------------------------------------
-
-    def _follow(self, shard: _Shard) -> None:
-        backoff = 0.0
-        while not shard.stopping.is_set():
-            try:
-                messages = self.bus.submit(self._fetch(shard)).result(timeout=self.bus.timeout * 3)
-            except Exception as error:  # NATS away or electing a leader: try again soon
-                backoff = min(BACKOFF_MAX, max(0.1, backoff * 2))
-                log.info(
-                    "shard %d: fetch failed (%r); again in %.1f s", shard.number, error, backoff
-                )
-                shard.stopping.wait(backoff)
-                continue
-            backoff = 0.0
-            for position, message in enumerate(messages):
-                if shard.stopping.is_set():  # give the rest back at once, for the next owner
-                    self._give_back(messages[position:])
-                    break
-                self._one(shard, message)
-
-    def _one(self, shard: _Shard, message: Msg) -> None:
-        metadata = message.metadata
-        try:
-            event = from_json(json.loads(message.data))
-        except (ValueError, TypeError, KeyError):
-            log.warning(
-                "shard %d: skipped message %d: not a known event",
-                shard.number,
-                metadata.sequence.stream,
-            )
-            self._settle(message.ack_sync())
-            return
-        try:
-            self.handle(metadata.sequence.stream, event)
-        except Exception:
-            shard.stats.failures += 1
-            log.exception(
-                "shard %d: message %d failed; given back", shard.number, metadata.sequence.stream
-            )
-            self._settle(message.nak(delay=RETRY_DELAY_SECONDS))
-            time.sleep(RETRY_DELAY_SECONDS / 10)
-            return
-        if self._settle(message.ack_sync(timeout=self.bus.timeout)):
-            shard.stats.handled += 1
-            if metadata.num_delivered > 1:
-                shard.stats.redelivered += 1
-                log.info(
-                    "shard %d: message %d was delivered again (%d times): handled once",
-                    shard.number,
-                    metadata.sequence.stream,
-                    metadata.num_delivered,
-                )
-
-    def _give_back(self, messages: list[Msg]) -> None:
-        for message in messages:
-            self._settle(message.nak())
-
-    def _settle(self, work: object) -> bool:
-        """Run an ack or nak on the client's loop; a lost one means a redelivery, which the
-        handler makes harmless."""
-        try:
-            self.bus.submit(work).result(timeout=self.bus.timeout * 3)  # type: ignore[arg-type]
-        except Exception as error:
-            log.info("an acknowledgement was lost (%r): the message comes again", error)
-            return False
-        return True

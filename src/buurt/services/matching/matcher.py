@@ -28,7 +28,9 @@ Who receives a moment, and whose consent it needs:
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from dataclasses import replace
 from datetime import datetime
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
@@ -42,7 +44,7 @@ from buurt.services.matching import supply
 from buurt.services.matching.candidates import Pair, event_pairs, follow_pairs, need_pairs
 from buurt.services.matching.gates import Gates
 from buurt.services.matching.indexes import Indexes
-from buurt.services.matching.moments import record_moments
+from buurt.services.matching.moments import record_moments, untold
 from buurt.services.matching.routing import routed
 
 
@@ -113,22 +115,65 @@ class Matcher:
         self, uow: UnitOfWork, record: Event | Intent | Offer, at: datetime
     ) -> list[Moment]:
         """Match a new publication and add its moments to the unit of work (not committed)."""
-        if isinstance(record, Event):
-            with self._lock:
-                found = self._indexes.subscriptions_for(record)
-            pairs = event_pairs(uow, record, found)
-        else:
-            with self._lock:
-                answers = self._indexes.answers_for(record, at)
-            pairs = need_pairs(record, answers)
-            if isinstance(record, Intent):  # stock and shared things answer a need too
-                pairs += self._supply(uow, record, at)
+        pairs = self._pairs(uow, record, at)
         if not pairs:  # most events of things match nobody: no rules to run, nothing to record
             return []
         with self._lock:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, record, kept, at)
         return record_moments(uow, record, admitted, at, once=self._once)
+
+    def routed_pairs(
+        self, uow: UnitOfWork, record: Event | Intent | Offer, at: datetime
+    ) -> list[Pair]:
+        """Steps 1 to 3 for a publication: the pairs it would deliver, each to whom it may go,
+        before any relevance gate. An engine worker hands these, as candidates, to the worker
+        that owns each recipient (``admit_routed``): in a split circle one recipient's moments
+        come from several shards, and only one gate may count them."""
+        pairs = self._pairs(uow, record, at)
+        if not pairs:
+            return []
+        with self._lock:
+            return routed(self._book, pairs, at)
+
+    def admit_routed(
+        self, uow: UnitOfWork, record: Event | Intent | Offer, pairs: list[Pair], at: datetime
+    ) -> list[Moment]:
+        """Steps 4 and 5 for pairs another worker matched and routed (``routed_pairs``): the
+        pairs whose delivery key is stored already are dropped first (a candidate delivered
+        again counts nothing), then the circle's gate admits what it admits, and their moments
+        are added to the unit of work (not committed). The pairs' engine keys are this
+        process's, not the matching worker's."""
+        keyed = [replace(pair, key=self._key(pair)) for pair in pairs]
+        fresh = untold(uow, record, keyed)
+        if not fresh:
+            return []
+        with self._lock:
+            admitted = self._gates.admit(uow, record, fresh, at)
+        return record_moments(uow, record, admitted, at, once=True)
+
+    def _key(self, pair: Pair) -> int:
+        """The standing's engine key here, or a stable number of its id above every engine
+        key when it is not posted (stock, bookable things, a standing withdrawn since)."""
+        with self._lock:
+            found = self._indexes.key_of(pair.standing.id)
+        if found is not None:
+            return found
+        digest = hashlib.blake2b(pair.standing.id.encode(), digest_size=7).digest()
+        return (1 << 62) | int.from_bytes(digest)
+
+    def _pairs(self, uow: UnitOfWork, record: Event | Intent | Offer, at: datetime) -> list[Pair]:
+        """Steps 1 and 2: the standing records the publication matches, as candidate pairs."""
+        if isinstance(record, Event):
+            with self._lock:
+                found = self._indexes.subscriptions_for(record)
+            return event_pairs(uow, record, found)
+        with self._lock:
+            answers = self._indexes.answers_for(record, at)
+        pairs = need_pairs(record, answers)
+        if isinstance(record, Intent):  # stock and shared things answer a need too
+            pairs += self._supply(uow, record, at)
+        return pairs
 
     def _supply(self, uow: UnitOfWork, intent: Intent, at: datetime) -> list[Pair]:
         found = [] if self._stock is None else supply.stock_pairs(uow, intent, self._stock, at)

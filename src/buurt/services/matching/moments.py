@@ -64,6 +64,15 @@ def record_moments(
     return moments
 
 
+def untold(
+    uow: UnitOfWork, record: Event | Intent | Offer | Update, pairs: list[Pair]
+) -> list[Pair]:
+    """The pairs whose delivery key no stored moment carries yet."""
+    keyed = [(delivery_key(record, pair), pair) for pair in pairs]
+    told = _told(uow, [key for key, _ in keyed]) if keyed else set()
+    return [pair for key, pair in keyed if key not in told]
+
+
 def _told(uow: UnitOfWork, keys: list[str]) -> set[str]:
     """The keys among ``keys`` that stored moments carry, a page of keys per read."""
     found: set[str] = set()

@@ -18,7 +18,13 @@ from typing import Any
 from buurt.domain.activity import Subscription
 from buurt.domain.automations import Automation
 from buurt.domain.community import Thing
-from buurt.domain.errors import DomainError, NotFound, PermissionDenied, ThingLinkDown
+from buurt.domain.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ThingLinkDown,
+    Unavailable,
+)
 from buurt.domain.events import MomentCreated
 from buurt.domain.ids import new_id
 from buurt.domain.moments import StandingKind
@@ -27,7 +33,7 @@ from buurt.domain.places import Area
 from buurt.ports import UnitOfWork, UnitOfWorkFactory
 from buurt.ports.clock import Clock
 from buurt.ports.store import Filter
-from buurt.ports.things import ThingLink
+from buurt.ports.things import NoThingLink, ThingLink
 from buurt.services import resources
 from buurt.services.context import Services
 from buurt.services.principals import Principal
@@ -150,20 +156,35 @@ def remove_with_subscription(services: Services, principal: Principal, ident: st
         subscriptions.delete_subscription(services, principal, automation.subscription_id)
 
 
+Claim = Callable[[str], bool]
+"""Whether this process is the first to claim a key, of every process that hears the events."""
+
+
 def firing_handler(
-    uow_factory: UnitOfWorkFactory, clock: Clock, link: Callable[[], ThingLink]
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    link: Callable[[], ThingLink],
+    claim: Claim | None = None,
 ) -> Callable[[MomentCreated], None]:
     """The ``MomentCreated`` handler that fires the automation of the moment's subscription."""
 
     def handle(event: MomentCreated) -> None:
-        fire(uow_factory, clock, link(), event)
+        fire(uow_factory, clock, link(), event, claim)
 
     return handle
 
 
 def fire(
-    uow_factory: UnitOfWorkFactory, clock: Clock, link: ThingLink, event: MomentCreated
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    link: ThingLink,
+    event: MomentCreated,
+    claim: Claim | None = None,
 ) -> None:
+    """Command the thing of the moment's automation. Where several processes hear every
+    moment (the NATS bus), ``claim`` lets one of them fire: only a process with a link to
+    things asks, with the automation and the moment as the key, and the first to ask sends the
+    command (at most once: if its link then fails, the command is not sent)."""
     moment = event.moment
     if moment.standing_kind is not StandingKind.SUBSCRIPTION:
         return
@@ -180,6 +201,15 @@ def fire(
         owner = PartyKind.MEMBER, automation.member_id
         if thing is None or (thing.owner_kind, thing.owner_id) != owner:
             return  # the thing changed hands: it is no longer theirs to command
+        if claim is not None:
+            if isinstance(link, NoThingLink):
+                return  # a process that cannot command things leaves the moment to one that can
+            try:
+                if not claim(f"automation.{automation.id}.{moment.id}"):
+                    return  # another process fires it
+            except Unavailable as error:
+                log.warning("automation %s not fired: no claim (%s)", automation.id, error)
+                return
         now = clock.now()
         because = {"moment_id": moment.id, "reason": moment.reason}
         command = Command(
