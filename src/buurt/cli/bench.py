@@ -336,3 +336,44 @@ def pages(
                     str(f.lighthouse.get("accessibility", ""))]  # fmt: skip
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def load(
+    events: Annotated[int, typer.Option(min=10, help="Events per configuration.")] = 2_000,
+    circles: Annotated[
+        int, typer.Option(min=2, help="Circles, a reader and a publisher each (made even).")
+    ] = 4,
+    postgresql: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="A scratch PostgreSQL + PostGIS database for the distributed runs (without "
+            "it only the embedded default runs).",
+        ),
+    ] = None,
+    nats: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL", help="NATS JetStream to use (default: start the wheel's nats-server)."
+        ),
+    ] = None,
+    baselines: Annotated[
+        bool,
+        typer.Option(help="Also run small `bench delivery` and `bench ingest` for the ratios."),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """HTTP in, stored, matched, delivered over SSE: the embedded default, and PostgreSQL +
+    NATS JetStream with 1 and 2 engine workers, with events per CPU-second per process."""
+    from buurt.bench.load import run
+    from buurt.bench.load_report import tables
+
+    console, progress, step = _progress(as_json)
+    with progress:
+        figures = run(events, circles, postgresql, nats, step, baselines=baselines)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    for table in tables(figures):
+        console.print(table)

@@ -1,0 +1,367 @@
+"""The load benchmark: events in over HTTP, stored, matched, and delivered over Server-Sent
+Events, on the embedded default and on PostgreSQL + NATS JetStream with 1 and 2 engine
+workers, side by side in one run.
+
+Each configuration starts its own processes and sets up the same workload: ``circles``
+circles, each with a reader (a member subscribed to solar surplus, with the moments stream
+open) and a solar inverter whose every event matches the reader's subscription. The circles
+are chosen by their shard (``adapters/bus/shards.py``): half in shards ``0 .. S/2 - 1``, half
+in ``S/2 .. S - 1``, so that the two workers of the 2-worker run (``--shards 0-7`` and
+``--shards 8-15`` of 16) get the same share of the load; the 1-worker run owns them all.
+
+1. **Idle**: ``IDLE_EVENTS`` events one after another, each waited for on its reader's
+   stream: the latency ``buurt bench delivery`` measures, for the ratio to it.
+2. **Load**: one publishing thread per circle posts its inverter's events as fast as the
+   server answers (a closed loop), ``events`` in all. Latency is from just before an event's
+   POST to its moment's arrival on the reader's stream; events/s is the delivered events over
+   the time from the first POST to the last arrival.
+
+Events per CPU-second: each process's user + system CPU time (``/proc/<pid>/stat``) over the
+load phase, divided by the events it handled (a worker: the events of its shards; ``buurt
+serve``: all). On a shared two-core machine this shows scaling as a ratio where wall-clock
+throughput cannot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from buurt.adapters.bus.shards import DEFAULT_SHARDS, stable_shard
+from buurt.bench.delivery import Bench, listen, publish, set_up_circle
+from buurt.bench.processes import cpu_of, nats_server, serving, working
+
+Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+IDLE_EVENTS = 50
+MAX_PER_READER = 900  # under the 1,000 moments an hour a member may ask for at most
+DRAIN_SECONDS = 60  # how long the last moments may take to arrive after the last POST
+WORKER_COUNTS = (1, 2)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every configuration runs: ``events`` over ``circles`` circles."""
+
+    events: int
+    circles: int
+    shards: int = DEFAULT_SHARDS
+
+    @property
+    def per_circle(self) -> int:
+        return max(1, self.events // self.circles)
+
+    def owned(self, workers: int) -> list[str]:
+        """Each worker's ``--shards`` when ``workers`` workers share the shards evenly."""
+        size = self.shards // workers
+        return [f"{n * size}-{(n + 1) * size - 1}" for n in range(workers)]
+
+    def worker_of(self, circle_id: str, workers: int) -> int:
+        return min(stable_shard(circle_id, self.shards) // (self.shards // workers), workers - 1)
+
+
+def plan(events: int, circles: int) -> Plan:
+    """At least ``circles`` (made even), and enough that no reader is sent more than its
+    hourly cap of moments."""
+    needed = max(circles, -(-(events + IDLE_EVENTS) // MAX_PER_READER))
+    return Plan(events=events, circles=needed + needed % 2)
+
+
+def run(
+    events: int,
+    circles: int,
+    postgresql: str | None,
+    nats: str | None,
+    step: Step,
+    baselines: bool = True,
+) -> dict[str, Any]:
+    chosen = plan(events, circles)
+    run_id = os.urandom(3).hex()
+    figures: dict[str, Any] = {
+        "events": chosen.per_circle * chosen.circles,
+        "circles": chosen.circles,
+        "shards": chosen.shards,
+    }
+    with tempfile.TemporaryDirectory(prefix="buurt-bench-load-") as scratch:
+        root = Path(scratch)
+        figures["embedded"] = _embedded(chosen, root, run_id, step)
+        if postgresql is None:
+            figures["skipped"] = "distributed: no --postgresql URL was given"
+        else:
+            figures["distributed"] = _distributed_all(chosen, root, run_id, postgresql, nats, step)
+    if baselines:
+        figures["baselines"] = _baselines(step)
+    figures["targets"] = targets(figures)
+    return figures
+
+
+# -- the configurations ------------------------------------------------------------------------
+
+
+def _embedded(chosen: Plan, root: Path, run_id: str, step: Step) -> dict[str, Any]:
+    database = f"sqlite:///{root / 'embedded.db'}"
+    with serving(database, root / "embedded.log") as server:
+        pids = {"serve": server.process.pid}
+        return _measure(server.base, chosen, f"{run_id}e", 1, pids, step, "embedded")
+
+
+def _distributed_all(
+    chosen: Plan, root: Path, run_id: str, postgresql: str, nats: str | None, step: Step
+) -> dict[str, Any]:
+    with ExitStack() as stack:
+        if nats is None:
+            (root / "nats").mkdir()
+            nats = stack.enter_context(nats_server(root / "nats"))
+        return {
+            f"workers_{n}": _distributed(chosen, root, run_id, postgresql, nats, n, step)
+            for n in WORKER_COUNTS
+        }
+
+
+def _distributed(
+    chosen: Plan, root: Path, run_id: str, postgresql: str, nats: str, workers: int, step: Step
+) -> dict[str, Any]:
+    stream = f"BENCH_LOAD_{run_id}_{workers}".upper()
+    env = {
+        "BUURT_BUS_URL": nats,
+        "BUURT_BUS_STREAM": stream,
+        "BUURT_MATCHING": "workers",
+        "BUURT_SHARDS": str(chosen.shards),
+    }
+    label = f"{workers} worker{'s' if workers > 1 else ''}"
+    try:
+        with ExitStack() as stack:
+            server = stack.enter_context(serving(postgresql, root / f"serve-{workers}.log", env))
+            pids = {"serve": server.process.pid}
+            for n, shards in enumerate(chosen.owned(workers), start=1):
+                log = root / f"worker-{workers}-{n}.log"
+                process = stack.enter_context(working(postgresql, shards, log, env))
+                pids[f"worker_{n}"] = process.pid
+            return _measure(server.base, chosen, f"{run_id}w{workers}", workers, pids, step, label)
+    finally:
+        _delete_stream(nats, stream)
+
+
+def _delete_stream(url: str, stream: str) -> None:
+    """The run's stream is the benchmark's own: leave the server as it was found."""
+    import nats as client
+
+    async def delete() -> None:
+        connection = await client.connect(url, connect_timeout=5, max_reconnect_attempts=1)
+        try:
+            await connection.jetstream().delete_stream(stream)
+        except client.js.errors.NotFoundError:
+            pass
+        finally:
+            await connection.close()
+
+    # A server gone already has nothing left on it to remove.
+    with contextlib.suppress(OSError, TimeoutError, client.errors.Error):
+        asyncio.run(delete())
+
+
+# -- the measurement ---------------------------------------------------------------------------
+
+
+def _set_up(http: httpx.Client, chosen: Plan, prefix: str, step: Step, label: str) -> list[Bench]:
+    """``chosen.circles`` circles, half of them in each half of the shards; circles made on
+    the way whose half was full already are left without load."""
+    halves: list[list[Bench]] = [[], []]
+    want = chosen.circles // 2
+    made = 0
+    with step(f"{label}: set up {chosen.circles} circles", chosen.circles) as advance:
+        while min(len(h) for h in halves) < want:
+            bench = set_up_circle(http, f"{prefix}c{made}")
+            made += 1
+            half = halves[chosen.worker_of(bench.circle_id, 2)]
+            if len(half) < want:
+                half.append(bench)
+                advance(1)
+    return halves[0] + halves[1]
+
+
+@contextmanager
+def _listening(base: str, benches: list[Bench], arrivals: dict[str, int]) -> Iterator[None]:
+    for bench in benches:
+        ready = threading.Event()
+        thread = threading.Thread(
+            target=listen, args=(base, bench.member, arrivals, ready), daemon=True
+        )
+        thread.start()
+        if not ready.wait(30):
+            raise TimeoutError("a reader's moments stream did not open within 30 s")
+    yield  # the threads end when the server stops
+
+
+def _wait(ids: list[str], arrivals: dict[str, int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while any(i not in arrivals for i in ids) and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+def _measure(
+    base: str,
+    chosen: Plan,
+    prefix: str,
+    workers: int,
+    pids: dict[str, int],
+    step: Step,
+    label: str,
+) -> dict[str, Any]:
+    arrivals: dict[str, int] = {}
+    with httpx.Client(base_url=base, timeout=60) as http:
+        benches = _set_up(http, chosen, prefix, step, label)
+        with _listening(base, benches, arrivals):
+            idle = _idle(http, benches, arrivals, step, label)
+            sent: dict[str, tuple[int, int]] = {}  # event id: (POST began, circle's index)
+            before = cpu_of(list(pids.values()))
+            began = time.perf_counter_ns()
+            total = chosen.per_circle * len(benches)
+            with step(f"{label}: {total} events, a publisher a circle", total) as advance:
+                threads = [
+                    threading.Thread(
+                        target=_publisher,
+                        args=(base, bench, index, chosen.per_circle, sent, advance),
+                    )
+                    for index, bench in enumerate(benches)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                _wait(list(sent), arrivals, DRAIN_SECONDS)
+            after = cpu_of(list(pids.values()))
+    delivered = {e: t for e, t in sent.items() if e in arrivals}
+    latencies = np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in delivered.items()])
+    seconds = (max(arrivals[e] for e in delivered) - began) / 1e9 if delivered else 0.0
+    handled = _handled(chosen, benches, delivered, workers)
+    processes = {}
+    for (name, _), cpu_before, cpu_after in zip(pids.items(), before, after, strict=True):
+        count = handled.get(name, len(delivered))
+        cpu = cpu_after - cpu_before
+        processes[name] = {
+            "cpu_s": round(cpu, 3),
+            "events": count,
+            "events_per_cpu_s": round(count / cpu, 1) if cpu else 0.0,
+        }
+    doing = [p for n, p in processes.items() if n.startswith("worker_")] or [processes["serve"]]
+    return {
+        "published": len(sent),
+        "delivered": len(delivered),
+        "seconds": round(seconds, 3),
+        "events_per_s": round(len(delivered) / seconds, 1) if seconds else 0.0,
+        **_percentiles(latencies),
+        "idle_p50_ms": idle,
+        # matching's cost: per worker (their mean), or per serve on the embedded default
+        "events_per_cpu_s": round(float(np.mean([p["events_per_cpu_s"] for p in doing])), 1),
+        "processes": processes,
+    }
+
+
+def _idle(
+    http: httpx.Client, benches: list[Bench], arrivals: dict[str, int], step: Step, label: str
+) -> float:
+    """The p50 of events sent one at a time, round the circles, each waited for."""
+    latencies = []
+    with step(f"{label}: {IDLE_EVENTS} events one at a time", IDLE_EVENTS) as advance:
+        for number in range(IDLE_EVENTS):
+            began = time.perf_counter_ns()
+            event_id = publish(http, benches[number % len(benches)].thing, 2500)
+            _wait([event_id], arrivals, 10)
+            if event_id in arrivals:
+                latencies.append((arrivals[event_id] - began) / 1e6)
+            advance(1)
+    return round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0
+
+
+def _publisher(
+    base: str,
+    bench: Bench,
+    index: int,
+    count: int,
+    sent: dict[str, tuple[int, int]],
+    advance: Callable[[int], None],
+) -> None:
+    with httpx.Client(base_url=base, timeout=60) as http:
+        for _ in range(count):
+            began = time.perf_counter_ns()
+            sent[publish(http, bench.thing, 2500)] = (began, index)
+            advance(1)
+
+
+def _handled(
+    chosen: Plan, benches: list[Bench], delivered: dict[str, tuple[int, int]], workers: int
+) -> dict[str, int]:
+    """The delivered events each worker matched: those of the circles in its shards."""
+    counts = {f"worker_{n}": 0 for n in range(1, workers + 1)}
+    for _, index in delivered.values():
+        counts[f"worker_{chosen.worker_of(benches[index].circle_id, workers) + 1}"] += 1
+    return counts
+
+
+def _percentiles(milliseconds: Any) -> dict[str, float]:
+    if len(milliseconds) == 0:
+        return {"p50_ms": 0.0, "p99_ms": 0.0}
+    return {
+        "p50_ms": round(float(np.percentile(milliseconds, 50)), 2),
+        "p99_ms": round(float(np.percentile(milliseconds, 99)), 2),
+    }
+
+
+# -- the same sitting's baselines and the targets ----------------------------------------------
+
+BASELINE_DELIVERY_EVENTS = 100
+BASELINE_INGEST_EVENTS = 2_000
+
+
+def _baselines(step: Step) -> dict[str, Any]:
+    """``buurt bench delivery`` and ``buurt bench ingest`` (their HTTP and MQTT rows), small,
+    on this machine now."""
+    from buurt.bench import delivery, ingest
+
+    out: dict[str, Any] = {"delivery": delivery.run(BASELINE_DELIVERY_EVENTS, step)}
+    with step(f"bench ingest, {BASELINE_INGEST_EVENTS} events a path", 1):
+        try:
+            rows = ingest.run(BASELINE_INGEST_EVENTS, 4)
+        except RuntimeError as error:  # no Mosquitto here
+            out["ingest"] = {"skipped": str(error)}
+            return out
+    out["ingest"] = {
+        f.name: {"events_per_s": f.per_second, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms} for f in rows
+    }
+    return out
+
+
+def _mark(ratio: float | None, passed: bool | None, target: str) -> dict[str, Any]:
+    return {"ratio": ratio, "target": target, "pass": passed}
+
+
+def targets(figures: dict[str, Any]) -> dict[str, Any]:
+    """The issue's targets as ratios with a pass mark (``None`` where a figure is missing)."""
+    out: dict[str, Any] = {}
+    distributed = figures.get("distributed", {})
+    one, two = distributed.get("workers_1"), distributed.get("workers_2")
+    if one and two and one["events_per_s"] and one["events_per_cpu_s"]:
+        ratio = round(two["events_per_s"] / one["events_per_s"], 3)
+        out["throughput_2_over_1_worker"] = _mark(ratio, ratio >= 1.8, ">= 1.8")
+        ratio = round(two["events_per_cpu_s"] / one["events_per_cpu_s"], 3)
+        out["per_worker_events_per_cpu_s_2_over_1"] = _mark(
+            ratio, abs(ratio - 1) <= 0.10, "0.90 to 1.10"
+        )
+    delivery = figures.get("baselines", {}).get("delivery")
+    embedded = figures["embedded"]
+    if delivery and delivery["end_to_end"]["p50_ms"] and embedded["idle_p50_ms"]:
+        ratio = round(embedded["idle_p50_ms"] / delivery["end_to_end"]["p50_ms"], 3)
+        out["embedded_idle_p50_over_bench_delivery"] = _mark(ratio, ratio <= 1.05, "<= 1.05")
+    return out
