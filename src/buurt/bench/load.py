@@ -223,7 +223,7 @@ def _measure(
     with httpx.Client(base_url=base, timeout=60) as http:
         benches = _set_up(http, chosen, prefix, step, label)
         with _listening(base, benches, arrivals):
-            idle = _idle(http, benches, arrivals, step, label)
+            idle = _idle(http, chosen, benches, arrivals, step, label)
             sent: dict[str, tuple[int, int]] = {}  # event id: (POST began, circle's index)
             before = cpu_of(list(pids.values()))
             began = time.perf_counter_ns()
@@ -270,12 +270,18 @@ def _measure(
 
 
 def _idle(
-    http: httpx.Client, benches: list[Bench], arrivals: dict[str, int], step: Step, label: str
+    http: httpx.Client,
+    chosen: Plan,
+    benches: list[Bench],
+    arrivals: dict[str, int],
+    step: Step,
+    label: str,
 ) -> float:
     """The p50 of events sent one at a time, round the circles, each waited for."""
     latencies = []
-    with step(f"{label}: {IDLE_EVENTS} events one at a time", IDLE_EVENTS) as advance:
-        for number in range(IDLE_EVENTS):
+    count = min(IDLE_EVENTS, chosen.events)
+    with step(f"{label}: {count} events one at a time", count) as advance:
+        for number in range(count):
             began = time.perf_counter_ns()
             event_id = publish(http, benches[number % len(benches)].thing, 2500)
             _wait([event_id], arrivals, 10)
