@@ -41,6 +41,8 @@ import numpy as np
 
 from buurt.adapters.bus.shards import DEFAULT_SHARDS, stable_shard
 from buurt.bench.delivery import Bench, listen, publish, set_up_circle
+from buurt.bench.load_targets import baselines as run_baselines
+from buurt.bench.load_targets import projection, targets
 from buurt.bench.processes import cpu_of, nats_server, serving, working
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -101,8 +103,10 @@ def run(
         else:
             figures["distributed"] = _distributed_all(chosen, root, run_id, postgresql, nats, step)
     if baselines:
-        figures["baselines"] = _baselines(step)
+        figures["baselines"] = run_baselines(step)
     figures["targets"] = targets(figures)
+    if "distributed" in figures:
+        figures["projection"] = projection(figures["distributed"])
     return figures
 
 
@@ -204,10 +208,10 @@ def _listening(base: str, benches: list[Bench], arrivals: dict[str, int]) -> Ite
     yield  # the threads end when the server stops
 
 
-def _wait(ids: list[str], arrivals: dict[str, int], seconds: float) -> None:
+def _wait(ids: list[str], arrivals: dict[str, int], seconds: float, poll: float = 0.002) -> None:
     deadline = time.monotonic() + seconds
     while any(i not in arrivals for i in ids) and time.monotonic() < deadline:
-        time.sleep(0.002)
+        time.sleep(poll)
 
 
 def _measure(
@@ -284,7 +288,7 @@ def _idle(
         for number in range(count):
             began = time.perf_counter_ns()
             event_id = publish(http, benches[number % len(benches)].thing, 2500)
-            _wait([event_id], arrivals, 10)
+            _wait([event_id], arrivals, 10, poll=0.0002)  # as bench delivery waits
             if event_id in arrivals:
                 latencies.append((arrivals[event_id] - began) / 1e6)
             advance(1)
@@ -323,51 +327,3 @@ def _percentiles(milliseconds: Any) -> dict[str, float]:
         "p50_ms": round(float(np.percentile(milliseconds, 50)), 2),
         "p99_ms": round(float(np.percentile(milliseconds, 99)), 2),
     }
-
-
-# -- the same sitting's baselines and the targets ----------------------------------------------
-
-BASELINE_DELIVERY_EVENTS = 100
-BASELINE_INGEST_EVENTS = 2_000
-
-
-def _baselines(step: Step) -> dict[str, Any]:
-    """``buurt bench delivery`` and ``buurt bench ingest`` (their HTTP and MQTT rows), small,
-    on this machine now."""
-    from buurt.bench import delivery, ingest
-
-    out: dict[str, Any] = {"delivery": delivery.run(BASELINE_DELIVERY_EVENTS, step)}
-    with step(f"bench ingest, {BASELINE_INGEST_EVENTS} events a path", 1):
-        try:
-            rows = ingest.run(BASELINE_INGEST_EVENTS, 4)
-        except RuntimeError as error:  # no Mosquitto here
-            out["ingest"] = {"skipped": str(error)}
-            return out
-    out["ingest"] = {
-        f.name: {"events_per_s": f.per_second, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms} for f in rows
-    }
-    return out
-
-
-def _mark(ratio: float | None, passed: bool | None, target: str) -> dict[str, Any]:
-    return {"ratio": ratio, "target": target, "pass": passed}
-
-
-def targets(figures: dict[str, Any]) -> dict[str, Any]:
-    """The issue's targets as ratios with a pass mark (``None`` where a figure is missing)."""
-    out: dict[str, Any] = {}
-    distributed = figures.get("distributed", {})
-    one, two = distributed.get("workers_1"), distributed.get("workers_2")
-    if one and two and one["events_per_s"] and one["events_per_cpu_s"]:
-        ratio = round(two["events_per_s"] / one["events_per_s"], 3)
-        out["throughput_2_over_1_worker"] = _mark(ratio, ratio >= 1.8, ">= 1.8")
-        ratio = round(two["events_per_cpu_s"] / one["events_per_cpu_s"], 3)
-        out["per_worker_events_per_cpu_s_2_over_1"] = _mark(
-            ratio, abs(ratio - 1) <= 0.10, "0.90 to 1.10"
-        )
-    delivery = figures.get("baselines", {}).get("delivery")
-    embedded = figures["embedded"]
-    if delivery and delivery["end_to_end"]["p50_ms"] and embedded["idle_p50_ms"]:
-        ratio = round(embedded["idle_p50_ms"] / delivery["end_to_end"]["p50_ms"], 3)
-        out["embedded_idle_p50_over_bench_delivery"] = _mark(ratio, ratio <= 1.05, "<= 1.05")
-    return out

@@ -61,7 +61,26 @@ def tables(figures: dict[str, Any]) -> list[RenderableType]:
             marks.add_row(_NAMES.get(key, key), f"{mark['ratio']:.2f}", mark["target"],
                           "[green]pass[/green]" if mark["pass"] else "[red]FAIL[/red]")  # fmt: skip
         out.append(marks)
+    out += _projection(figures.get("projection"))
     return out
+
+
+def _projection(projected: dict[str, Any] | None) -> list[RenderableType]:
+    if not projected:
+        return []
+    table = Table(title="Projection of the matching tier, a core per worker (docs/operations.md)")
+    for column in ("workers", "stream events/s", "events/CPU-s per worker", "speedup over 1"):
+        table.add_column(column, justify="right")
+    for name, row in projected.items():
+        if name.startswith("workers_"):
+            table.add_row(name.removeprefix("workers_"), f"{row['events_per_s']:,.0f}",
+                          f"{row['events_per_cpu_s']:,.0f}", f"{row['speedup']:.2f}x")  # fmt: skip
+    ceiling = projected["ceiling_events_per_s"]
+    table.caption = (
+        f"a = {projected['a_ms']} ms per event matched, b = {projected['b_ms']} ms per event "
+        f"of the stream followed; ceiling 1/b = {f'{ceiling:,.0f}' if ceiling else '-'} events/s"
+    )
+    return [table]
 
 
 def _baselines(baselines: dict[str, Any] | None) -> list[RenderableType]:
