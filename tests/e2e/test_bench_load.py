@@ -1,6 +1,7 @@
-"""`buurt bench load` carries every event it publishes to its reader's moments stream, on the
-embedded default and on PostgreSQL + NATS JetStream with 1 and 2 engine workers; short runs
-check the figures' shape, never their speed (the README records a full run)."""
+"""`buurt bench load` carries every event it publishes, over HTTP and MQTT, to its reader's
+moments stream, on the embedded default and on PostgreSQL + NATS JetStream with 1 and 2 engine
+workers; short runs check the figures' shape, never their speed (the README records a full
+run)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ def _assert_all_delivered(row: dict[str, Any], events: int) -> None:
     assert row["events_per_s"] > 0
     assert 0 < row["p50_ms"] <= row["p99_ms"]
     assert row["events_per_cpu_s"] > 0
+    # A quarter over MQTT (Mosquitto is installed where the suite runs), the rest over HTTP.
+    assert row["mqtt"]["published"] == events // 4
+    for way in ("http", "mqtt"):
+        assert row[way]["delivered"] == row[way]["published"]
 
 
 def test_without_postgresql_only_the_embedded_default_runs() -> None:

@@ -54,6 +54,7 @@ class Bench:
     circle_id: str
     member: dict[str, str]
     thing: dict[str, str]
+    thing_id: str
 
 
 def set_up(http: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
@@ -81,13 +82,15 @@ def set_up_circle(http: httpx.Client, name: str) -> Bench:
     me = http.get("/v1/members/me", headers=member).json()
     http.patch(f"/v1/members/{me['id']}", json={"max_moments_per_hour": 1000}, headers=member)
     thing = {"circle_id": circle_id, "kind": "solar_inverter", "name": "Roof", "place": HOME}
-    thing_id = http.post("/v1/things", json={**thing, "visibility": "public"}, headers=member)
+    made = http.post("/v1/things", json={**thing, "visibility": "public"}, headers=member)
+    thing_id = made.json()["id"]
     issued = http.post(
         "/v1/auth/tokens/issue",
-        json={"principal_kind": "thing", "principal_id": thing_id.json()["id"]},
+        json={"principal_kind": "thing", "principal_id": thing_id},
         headers=member,
     )
-    return Bench(circle_id, member, {"Authorization": f"Bearer {issued.json()['token']}"})
+    token = {"Authorization": f"Bearer {issued.json()['token']}"}
+    return Bench(circle_id, member, token, thing_id)
 
 
 def listen(

@@ -40,6 +40,7 @@ import httpx
 import numpy as np
 
 from buurt.adapters.bus.shards import DEFAULT_SHARDS, stable_shard
+from buurt.bench import load_mqtt
 from buurt.bench.delivery import Bench, listen, publish, set_up_circle
 from buurt.bench.load_targets import baselines as run_baselines
 from buurt.bench.load_targets import projection, targets
@@ -59,6 +60,7 @@ class Plan:
     events: int
     circles: int
     shards: int = DEFAULT_SHARDS
+    mqtt_every: int = 0  # every n-th event of a circle goes over MQTT (0: none)
 
     @property
     def per_circle(self) -> int:
@@ -73,11 +75,12 @@ class Plan:
         return min(stable_shard(circle_id, self.shards) // (self.shards // workers), workers - 1)
 
 
-def plan(events: int, circles: int) -> Plan:
+def plan(events: int, circles: int, mqtt_share: float = 0.0) -> Plan:
     """At least ``circles`` (made even), and enough that no reader is sent more than its
-    hourly cap of moments."""
+    hourly cap of moments; ``mqtt_share`` of the events over MQTT."""
     needed = max(circles, -(-(events + IDLE_EVENTS) // MAX_PER_READER))
-    return Plan(events=events, circles=needed + needed % 2)
+    every = round(1 / mqtt_share) if mqtt_share > 0 else 0
+    return Plan(events=events, circles=needed + needed % 2, mqtt_every=every)
 
 
 def run(
@@ -87,13 +90,20 @@ def run(
     nats: str | None,
     step: Step,
     baselines: bool = True,
+    mqtt_share: float = 0.0,
 ) -> dict[str, Any]:
-    chosen = plan(events, circles)
+    notes = []
+    if mqtt_share and (missing := load_mqtt.available()):
+        notes.append(f"MQTT: {missing}; every event goes over HTTP")
+        mqtt_share = 0.0
+    chosen = plan(events, circles, mqtt_share)
     run_id = os.urandom(3).hex()
     figures: dict[str, Any] = {
         "events": chosen.per_circle * chosen.circles,
         "circles": chosen.circles,
         "shards": chosen.shards,
+        "mqtt_share": round(1 / chosen.mqtt_every, 3) if chosen.mqtt_every else 0.0,
+        "notes": notes,
     }
     with tempfile.TemporaryDirectory(prefix="buurt-bench-load-") as scratch:
         root = Path(scratch)
@@ -115,9 +125,17 @@ def run(
 
 def _embedded(chosen: Plan, root: Path, run_id: str, step: Step) -> dict[str, Any]:
     database = f"sqlite:///{root / 'embedded.db'}"
-    with serving(database, root / "embedded.log") as server:
+    with ExitStack() as stack:
+        args = _mqtt(stack, chosen, root / "mqtt-embedded")
+        server = stack.enter_context(serving(database, root / "embedded.log", args=args))
         pids = {"serve": server.process.pid}
-        return _measure(server.base, chosen, f"{run_id}e", 1, pids, step, "embedded")
+        port = load_mqtt.port_of(args) if args else None
+        return _measure(server.base, chosen, f"{run_id}e", 1, pids, step, "embedded", port)
+
+
+def _mqtt(stack: ExitStack, chosen: Plan, root: Path) -> list[str]:
+    """A broker for the configuration when some events go over MQTT: ``serve``'s arguments."""
+    return stack.enter_context(load_mqtt.broker(root)) if chosen.mqtt_every else []
 
 
 def _distributed_all(
@@ -146,13 +164,17 @@ def _distributed(
     label = f"{workers} worker{'s' if workers > 1 else ''}"
     try:
         with ExitStack() as stack:
-            server = stack.enter_context(serving(postgresql, root / f"serve-{workers}.log", env))
+            args = _mqtt(stack, chosen, root / f"mqtt-{workers}")
+            log = root / f"serve-{workers}.log"
+            server = stack.enter_context(serving(postgresql, log, env, args))
             pids = {"serve": server.process.pid}
             for n, shards in enumerate(chosen.owned(workers), start=1):
                 log = root / f"worker-{workers}-{n}.log"
                 process = stack.enter_context(working(postgresql, shards, log, env))
                 pids[f"worker_{n}"] = process.pid
-            return _measure(server.base, chosen, f"{run_id}w{workers}", workers, pids, step, label)
+            port = load_mqtt.port_of(args) if args else None
+            prefix = f"{run_id}w{workers}"
+            return _measure(server.base, chosen, prefix, workers, pids, step, label, port)
     finally:
         _delete_stream(nats, stream)
 
@@ -222,13 +244,19 @@ def _measure(
     pids: dict[str, int],
     step: Step,
     label: str,
+    mqtt_port: int | None = None,
 ) -> dict[str, Any]:
     arrivals: dict[str, int] = {}
-    with httpx.Client(base_url=base, timeout=60) as http:
+    with ExitStack() as stack, httpx.Client(base_url=base, timeout=60) as http:
         benches = _set_up(http, chosen, prefix, step, label)
+        mqtt: list[load_mqtt.Publisher] = []
+        stack.callback(_close_all, mqtt)
+        if mqtt_port:
+            mqtt += [load_mqtt.publisher(http, mqtt_port, b) for b in benches]
         with _listening(base, benches, arrivals):
             idle = _idle(http, chosen, benches, arrivals, step, label)
-            sent: dict[str, tuple[int, int]] = {}  # event id: (POST began, circle's index)
+            waiting = len(arrivals)
+            sent = Sent()
             before = cpu_of(list(pids.values()))
             began = time.perf_counter_ns()
             total = chosen.per_circle * len(benches)
@@ -236,7 +264,7 @@ def _measure(
                 threads = [
                     threading.Thread(
                         target=_publisher,
-                        args=(base, bench, index, chosen.per_circle, sent, advance),
+                        args=(base, chosen, bench, index, mqtt, sent, advance),
                     )
                     for index, bench in enumerate(benches)
                 ]
@@ -244,10 +272,18 @@ def _measure(
                     thread.start()
                 for thread in threads:
                     thread.join()
-                _wait(list(sent), arrivals, DRAIN_SECONDS)
+                for publisher in mqtt:
+                    publisher.close()
+                _wait_count(waiting + sent.count, arrivals, DRAIN_SECONDS)
             after = cpu_of(list(pids.values()))
-    delivered = {e: t for e, t in sent.items() if e in arrivals}
+            for index, bench in enumerate(benches):
+                if mqtt:
+                    sent.found(index, load_mqtt.event_ids(http, bench))
+    delivered = {e: t for e, t in sent.http.items() if e in arrivals}
     latencies = np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in delivered.items()])
+    over_mqtt = {e: t for e, t in sent.mqtt_ids.items() if e in arrivals}
+    mqtt_latencies = np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in over_mqtt.items()])
+    delivered.update(over_mqtt)
     seconds = (max(arrivals[e] for e in delivered) - began) / 1e9 if delivered else 0.0
     handled = _handled(chosen, benches, delivered, workers)
     processes = {}
@@ -261,16 +297,50 @@ def _measure(
         }
     doing = [p for n, p in processes.items() if n.startswith("worker_")] or [processes["serve"]]
     return {
-        "published": len(sent),
+        "published": sent.count,
         "delivered": len(delivered),
         "seconds": round(seconds, 3),
         "events_per_s": round(len(delivered) / seconds, 1) if seconds else 0.0,
-        **_percentiles(latencies),
+        **_percentiles(np.concatenate([latencies, mqtt_latencies])),
         "idle_p50_ms": idle,
         # matching's cost: per worker (their mean), or per serve on the embedded default
         "events_per_cpu_s": round(float(np.mean([p["events_per_cpu_s"] for p in doing])), 1),
+        "http": {"published": len(sent.http), "delivered": len(latencies),
+                 **_percentiles(latencies)},
+        "mqtt": {"published": len(sent.mqtt), "delivered": len(mqtt_latencies),
+                 **_percentiles(mqtt_latencies)},
         "processes": processes,
-    }
+    }  # fmt: skip
+
+
+def _close_all(publishers: list[load_mqtt.Publisher]) -> None:
+    for publisher in publishers:
+        publisher.close()
+
+
+class Sent:
+    """When each event of the load was sent, and from which circle (its index): by event id
+    over HTTP; over MQTT by circle and ``power_w`` until the ids are looked up."""
+
+    def __init__(self) -> None:
+        self.http: dict[str, tuple[int, int]] = {}
+        self.mqtt: dict[tuple[int, int], int] = {}
+        self.mqtt_ids: dict[str, tuple[int, int]] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self.http) + len(self.mqtt)
+
+    def found(self, index: int, ids: dict[int, str]) -> None:
+        for (circle, power), began in self.mqtt.items():
+            if circle == index and power in ids:
+                self.mqtt_ids[ids[power]] = (began, index)
+
+
+def _wait_count(count: int, arrivals: dict[str, int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while len(arrivals) < count and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 def _idle(
@@ -297,16 +367,21 @@ def _idle(
 
 def _publisher(
     base: str,
+    chosen: Plan,
     bench: Bench,
     index: int,
-    count: int,
-    sent: dict[str, tuple[int, int]],
+    mqtt: list[load_mqtt.Publisher],
+    sent: Sent,
     advance: Callable[[int], None],
 ) -> None:
+    every = chosen.mqtt_every if mqtt else 0
     with httpx.Client(base_url=base, timeout=60) as http:
-        for _ in range(count):
+        for number in range(chosen.per_circle):
             began = time.perf_counter_ns()
-            sent[publish(http, bench.thing, 2500)] = (began, index)
+            if every and number % every == every - 1:
+                sent.mqtt[(index, mqtt[index].send())] = began
+            else:
+                sent.http[publish(http, bench.thing, 2500)] = (began, index)
             advance(1)
 
 

@@ -49,7 +49,20 @@ def tables(figures: dict[str, Any]) -> list[RenderableType]:
         "idle: events one at a time. embedded: one buurt serve, SQLite, in-process bus; "
         "distributed: one buurt serve, PostgreSQL, NATS JetStream, engine workers."
     )
-    out: list[RenderableType] = [main, processes]
+    paths = Table(title="Latency by the way in")
+    for column in ("configuration", "way in", "delivered", "p50 ms", "p99 ms"):
+        paths.add_column(
+            column, justify="left" if column in ("configuration", "way in") else "right"
+        )
+    for label, row in _configurations(figures):
+        for way in ("http", "mqtt"):
+            f = row[way]
+            if f["published"]:
+                paths.add_row(label, way.upper(), f"{f['delivered']:,} of {f['published']:,}",
+                              f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}")  # fmt: skip
+    out: list[RenderableType] = [main, paths, processes]
+    for note in figures.get("notes", []):
+        out.append(Text(note, style="yellow"))
     if "skipped" in figures:
         out.append(Text(f"Skipped {figures['skipped']}.", style="yellow"))
     out += _baselines(figures.get("baselines"))

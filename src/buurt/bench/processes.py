@@ -67,10 +67,17 @@ def _stopped_at_exit(process: subprocess.Popen[bytes]) -> Iterator[None]:
 
 
 @contextmanager
-def serving(database_url: str, log: Path, env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """``buurt serve --db database_url`` on a free port, once it answers its health check."""
+def serving(
+    database_url: str,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[Server]:
+    """``buurt serve --db database_url [args]`` on a free port, once it answers its health
+    check."""
     port = free_port()
     command = [sys.executable, "-m", "buurt", "serve", "--port", str(port), "--db", database_url]
+    command += args
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
             command, env=_environment(env or {}), stdout=out, stderr=subprocess.STDOUT

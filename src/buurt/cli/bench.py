@@ -358,20 +358,29 @@ def load(
             metavar="URL", help="NATS JetStream to use (default: start the wheel's nats-server)."
         ),
     ] = None,
+    mqtt_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of the events sent over MQTT (a Mosquitto is started)."
+        ),
+    ] = 0.25,
     baselines: Annotated[
         bool,
         typer.Option(help="Also run small `bench delivery` and `bench ingest` for the ratios."),
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """HTTP in, stored, matched, delivered over SSE: the embedded default, and PostgreSQL +
-    NATS JetStream with 1 and 2 engine workers, with events per CPU-second per process."""
+    """HTTP and MQTT in, stored, matched, delivered over SSE: the embedded default, and
+    PostgreSQL + NATS JetStream with 1 and 2 engine workers, with events per CPU-second per
+    process."""
     from buurt.bench.load import run
     from buurt.bench.load_report import tables
 
     console, progress, step = _progress(as_json)
     with progress:
-        figures = run(events, circles, postgresql, nats, step, baselines=baselines)
+        figures = run(
+            events, circles, postgresql, nats, step, baselines=baselines, mqtt_share=mqtt_share
+        )
     if as_json:
         typer.echo(json.dumps(figures))
         return
