@@ -85,14 +85,18 @@ def engine(
 def _postgis_url(url: str) -> str:
     """``--postgis`` takes the URL forms ``--db`` takes; answers it as psycopg reads it, once
     the server has answered a connection."""
-    option = "--postgis"
+    return libpq_url(_reachable(url, "--postgis"))
+
+
+def _reachable(url: str, option: str) -> str:
+    """``url``, once the database behind it has answered a connection."""
     try:
         engine = create_database_engine(url)
         try:
             check_reachable(engine)
         finally:
             engine.dispose()
-        return libpq_url(url)
+        return url
     except DatabaseError as error:
         raise from_database(error, option) from None
 
@@ -376,11 +380,17 @@ def load(
     from buurt.bench.load import run
     from buurt.bench.load_report import tables
 
+    if postgresql:
+        postgresql = _reachable(postgresql, "--postgresql")
     console, progress, step = _progress(as_json)
-    with progress:
-        figures = run(
-            events, circles, postgresql, nats, step, baselines=baselines, mqtt_share=mqtt_share
-        )
+    try:
+        with progress:
+            figures = run(
+                events, circles, postgresql, nats, step, baselines=baselines, mqtt_share=mqtt_share
+            )
+    except (RuntimeError, TimeoutError) as error:  # a process it started did not come up
+        console.print(f"[red]bench load: {error}[/red]")
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(figures))
         return
