@@ -48,6 +48,8 @@ from buurt.bench.processes import cpu_of, nats_server, serving, working
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 IDLE_EVENTS = 50
+PACED_SHARE = 0.5  # the latency run's rate, as a share of the flood's events/s
+PACED_SECONDS = 8  # about how long the latency run lasts
 MAX_PER_READER = 900  # under the 1,000 moments an hour a member may ask for at most
 DRAIN_SECONDS = 60  # how long the last moments may take to arrive after the last POST
 WORKER_COUNTS = (1, 2)
@@ -78,7 +80,8 @@ class Plan:
 def plan(events: int, circles: int, mqtt_share: float = 0.0) -> Plan:
     """At least ``circles`` (made even), and enough that no reader is sent more than its
     hourly cap of moments; ``mqtt_share`` of the events over MQTT."""
-    needed = max(circles, -(-(events + IDLE_EVENTS) // MAX_PER_READER))
+    sent = events + events // 4 + IDLE_EVENTS  # the flood, the paced run, the idle events
+    needed = max(circles, -(-sent // MAX_PER_READER))
     every = round(1 / mqtt_share) if mqtt_share > 0 else 0
     return Plan(events=events, circles=needed + needed % 2, mqtt_every=every)
 
@@ -255,36 +258,40 @@ def _measure(
             mqtt += [load_mqtt.publisher(http, mqtt_port, b) for b in benches]
         with _listening(base, benches, arrivals):
             idle = _idle(http, chosen, benches, arrivals, step, label)
-            waiting = len(arrivals)
-            sent = Sent()
             before = cpu_of(list(pids.values()))
-            began = time.perf_counter_ns()
-            total = chosen.per_circle * len(benches)
-            with step(f"{label}: {total} events, a publisher a circle", total) as advance:
-                threads = [
-                    threading.Thread(
-                        target=_publisher,
-                        args=(base, chosen, bench, index, mqtt, sent, advance),
-                    )
-                    for index, bench in enumerate(benches)
-                ]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-                for publisher in mqtt:
-                    publisher.close()
-                _wait_count(waiting + sent.count, arrivals, DRAIN_SECONDS)
+            flood = _phase(
+                base,
+                chosen,
+                benches,
+                mqtt,
+                chosen.per_circle,
+                None,
+                arrivals,
+                step,
+                f"{label}: {chosen.per_circle * len(benches)} events, flood",
+            )
             after = cpu_of(list(pids.values()))
-            for index, bench in enumerate(benches):
-                if mqtt:
-                    sent.found(index, load_mqtt.event_ids(http, bench))
-    delivered = {e: t for e, t in sent.http.items() if e in arrivals}
-    latencies = np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in delivered.items()])
-    over_mqtt = {e: t for e, t in sent.mqtt_ids.items() if e in arrivals}
-    mqtt_latencies = np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in over_mqtt.items()])
-    delivered.update(over_mqtt)
-    seconds = (max(arrivals[e] for e in delivered) - began) / 1e9 if delivered else 0.0
+            rate = PACED_SHARE * flood.rate()
+            per_circle = max(
+                2, min(chosen.per_circle // 4, int(rate * PACED_SECONDS) // len(benches))
+            )
+            paced = _phase(
+                base,
+                chosen,
+                benches,
+                mqtt,
+                per_circle,
+                rate,
+                arrivals,
+                step,
+                f"{label}: {per_circle * len(benches)} events at {rate:.0f}/s",
+            )
+            if mqtt:
+                for index, bench in enumerate(benches):
+                    ids = load_mqtt.event_ids(http, bench)
+                    flood.found(index, ids)
+                    paced.found(index, ids)
+    delivered = flood.delivered(arrivals)
     handled = _handled(chosen, benches, delivered, workers)
     processes = {}
     for (name, _), cpu_before, cpu_after in zip(pids.items(), before, after, strict=True):
@@ -296,21 +303,59 @@ def _measure(
             "events_per_cpu_s": round(count / cpu, 1) if cpu else 0.0,
         }
     doing = [p for n, p in processes.items() if n.startswith("worker_")] or [processes["serve"]]
+    flood_latency = _percentiles(flood.latencies(arrivals))
     return {
-        "published": sent.count,
+        "published": flood.count,
         "delivered": len(delivered),
-        "seconds": round(seconds, 3),
-        "events_per_s": round(len(delivered) / seconds, 1) if seconds else 0.0,
-        **_percentiles(np.concatenate([latencies, mqtt_latencies])),
+        "seconds": round(flood.seconds(), 3),
+        "events_per_s": round(len(delivered) / flood.seconds(), 1) if flood.seconds() else 0.0,
+        **_percentiles(paced.latencies(arrivals)),
         "idle_p50_ms": idle,
+        "flood_p50_ms": flood_latency["p50_ms"],
+        "flood_p99_ms": flood_latency["p99_ms"],
         # matching's cost: per worker (their mean), or per serve on the embedded default
         "events_per_cpu_s": round(float(np.mean([p["events_per_cpu_s"] for p in doing])), 1),
-        "http": {"published": len(sent.http), "delivered": len(latencies),
-                 **_percentiles(latencies)},
-        "mqtt": {"published": len(sent.mqtt), "delivered": len(mqtt_latencies),
-                 **_percentiles(mqtt_latencies)},
+        "paced": {"events_per_s": round(rate, 1), "published": paced.count,
+                  "delivered": len(paced.delivered(arrivals))},
+        "http": {"published": len(paced.http), "delivered": len(paced.latencies(arrivals, "http")),
+                 **_percentiles(paced.latencies(arrivals, "http"))},
+        "mqtt": {"published": len(paced.mqtt), "delivered": len(paced.latencies(arrivals, "mqtt")),
+                 **_percentiles(paced.latencies(arrivals, "mqtt"))},
         "processes": processes,
     }  # fmt: skip
+
+
+def _phase(
+    base: str,
+    chosen: Plan,
+    benches: list[Bench],
+    mqtt: list[load_mqtt.Publisher],
+    per_circle: int,
+    rate: float | None,
+    arrivals: dict[str, int],
+    step: Step,
+    title: str,
+) -> Sent:
+    """``per_circle`` events from each circle's publisher, as fast as the server answers
+    (``rate`` None) or at ``rate`` events/s in all; waits for their moments."""
+    waiting = len(arrivals)
+    sent = Sent()
+    with step(title, per_circle * len(benches)) as advance:
+        threads = [
+            threading.Thread(
+                target=_publisher,
+                args=(base, chosen, bench, index, per_circle, rate, mqtt, sent, advance),
+            )
+            for index, bench in enumerate(benches)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        _wait_count(waiting + sent.count, arrivals, DRAIN_SECONDS)
+    sent.arrived = len(arrivals) - waiting
+    sent.last_arrival = max(arrivals.values(), default=0)
+    return sent
 
 
 def _close_all(publishers: list[load_mqtt.Publisher]) -> None:
@@ -319,10 +364,13 @@ def _close_all(publishers: list[load_mqtt.Publisher]) -> None:
 
 
 class Sent:
-    """When each event of the load was sent, and from which circle (its index): by event id
+    """When each event of a phase was sent, and from which circle (its index): by event id
     over HTTP; over MQTT by circle and ``power_w`` until the ids are looked up."""
 
     def __init__(self) -> None:
+        self.began = time.perf_counter_ns()
+        self.last_arrival = 0  # perf_counter_ns of the phase's last moment
+        self.arrived = 0
         self.http: dict[str, tuple[int, int]] = {}
         self.mqtt: dict[tuple[int, int], int] = {}
         self.mqtt_ids: dict[str, tuple[int, int]] = {}
@@ -335,6 +383,25 @@ class Sent:
         for (circle, power), began in self.mqtt.items():
             if circle == index and power in ids:
                 self.mqtt_ids[ids[power]] = (began, index)
+
+    def delivered(self, arrivals: dict[str, int]) -> dict[str, tuple[int, int]]:
+        """The events whose moments arrived (over MQTT: those whose ids were found)."""
+        sent = {**self.http, **self.mqtt_ids}
+        return {e: t for e, t in sent.items() if e in arrivals}
+
+    def latencies(self, arrivals: dict[str, int], way: str | None = None) -> Any:
+        sent = {"http": self.http, "mqtt": self.mqtt_ids}.get(way or "")
+        chosen = sent if sent is not None else {**self.http, **self.mqtt_ids}
+        return np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in chosen.items() if e in arrivals])
+
+    def seconds(self) -> float:
+        """From the first send to the last arrival."""
+        return (self.last_arrival - self.began) / 1e9 if self.last_arrival else 0.0
+
+    def rate(self) -> float:
+        """Moments arrived per second (over MQTT counted before their ids are looked up)."""
+        seconds = self.seconds()
+        return min(self.arrived, self.count) / seconds if seconds else 0.0
 
 
 def _wait_count(count: int, arrivals: dict[str, int], seconds: float) -> None:
@@ -370,13 +437,21 @@ def _publisher(
     chosen: Plan,
     bench: Bench,
     index: int,
+    count: int,
+    rate: float | None,
     mqtt: list[load_mqtt.Publisher],
     sent: Sent,
     advance: Callable[[int], None],
 ) -> None:
+    """One circle's events: over MQTT every ``mqtt_every``-th, the others over HTTP; at
+    ``rate`` events/s over all circles (this one's turn spaced to fit), else back to back."""
     every = chosen.mqtt_every if mqtt else 0
+    spacing = chosen.circles / rate if rate else 0.0
+    start = time.perf_counter() + spacing * index / chosen.circles
     with httpx.Client(base_url=base, timeout=60) as http:
-        for number in range(chosen.per_circle):
+        for number in range(count):
+            if spacing and (wait := start + number * spacing - time.perf_counter()) > 0:
+                time.sleep(wait)
             began = time.perf_counter_ns()
             if every and number % every == every - 1:
                 sent.mqtt[(index, mqtt[index].send())] = began
