@@ -1,6 +1,6 @@
-"""The load benchmark: events in over HTTP, stored, matched, and delivered over Server-Sent
-Events, on the embedded default and on PostgreSQL + NATS JetStream with 1 and 2 engine
-workers, side by side in one run.
+"""The load benchmark: events in over HTTP and MQTT, stored, matched, and delivered over
+Server-Sent Events, on the embedded default and on PostgreSQL + NATS JetStream with 1 and 2
+engine workers, side by side in one run.
 
 Each configuration starts its own processes and sets up the same workload: ``circles``
 circles, each with a reader (a member subscribed to solar surplus, with the moments stream
@@ -11,13 +11,16 @@ in ``S/2 .. S - 1``, so that the two workers of the 2-worker run (``--shards 0-7
 
 1. **Idle**: ``IDLE_EVENTS`` events one after another, each waited for on its reader's
    stream: the latency ``buurt bench delivery`` measures, for the ratio to it.
-2. **Load**: one publishing thread per circle posts its inverter's events as fast as the
-   server answers (a closed loop), ``events`` in all. Latency is from just before an event's
-   POST to its moment's arrival on the reader's stream; events/s is the delivered events over
-   the time from the first POST to the last arrival.
+2. **Flood**: one publishing thread per circle sends its inverter's events as fast as the
+   server answers them (a closed loop over HTTP; every ``mqtt_every``-th event goes to the
+   circle's ``mosquitto_pub`` instead, see ``load_mqtt``), ``events`` in all. events/s is the
+   delivered events over the time from the first send to the last moment's arrival.
+3. **Paced**: a quarter as many events at half the flood's events/s: the latency p50 and
+   p99, from just before an event is sent to its moment's arrival on the reader's stream, of
+   a system that keeps up (a flood's latency is its backlog's; it is kept apart).
 
 Events per CPU-second: each process's user + system CPU time (``/proc/<pid>/stat``) over the
-load phase, divided by the events it handled (a worker: the events of its shards; ``buurt
+flood, divided by the events it handled (a worker: the events of its shards; ``buurt
 serve``: all). On a shared two-core machine this shows scaling as a ratio where wall-clock
 throughput cannot.
 """
@@ -28,62 +31,32 @@ import asyncio
 import contextlib
 import os
 import tempfile
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 
-from buurt.adapters.bus.shards import DEFAULT_SHARDS, stable_shard
 from buurt.bench import load_mqtt
-from buurt.bench.delivery import Bench, listen, publish, set_up_circle
+from buurt.bench.delivery import Bench
+from buurt.bench.load_phases import (
+    Plan,
+    Step,
+    idle,
+    listening,
+    percentiles,
+    phase,
+    plan,
+    set_up,
+)
 from buurt.bench.load_targets import baselines as run_baselines
 from buurt.bench.load_targets import projection, targets
 from buurt.bench.processes import cpu_of, nats_server, serving, working
 
-Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
-IDLE_EVENTS = 50
 PACED_SHARE = 0.5  # the latency run's rate, as a share of the flood's events/s
 PACED_SECONDS = 8  # about how long the latency run lasts
-MAX_PER_READER = 900  # under the 1,000 moments an hour a member may ask for at most
-DRAIN_SECONDS = 60  # how long the last moments may take to arrive after the last POST
 WORKER_COUNTS = (1, 2)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What every configuration runs: ``events`` over ``circles`` circles."""
-
-    events: int
-    circles: int
-    shards: int = DEFAULT_SHARDS
-    mqtt_every: int = 0  # every n-th event of a circle goes over MQTT (0: none)
-
-    @property
-    def per_circle(self) -> int:
-        return max(1, self.events // self.circles)
-
-    def owned(self, workers: int) -> list[str]:
-        """Each worker's ``--shards`` when ``workers`` workers share the shards evenly."""
-        size = self.shards // workers
-        return [f"{n * size}-{(n + 1) * size - 1}" for n in range(workers)]
-
-    def worker_of(self, circle_id: str, workers: int) -> int:
-        return min(stable_shard(circle_id, self.shards) // (self.shards // workers), workers - 1)
-
-
-def plan(events: int, circles: int, mqtt_share: float = 0.0) -> Plan:
-    """At least ``circles`` (made even), and enough that no reader is sent more than its
-    hourly cap of moments; ``mqtt_share`` of the events over MQTT."""
-    sent = events + events // 4 + IDLE_EVENTS  # the flood, the paced run, the idle events
-    needed = max(circles, -(-sent // MAX_PER_READER))
-    every = round(1 / mqtt_share) if mqtt_share > 0 else 0
-    return Plan(events=events, circles=needed + needed % 2, mqtt_every=every)
 
 
 def run(
@@ -203,42 +176,6 @@ def _delete_stream(url: str, stream: str) -> None:
 # -- the measurement ---------------------------------------------------------------------------
 
 
-def _set_up(http: httpx.Client, chosen: Plan, prefix: str, step: Step, label: str) -> list[Bench]:
-    """``chosen.circles`` circles, half of them in each half of the shards; circles made on
-    the way whose half was full already are left without load."""
-    halves: list[list[Bench]] = [[], []]
-    want = chosen.circles // 2
-    made = 0
-    with step(f"{label}: set up {chosen.circles} circles", chosen.circles) as advance:
-        while min(len(h) for h in halves) < want:
-            bench = set_up_circle(http, f"{prefix}c{made}")
-            made += 1
-            half = halves[chosen.worker_of(bench.circle_id, 2)]
-            if len(half) < want:
-                half.append(bench)
-                advance(1)
-    return halves[0] + halves[1]
-
-
-@contextmanager
-def _listening(base: str, benches: list[Bench], arrivals: dict[str, int]) -> Iterator[None]:
-    for bench in benches:
-        ready = threading.Event()
-        thread = threading.Thread(
-            target=listen, args=(base, bench.member, arrivals, ready), daemon=True
-        )
-        thread.start()
-        if not ready.wait(30):
-            raise TimeoutError("a reader's moments stream did not open within 30 s")
-    yield  # the threads end when the server stops
-
-
-def _wait(ids: list[str], arrivals: dict[str, int], seconds: float, poll: float = 0.002) -> None:
-    deadline = time.monotonic() + seconds
-    while any(i not in arrivals for i in ids) and time.monotonic() < deadline:
-        time.sleep(poll)
-
-
 def _measure(
     base: str,
     chosen: Plan,
@@ -251,15 +188,15 @@ def _measure(
 ) -> dict[str, Any]:
     arrivals: dict[str, int] = {}
     with ExitStack() as stack, httpx.Client(base_url=base, timeout=60) as http:
-        benches = _set_up(http, chosen, prefix, step, label)
+        benches = set_up(http, chosen, prefix, step, label)
         mqtt: list[load_mqtt.Publisher] = []
         stack.callback(_close_all, mqtt)
         if mqtt_port:
             mqtt += [load_mqtt.publisher(http, mqtt_port, b) for b in benches]
-        with _listening(base, benches, arrivals):
-            idle = _idle(http, chosen, benches, arrivals, step, label)
+        with listening(base, benches, arrivals):
+            idle_p50 = idle(http, chosen, benches, arrivals, step, label)
             before = cpu_of(list(pids.values()))
-            flood = _phase(
+            flood = phase(
                 base,
                 chosen,
                 benches,
@@ -275,7 +212,7 @@ def _measure(
             per_circle = max(
                 2, min(chosen.per_circle // 4, int(rate * PACED_SECONDS) // len(benches))
             )
-            paced = _phase(
+            paced = phase(
                 base,
                 chosen,
                 benches,
@@ -303,14 +240,14 @@ def _measure(
             "events_per_cpu_s": round(count / cpu, 1) if cpu else 0.0,
         }
     doing = [p for n, p in processes.items() if n.startswith("worker_")] or [processes["serve"]]
-    flood_latency = _percentiles(flood.latencies(arrivals))
+    flood_latency = percentiles(flood.latencies(arrivals))
     return {
         "published": flood.count,
         "delivered": len(delivered),
         "seconds": round(flood.seconds(), 3),
         "events_per_s": round(len(delivered) / flood.seconds(), 1) if flood.seconds() else 0.0,
-        **_percentiles(paced.latencies(arrivals)),
-        "idle_p50_ms": idle,
+        **percentiles(paced.latencies(arrivals)),
+        "idle_p50_ms": idle_p50,
         "flood_p50_ms": flood_latency["p50_ms"],
         "flood_p99_ms": flood_latency["p99_ms"],
         # matching's cost: per worker (their mean), or per serve on the embedded default
@@ -318,146 +255,16 @@ def _measure(
         "paced": {"events_per_s": round(rate, 1), "published": paced.count,
                   "delivered": len(paced.delivered(arrivals))},
         "http": {"published": len(paced.http), "delivered": len(paced.latencies(arrivals, "http")),
-                 **_percentiles(paced.latencies(arrivals, "http"))},
+                 **percentiles(paced.latencies(arrivals, "http"))},
         "mqtt": {"published": len(paced.mqtt), "delivered": len(paced.latencies(arrivals, "mqtt")),
-                 **_percentiles(paced.latencies(arrivals, "mqtt"))},
+                 **percentiles(paced.latencies(arrivals, "mqtt"))},
         "processes": processes,
     }  # fmt: skip
-
-
-def _phase(
-    base: str,
-    chosen: Plan,
-    benches: list[Bench],
-    mqtt: list[load_mqtt.Publisher],
-    per_circle: int,
-    rate: float | None,
-    arrivals: dict[str, int],
-    step: Step,
-    title: str,
-) -> Sent:
-    """``per_circle`` events from each circle's publisher, as fast as the server answers
-    (``rate`` None) or at ``rate`` events/s in all; waits for their moments."""
-    waiting = len(arrivals)
-    sent = Sent()
-    with step(title, per_circle * len(benches)) as advance:
-        threads = [
-            threading.Thread(
-                target=_publisher,
-                args=(base, chosen, bench, index, per_circle, rate, mqtt, sent, advance),
-            )
-            for index, bench in enumerate(benches)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        _wait_count(waiting + sent.count, arrivals, DRAIN_SECONDS)
-    sent.arrived = len(arrivals) - waiting
-    sent.last_arrival = max(arrivals.values(), default=0)
-    return sent
 
 
 def _close_all(publishers: list[load_mqtt.Publisher]) -> None:
     for publisher in publishers:
         publisher.close()
-
-
-class Sent:
-    """When each event of a phase was sent, and from which circle (its index): by event id
-    over HTTP; over MQTT by circle and ``power_w`` until the ids are looked up."""
-
-    def __init__(self) -> None:
-        self.began = time.perf_counter_ns()
-        self.last_arrival = 0  # perf_counter_ns of the phase's last moment
-        self.arrived = 0
-        self.http: dict[str, tuple[int, int]] = {}
-        self.mqtt: dict[tuple[int, int], int] = {}
-        self.mqtt_ids: dict[str, tuple[int, int]] = {}
-
-    @property
-    def count(self) -> int:
-        return len(self.http) + len(self.mqtt)
-
-    def found(self, index: int, ids: dict[int, str]) -> None:
-        for (circle, power), began in self.mqtt.items():
-            if circle == index and power in ids:
-                self.mqtt_ids[ids[power]] = (began, index)
-
-    def delivered(self, arrivals: dict[str, int]) -> dict[str, tuple[int, int]]:
-        """The events whose moments arrived (over MQTT: those whose ids were found)."""
-        sent = {**self.http, **self.mqtt_ids}
-        return {e: t for e, t in sent.items() if e in arrivals}
-
-    def latencies(self, arrivals: dict[str, int], way: str | None = None) -> Any:
-        sent = {"http": self.http, "mqtt": self.mqtt_ids}.get(way or "")
-        chosen = sent if sent is not None else {**self.http, **self.mqtt_ids}
-        return np.array([(arrivals[e] - t) / 1e6 for e, (t, _) in chosen.items() if e in arrivals])
-
-    def seconds(self) -> float:
-        """From the first send to the last arrival."""
-        return (self.last_arrival - self.began) / 1e9 if self.last_arrival else 0.0
-
-    def rate(self) -> float:
-        """Moments arrived per second (over MQTT counted before their ids are looked up)."""
-        seconds = self.seconds()
-        return min(self.arrived, self.count) / seconds if seconds else 0.0
-
-
-def _wait_count(count: int, arrivals: dict[str, int], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while len(arrivals) < count and time.monotonic() < deadline:
-        time.sleep(0.002)
-
-
-def _idle(
-    http: httpx.Client,
-    chosen: Plan,
-    benches: list[Bench],
-    arrivals: dict[str, int],
-    step: Step,
-    label: str,
-) -> float:
-    """The p50 of events sent one at a time, round the circles, each waited for."""
-    latencies = []
-    count = min(IDLE_EVENTS, chosen.events)
-    with step(f"{label}: {count} events one at a time", count) as advance:
-        for number in range(count):
-            began = time.perf_counter_ns()
-            event_id = publish(http, benches[number % len(benches)].thing, 2500)
-            _wait([event_id], arrivals, 10, poll=0.0002)  # as bench delivery waits
-            if event_id in arrivals:
-                latencies.append((arrivals[event_id] - began) / 1e6)
-            advance(1)
-    return round(float(np.percentile(latencies, 50)), 2) if latencies else 0.0
-
-
-def _publisher(
-    base: str,
-    chosen: Plan,
-    bench: Bench,
-    index: int,
-    count: int,
-    rate: float | None,
-    mqtt: list[load_mqtt.Publisher],
-    sent: Sent,
-    advance: Callable[[int], None],
-) -> None:
-    """One circle's events: over MQTT every ``mqtt_every``-th, the others over HTTP; at
-    ``rate`` events/s over all circles (this one's turn spaced to fit), else back to back."""
-    every = chosen.mqtt_every if mqtt else 0
-    spacing = chosen.circles / rate if rate else 0.0
-    start = time.perf_counter() + spacing * index / chosen.circles
-    with httpx.Client(base_url=base, timeout=60) as http:
-        for number in range(count):
-            if spacing and (wait := start + number * spacing - time.perf_counter()) > 0:
-                time.sleep(wait)
-            began = time.perf_counter_ns()
-            if every and number % every == every - 1:
-                sent.mqtt[(index, mqtt[index].send())] = began
-            else:
-                sent.http[publish(http, bench.thing, 2500)] = (began, index)
-            advance(1)
 
 
 def _handled(
@@ -468,12 +275,3 @@ def _handled(
     for _, index in delivered.values():
         counts[f"worker_{chosen.worker_of(benches[index].circle_id, workers) + 1}"] += 1
     return counts
-
-
-def _percentiles(milliseconds: Any) -> dict[str, float]:
-    if len(milliseconds) == 0:
-        return {"p50_ms": 0.0, "p99_ms": 0.0}
-    return {
-        "p50_ms": round(float(np.percentile(milliseconds, 50)), 2),
-        "p99_ms": round(float(np.percentile(milliseconds, 99)), 2),
-    }
