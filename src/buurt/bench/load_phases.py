@@ -19,7 +19,7 @@ from buurt.bench import load_mqtt
 from buurt.bench.delivery import Bench, listen, publish, set_up_circle
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
-IDLE_EVENTS = 50
+IDLE_EVENTS = 100  # as many as the same sitting's bench delivery sends
 MAX_PER_READER = 900  # under the 1,000 moments an hour a member may ask for at most
 DRAIN_SECONDS = 60  # how long the last moments may take to arrive after the last send
 
