@@ -26,8 +26,9 @@ from typing import Any
 import httpx
 import numpy as np
 
-from buurt.bench.delivery import publish, set_up, wait_for
+from buurt.bench.delivery import publish, set_up
 from buurt.bench.network import free_port
+from buurt.bench.processes import wait_for
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 WRITERS = 4

@@ -11,21 +11,19 @@ the floor any delivery stands on.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 
-from buurt.bench.network import free_port
+from buurt.bench.processes import serving
 
 Step = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 PASSWORD = "bench-password"  # noqa: S105 - a throwaway account of the benchmark
@@ -36,36 +34,9 @@ BOUNDARY = {"polygon": [[52.355, 4.925], [52.370, 4.925], [52.370, 4.950], [52.3
 @contextmanager
 def _server() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as scratch:
-        port = free_port()
-        env = {**os.environ, "BUURT_PASSWORD_PROFILE": "CHEAPEST", "BUURT_LOG_LEVEL": "warning"}
-        command = [sys.executable, "-m", "buurt", "serve", "--port", str(port)]
-        command += ["--db", f"sqlite:///{Path(scratch) / 'bench.db'}"]
-        with (Path(scratch) / "server.log").open("wb") as log:
-            # The command is this interpreter and fixed arguments: nothing from outside.
-            process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-            base = f"http://127.0.0.1:{port}"
-            try:
-                wait_for(base, process)
-                yield base
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-
-
-STARTUP_SECONDS = 90  # a loaded machine (CI on two cores) can take long to import and migrate
-
-
-def wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("buurt serve exited; see its log")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise TimeoutError(f"buurt serve did not start within {STARTUP_SECONDS} s")
+        database = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        with serving(database, Path(scratch) / "server.log") as server:
+            yield server.base
 
 
 def _token(http: httpx.Client, name: str) -> str:
@@ -76,10 +47,29 @@ def _token(http: httpx.Client, name: str) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class Bench:
+    """A circle set up for a benchmark: its member's and thing's authorisation headers."""
+
+    circle_id: str
+    member: dict[str, str]
+    thing: dict[str, str]
+    thing_id: str
+
+
 def set_up(http: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
     """A member subscribed to solar surplus, and a public solar inverter with its token."""
-    member = {"Authorization": f"Bearer {_token(http, 'reader')}"}
-    circle = http.post("/v1/circles", json={"name": "Bench", "boundary": BOUNDARY}, headers=member)
+    bench = set_up_circle(http, "reader")
+    return bench.member, bench.thing
+
+
+def set_up_circle(http: httpx.Client, name: str) -> Bench:
+    """A circle of its own for the member ``name``, who is subscribed to solar surplus, with
+    a public solar inverter in it and the inverter's token."""
+    member = {"Authorization": f"Bearer {_token(http, name)}"}
+    circle = http.post(
+        "/v1/circles", json={"name": f"Bench {name}", "boundary": BOUNDARY}, headers=member
+    )
     circle_id = circle.json()["id"]
     subscription = {
         "circle_id": circle_id,
@@ -92,18 +82,22 @@ def set_up(http: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
     me = http.get("/v1/members/me", headers=member).json()
     http.patch(f"/v1/members/{me['id']}", json={"max_moments_per_hour": 1000}, headers=member)
     thing = {"circle_id": circle_id, "kind": "solar_inverter", "name": "Roof", "place": HOME}
-    thing_id = http.post("/v1/things", json={**thing, "visibility": "public"}, headers=member)
+    made = http.post("/v1/things", json={**thing, "visibility": "public"}, headers=member)
+    thing_id = made.json()["id"]
     issued = http.post(
         "/v1/auth/tokens/issue",
-        json={"principal_kind": "thing", "principal_id": thing_id.json()["id"]},
+        json={"principal_kind": "thing", "principal_id": thing_id},
         headers=member,
     )
-    return member, {"Authorization": f"Bearer {issued.json()['token']}"}
+    token = {"Authorization": f"Bearer {issued.json()['token']}"}
+    return Bench(circle_id, member, token, thing_id)
 
 
-def _listen(
+def listen(
     base: str, member: dict[str, str], arrivals: dict[str, int], ready: threading.Event
 ) -> None:
+    """Read the member's moments stream until the server goes, noting when each moment's
+    source (the event's id) arrived, in ``perf_counter_ns``."""
     url = f"{base}/v1/moments/stream"
     timeout = httpx.Timeout(10, read=60)  # the server pings every 15 s
     try:
@@ -123,7 +117,7 @@ def run(events: int, step: Step) -> dict[str, Any]:
         arrivals: dict[str, int] = {}
         ready = threading.Event()
         listener = threading.Thread(
-            target=_listen, args=(base, member, arrivals, ready), daemon=True
+            target=listen, args=(base, member, arrivals, ready), daemon=True
         )
         listener.start()
         ready.wait(10)

@@ -85,14 +85,18 @@ def engine(
 def _postgis_url(url: str) -> str:
     """``--postgis`` takes the URL forms ``--db`` takes; answers it as psycopg reads it, once
     the server has answered a connection."""
-    option = "--postgis"
+    return libpq_url(_reachable(url, "--postgis"))
+
+
+def _reachable(url: str, option: str) -> str:
+    """``url``, once the database behind it has answered a connection."""
     try:
         engine = create_database_engine(url)
         try:
             check_reachable(engine)
         finally:
             engine.dispose()
-        return libpq_url(url)
+        return url
     except DatabaseError as error:
         raise from_database(error, option) from None
 
@@ -336,3 +340,59 @@ def pages(
                     str(f.lighthouse.get("accessibility", ""))]  # fmt: skip
         table.add_row(*row)
     console.print(table)
+
+
+@app.command()
+def load(
+    events: Annotated[int, typer.Option(min=10, help="Events per configuration.")] = 2_000,
+    circles: Annotated[
+        int, typer.Option(min=2, help="Circles, a reader and a publisher each (made even).")
+    ] = 4,
+    postgresql: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="A scratch PostgreSQL + PostGIS database for the distributed runs (without "
+            "it only the embedded default runs).",
+        ),
+    ] = None,
+    nats: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL", help="NATS JetStream to use (default: start the wheel's nats-server)."
+        ),
+    ] = None,
+    mqtt_share: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of the events sent over MQTT (a Mosquitto is started)."
+        ),
+    ] = 0.25,
+    baselines: Annotated[
+        bool,
+        typer.Option(help="Also run small `bench delivery` and `bench ingest` for the ratios."),
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """HTTP and MQTT in, stored, matched, delivered over SSE: the embedded default, and
+    PostgreSQL + NATS JetStream with 1 and 2 engine workers, with events per CPU-second per
+    process."""
+    from buurt.bench.load import run
+    from buurt.bench.load_report import tables
+
+    if postgresql:
+        postgresql = _reachable(postgresql, "--postgresql")
+    console, progress, step = _progress(as_json)
+    try:
+        with progress:
+            figures = run(
+                events, circles, postgresql, nats, step, baselines=baselines, mqtt_share=mqtt_share
+            )
+    except (RuntimeError, TimeoutError) as error:  # a process it started did not come up
+        console.print(f"[red]bench load: {error}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    for table in tables(figures):
+        console.print(table)
