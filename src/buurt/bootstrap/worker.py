@@ -2,11 +2,11 @@
 
 ``EngineWorker`` wraps an instance built with ``BUURT_MATCHING=workers`` (so on the NATS bus,
 with its matcher in ``once`` mode). Like every process on the bus, the instance rebuilt its
-indexes, consent mirror and relevance gates from the store at start and follows the whole
+indexes, consent mirror and relevance gates from the store at start and follows the
 stream with its ordered consumer, which keeps them current. On top of that it owns shards
 (``adapters/bus/workers.py``): for each publication of an owned shard, in the shard's order,
 
-1. it waits until its ordered consumer has run the stream up to the publication, so the
+1. it waits until its ordered consumer has run its shards up to the publication, so the
    indexes hold every standing published before it (as the inline matcher's do);
 2. it matches the publication, if it is still stored, in a unit of work of its own, and
    commits the moments with their events through the outbox (``Services.commit``);
@@ -20,6 +20,11 @@ the publication is acknowledged once JetStream stored them all. For each shard i
 worker also takes that shard's candidates (``own``): the gate, then the moment with its
 delivery key, committed before the candidate is acknowledged. So a recipient's caps and
 deduplication are counted by one gate, however many shards its moments come from.
+
+A worker follows only the events of the shards it owns and those of no circle (consents,
+erasures, stock), so its indexes hold only its shards' circles: taking a shard indexes its
+circles afresh from the store, letting one go forgets them (ADR 0016). Where circles are split
+it follows, and indexes, everything.
 
 Taking a shard counts the relevance gates afresh from the moments stored in the last hour,
 so the hourly caps and the deduplication a shard's last owner applied hold under its next.
@@ -36,7 +41,9 @@ from buurt.adapters.bus.shards import publication
 from buurt.adapters.bus.workers import ShardConsumers, ShardStats
 from buurt.bootstrap import Buurt
 from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.community import Circle
 from buurt.domain.events import DomainEvent, MomentCreated
+from buurt.ports import UnitOfWork
 from buurt.services.matching.handoff import Candidate, candidates, from_bytes, to_bytes
 
 log = logging.getLogger("buurt.worker")
@@ -79,7 +86,13 @@ class EngineWorker:
         if not wanted:
             return
         services = self.instance.services
+        first = not self.consumers.owned
+        # Follow the new shards before reading them from the store: a change made between the
+        # two is then both read and heard, and posting a record twice posts it once.
+        self.bus.follow([*self.consumers.owned, *wanted])
         with services.uow() as uow:
+            if self.bus.narrowed:
+                self.instance.matcher.hold(uow, self._circles(uow, wanted), only=first)
             self.instance.matcher.restore_gates(uow, services.clock.now())
         if self.routing:
             ensure_candidate_stream(self.bus)
@@ -91,7 +104,16 @@ class EngineWorker:
         leaving = list(shards)
         self.consumers.let_go(leaving)
         self.owners.let_go(leaving)
+        if self.bus.narrowed:
+            with self.instance.services.uow() as uow:
+                self.instance.matcher.let_go(self._circles(uow, leaving))
+            self.bus.follow(self.consumers.owned)
         log.info("let go of shards %s", ",".join(map(str, leaving)))
+
+    def _circles(self, uow: UnitOfWork, shards: Iterable[int]) -> list[str]:
+        """The stored circles whose events are in ``shards``."""
+        wanted, sharding = set(shards), self.bus.sharding
+        return [c.id for c in uow.repo(Circle).find() if sharding.circle_shard(c.id) in wanted]
 
     def stop(self) -> None:
         self.consumers.stop()

@@ -40,7 +40,7 @@ from buurt.adapters.bus.shards import Sharding
 from buurt.adapters.bus.workers import consumer_name
 from buurt.bootstrap import Buurt, build
 from buurt.bootstrap.worker import EngineWorker
-from buurt.domain.events import MomentCreated, from_json
+from buurt.domain.events import EventPublished, MomentCreated, from_json
 from buurt.domain.moments import Moment
 from buurt.web.app import create_app
 from tests.actors import BOUNDARY, Actor, issue, register
@@ -470,6 +470,49 @@ def test_a_shard_moved_under_load_loses_no_moment_and_doubles_none(
             assert a.moments + b.moments == len(deployment.stored_moments())
     finally:
         listener.close()
+
+
+# -- a worker follows its own shards -----------------------------------------------------------
+
+
+def test_a_worker_follows_and_indexes_only_the_shards_it_owns(deployment: Deployment) -> None:
+    low = range(SHARDS // 2)
+    mine = sorted(c for c in deployment.things if deployment.shard(c) in low)
+    others = sorted(c for c in deployment.things if deployment.shard(c) not in low)
+    per_circle = 3  # subscriptions of each circle (_neighbourhood)
+    heard: list[str] = []
+
+    def publish_round() -> None:
+        """An event in every circle, the last in one of the worker's; wait until it heard that."""
+        last = ""
+        for circle_id in [*others, *mine]:
+            body = {"kind": "energy/solar", "attributes": {"power_w": 1}, "place": NEAR}
+            last = deployment.things[circle_id].created("/v1/events", body)["id"]
+        _wait(lambda: last in heard)
+
+    with engine_worker(deployment) as worker:
+        assert worker.instance.matcher.sizes()["records"] == per_circle * len(deployment.things)
+        worker.bus.subscribe(EventPublished, lambda event: heard.append(event.event.id))
+        circles: dict[str, str] = {}
+        worker.bus.subscribe(
+            EventPublished, lambda event: circles.update({event.event.id: event.event.circle_id})
+        )
+
+        worker.take(low)
+        assert worker.instance.matcher.sizes()["records"] == per_circle * len(mine)
+        publish_round()
+        assert {circles[e] for e in heard} == set(mine)
+        _wait(lambda: worker.moments == len(deployment.stored_moments()) > 0)
+
+        # The control: the same worker owning every shard hears and indexes every circle.
+        heard.clear()
+        worker.take(range(SHARDS))
+        assert worker.instance.matcher.sizes()["records"] == per_circle * len(deployment.things)
+        publish_round()
+        assert {circles[e] for e in heard} == set(deployment.things)
+
+        worker.let_go(range(SHARDS // 2, SHARDS))
+        assert worker.instance.matcher.sizes()["records"] == per_circle * len(mine)
 
 
 # -- a 3-node cluster, a node and a worker killed ----------------------------------------------

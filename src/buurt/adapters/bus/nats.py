@@ -5,11 +5,14 @@ Each event travels as its versioned JSON (``domain.events.to_json``) on the subj
 consumer can follow one shard's share (an engine worker: ``adapters/bus/workers.py``) or one
 circle's (``<prefix>.*.<circle>.>``); an event of no circle goes on
 ``<prefix>._._.<event name>``. The shard is ``adapters/bus/shards.py``'s. Every
-``NatsBus`` follows the whole stream with an ordered consumer from the moment it starts, and
-hands what it hears to its handlers through an ``InProcessBus`` (the same lookup by type and the
-same containment of a failing handler). ``publish`` returns once JetStream has stored the events
-AND this process's handlers have run them, so a caller is answered only after its own process
-has seen its change, as on the embedded default.
+``NatsBus`` follows the stream with an ordered consumer from the moment it starts, and hands
+what it hears to its handlers through an ``InProcessBus`` (the same lookup by type and the same
+containment of a failing handler). An API replica or a gateway follows the whole stream; an
+engine worker narrows it to its own shards and the events of no circle (``follow``), so the
+cost of following does not grow with the number of workers (ADR 0016). ``publish`` returns
+once JetStream has stored the events AND this process's handlers have run those it follows, so
+a caller is answered only after its own process has seen its change, as on the embedded
+default.
 
 nats-py is asynchronous and the port is not: the client runs on an event loop in a thread of its
 own, and handlers run in one dispatching thread, in the stream's order. A handler that publishes
@@ -28,7 +31,7 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -39,7 +42,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from buurt.adapters.bus.memory import InProcessBus
-from buurt.adapters.bus.shards import Sharding
+from buurt.adapters.bus.shards import NO_SHARD, Sharding
 from buurt.domain.errors import Unavailable
 from buurt.domain.events import DomainEvent, from_json, to_json
 from buurt.ports.bus import E, Handler
@@ -111,6 +114,11 @@ class NatsBus:
         self._inbox: queue.Queue[tuple[int, DomainEvent | None] | None] = queue.Queue()
         self._dispatcher = threading.Thread(target=self._dispatch, name="buurt-bus", daemon=True)
         self._heard = 0  # the stream sequence up to which this process's handlers have run
+        # The newest stream sequence the consumer handed over (or the stream's end at start):
+        # a narrowed consumer goes on from the next one.
+        self._received = 0
+        self._followed: frozenset[int] | None = None  # the shards followed; None: all
+        self._following: Any = None  # the ordered consumer's subscription
         self._heard_changed = threading.Condition()
         self._client: Client | None = None
         self._js: JetStreamContext | None = None
@@ -141,8 +149,41 @@ class NatsBus:
         except (TimeoutError, nats.errors.Error) as error:
             raise BusUnavailable(f"JetStream did not take the events: {error!r}") from error
         if wait:
-            self.wait_heard(max(sequences))
+            self.wait_heard(self.to_hear([event for _, event in events], sequences))
         return sequences
+
+    def follow(self, shards: Iterable[int] | None) -> None:
+        """Follow only the events of ``shards`` and of no circle from the next message on
+        (``None``: the whole stream, as at start). Where circles are split, a shard's
+        publications are matched against standings of the circle's other shards, so the
+        whole stream is followed whatever is asked."""
+        wanted = None if shards is None or self.sharding.split else frozenset(shards)
+        if wanted == self._followed:
+            return
+        try:
+            self._run(self._follow(wanted))
+        except (TimeoutError, nats.errors.Error) as error:
+            raise BusUnavailable(f"JetStream did not take the consumer: {error!r}") from error
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether this process follows only some shards (``follow``)."""
+        return self._followed is not None
+
+    def follows(self, event: DomainEvent) -> bool:
+        """Whether this process hears ``event`` (its handlers run it) once it is stored."""
+        if self._followed is None:
+            return True
+        shard = self.sharding.shard_of(event, circle_of(event))
+        return shard is None or shard in self._followed
+
+    def to_hear(self, events: Sequence[DomainEvent], sequences: Sequence[int]) -> int:
+        """Of the stream sequences ``events`` were stored at, the highest this process hears:
+        what to ``wait_heard`` for (0: none of them)."""
+        return max(
+            (seq for event, seq in zip(events, sequences, strict=True) if self.follows(event)),
+            default=0,
+        )
 
     def claim(self, ident: str) -> bool:
         """Whether this process is the first to claim ``ident``, of all the processes on the
@@ -260,13 +301,38 @@ class NatsBus:
             # What was stored before this process started is not for its handlers (they
             # rebuild from the store): it is not lag.
             self._heard = max(self._heard, info.state.last_seq or 0)
-        await self._js.subscribe(
+        self._received = max(self._received, info.state.last_seq or 0)
+        self._following = await self._js.subscribe(
             f"{self.prefix}.>",
             stream=self.stream,
             cb=self._heard_message,
             ordered_consumer=True,
             deliver_policy=api.DeliverPolicy.NEW,
         )
+
+    async def _follow(self, shards: frozenset[int] | None) -> None:
+        assert self._js is not None, "follow before start"
+        # On the loop, where messages are received: none arrives between the old consumer's
+        # last and the start of the new one, so nothing is heard twice or missed.
+        if self._following is not None:
+            await self._following.unsubscribe()
+        subjects = (
+            [f"{self.prefix}.>"]
+            if shards is None
+            else [f"{self.prefix}.{NO_SHARD}.>", *(f"{self.prefix}.{n}.>" for n in sorted(shards))]
+        )
+        self._following = await self._js.subscribe(
+            f"{self.prefix}.>",
+            stream=self.stream,
+            cb=self._heard_message,
+            ordered_consumer=True,
+            config=api.ConsumerConfig(
+                filter_subjects=subjects,
+                deliver_policy=api.DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=self._received + 1,
+            ),
+        )
+        self._followed = shards
 
     async def _publish(self, events: Sequence[tuple[str | None, DomainEvent]]) -> list[int]:
         assert self._js is not None, "publish before start"
@@ -325,7 +391,11 @@ class NatsBus:
     async def _consumer_lag(self) -> dict[str, int]:
         assert self._js is not None, "lag before start"
         info = await self._js.stream_info(self.stream)
-        lag = {"self": max(0, (info.state.last_seq or 0) - self._heard)}
+        if self._followed is None:
+            lag = {"self": max(0, (info.state.last_seq or 0) - self._heard)}
+        else:  # the stream's other shards are not this process's to hear
+            found = await self._following.consumer_info()
+            lag = {"self": (found.num_pending or 0) + max(0, self._received - self._heard)}
         for consumer in await self._js.consumers_info(self.stream):
             if consumer.config.durable_name:  # ordered consumers are ephemeral: "self" above
                 lag[consumer.config.durable_name] = consumer.num_pending or 0
@@ -333,6 +403,7 @@ class NatsBus:
 
     async def _heard_message(self, message: Msg) -> None:
         sequence = message.metadata.sequence.stream
+        self._received = max(self._received, sequence)
         try:
             event: DomainEvent | None = from_json(json.loads(message.data))
         except (ValueError, TypeError, KeyError):

@@ -56,7 +56,7 @@ class OutboxRelay:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._backoff = 0.0
-        self._published_up_to = 0  # the highest stream sequence this process's relay stored
+        self._published_up_to = 0  # the highest sequence this relay stored that this process hears
         self.relayed = 0  # messages stored on the stream (counting a deduplicated repeat)
         self.failures = 0  # batches JetStream did not take
 
@@ -147,7 +147,8 @@ class OutboxRelay:
         identified: list[tuple[str | None, DomainEvent]] = list(messages)
         sequences = self.bus.publish_identified(identified, wait=False)
         self.relayed += len(sequences)
-        self._published_up_to = max(self._published_up_to, *sequences)
+        heard = self.bus.to_hear([event for _, event in identified], sequences)
+        self._published_up_to = max(self._published_up_to, heard)
 
     def _failed(self) -> None:
         self.failures += 1

@@ -15,6 +15,7 @@ Not thread-safe: the ``Matcher`` holds its lock around every call.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,6 +73,38 @@ class Indexes:
             self._post(offer)
         for intent in uow.repo(Intent).find(status=IntentStatus.OPEN):
             self._post(intent)
+
+    def hold(self, uow: UnitOfWork, circle_ids: Iterable[str], *, only: bool = False) -> None:
+        """Post the circles' standing records afresh from the store, forgetting what was
+        posted in them before (an engine worker that takes a shard over: it did not follow the
+        circle's changes until now). With ``only`` every other circle is forgotten."""
+        fresh = set(circle_ids)
+        leaving = [
+            ident
+            for ident, record in self._records.items()
+            if record.circle_id in fresh or (only and record.circle_id not in fresh)
+        ]
+        for ident in leaving:
+            self._withdraw(ident)
+            self._keys.release(ident)
+        for circle_id in [c for c in self._circles if c in fresh or only]:
+            del self._circles[circle_id]
+        for circle_id in sorted(fresh):
+            for subscription in uow.repo(Subscription).find(circle_id=circle_id):
+                self._post(subscription)
+            for offer in uow.repo(Offer).find(circle_id=circle_id, status=OfferStatus.ACTIVE):
+                self._post(offer)
+            for intent in uow.repo(Intent).find(circle_id=circle_id, status=IntentStatus.OPEN):
+                self._post(intent)
+
+    def let_go(self, circle_ids: Iterable[str]) -> None:
+        """Forget what is posted in these circles (a shard let go of: no longer followed)."""
+        gone = set(circle_ids)
+        for ident in [i for i, r in self._records.items() if r.circle_id in gone]:
+            self._withdraw(ident)
+            self._keys.release(ident)
+        for circle_id in gone & self._circles.keys():
+            del self._circles[circle_id]
 
     def set_timezone(self, circle: Circle) -> None:
         """The timezone a circle's indexes get when they are made."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
@@ -80,6 +81,17 @@ class Matcher:
         with self._lock:
             self._gates = Gates(self._indexes)
             self._gates.restore(uow, at)
+
+    def hold(self, uow: UnitOfWork, circle_ids: Iterable[str], *, only: bool = False) -> None:
+        """Index these circles afresh from the store (and with ``only``, no other): an engine
+        worker holds the circles of the shards it owns, the only ones it follows."""
+        with self._lock:
+            self._indexes.hold(uow, circle_ids, only=only)
+
+    def let_go(self, circle_ids: Iterable[str]) -> None:
+        """Forget the indexes of these circles (their shards were let go of)."""
+        with self._lock:
+            self._indexes.let_go(circle_ids)
 
     def circle_saved(self, circle: Circle) -> None:
         """A circle was created or changed: its timezone sets the hours of new indexes."""
