@@ -8,6 +8,10 @@ from typing import Any
 
 from buurt.config import Settings
 
+# The folders of a test process's instances live in one folder, removed when the process ends
+# (a suite run made thousands, and left them behind).
+_FOLDERS = tempfile.TemporaryDirectory(prefix="buurt-tests-")
+
 
 def settings_for(database_url: str, **options: Any) -> Settings:
     """Settings for a test's instance on ``database_url``.
@@ -19,7 +23,7 @@ def settings_for(database_url: str, **options: Any) -> Settings:
         "password_profile": "CHEAPEST",
         "maintenance_interval_seconds": 0,
         # Mail of a test stays with the test (tests/mail.py has a real SMTP server).
-        "mail_folder": Path(tempfile.mkdtemp(prefix="buurt-mail-")),
-        "media_folder": Path(tempfile.mkdtemp(prefix="buurt-media-")),
+        "mail_folder": Path(tempfile.mkdtemp(prefix="mail-", dir=_FOLDERS.name)),
+        "media_folder": Path(tempfile.mkdtemp(prefix="media-", dir=_FOLDERS.name)),
     }
     return Settings(database_url=database_url, **{**defaults, **options})
