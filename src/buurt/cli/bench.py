@@ -85,7 +85,11 @@ def engine(
 def _postgis_url(url: str) -> str:
     """``--postgis`` takes the URL forms ``--db`` takes; answers it as psycopg reads it, once
     the server has answered a connection."""
-    return libpq_url(_reachable(url, "--postgis"))
+    reachable = _reachable(url, "--postgis")
+    try:
+        return libpq_url(reachable)
+    except DatabaseError as error:  # a URL of another database: the option is named
+        raise from_database(error, "--postgis") from None
 
 
 def _reachable(url: str, option: str) -> str:
