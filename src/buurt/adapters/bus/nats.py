@@ -56,6 +56,7 @@ CLAIMS_PREFIX = "buurt.claims"
 NO_CIRCLE = "_"
 # How long JetStream remembers a Nats-Msg-Id: a publish retried within it is stored once.
 DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
+FIRST_CONNECT_ATTEMPTS = 3  # per server, before a start gives up
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]")
 DEFAULT_SHARDING = Sharding()
 
@@ -280,10 +281,15 @@ class NatsBus:
             servers=[server.strip() for server in self.url.split(",")],
             connect_timeout=self.timeout,
             reconnect_time_wait=0.2,
-            max_reconnect_attempts=-1,
+            # A few tries per server at start, so that a process whose NATS is away says so
+            # in about a second; once connected it tries again for as long as it runs (a
+            # node restarting, a cluster electing a leader). nats-py reads the option at each
+            # reconnect, and has no other way to tell the first connect from a reconnect.
+            max_reconnect_attempts=FIRST_CONNECT_ATTEMPTS,
             error_cb=quiet,
             disconnected_cb=self._disconnected,
         )
+        self._client.options["max_reconnect_attempts"] = -1
         self._js = self._client.jetstream(timeout=self.timeout)
         try:
             info = await self._js.stream_info(self.stream)
