@@ -39,6 +39,7 @@ def test_the_table_says_which_events_have_handlers() -> None:
         uow_factory=anything,
         clock=anything,
         stock_finder=anything,
+        endpoint_owners=anything,
     )
     handled = {kind.__name__ for kind, handlers in wired.items() if handlers}
     unhandled = {name for name, text in _documented().items() if text.startswith("(none")}

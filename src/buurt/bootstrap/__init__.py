@@ -47,6 +47,7 @@ from buurt.services.consent.decision import ConsentBook
 from buurt.services.context import MatchedByWorkers, Services
 from buurt.services.matching.matcher import Matcher
 from buurt.services.webhooks.claims import LocalClaims
+from buurt.services.webhooks.deliveries import EndpointOwners
 
 if TYPE_CHECKING:  # the MQTT and NATS clients are only loaded when an instance has them
     from buurt.adapters.bus.nats import NatsBus
@@ -165,6 +166,7 @@ def assemble(
     rules = settings.webhook_rules()
     consent_book = ConsentBook()
     stock_finder = StockFinder()
+    endpoint_owners = EndpointOwners()
     by_workers = settings.matching == "workers"
     # Engine workers may match a publication again (a redelivery): ``once`` skips the moments
     # told already. The embedded default matches each publication once, in its transaction.
@@ -173,6 +175,7 @@ def assemble(
         consent_book.load(uow)
         matcher.load(uow, clock.now())
         stock_finder.load(uow)
+        endpoint_owners.load(uow)
     broadcaster = Broadcaster()
     # On a SQL store the database decides who sends what, so processes may share it; the
     # in-memory store has one process, whose workers a lock keeps apart.
@@ -203,6 +206,7 @@ def assemble(
         uow_factory=uow_factory,
         clock=clock,
         stock_finder=stock_finder,
+        endpoint_owners=endpoint_owners,
         broker_files=broker_files,
         thing_link=thing_link,
         claim=claim if settings.bus_url else None,

@@ -15,12 +15,14 @@ ConsentGranted/Changed/    the consent mirror records the grant as it now is
 Revoked
 ConsentDeleted             the consent mirror drops the grant
 CharterProposalClosed      the matcher configures the circle's quiet hours anew
-MomentCreated/Changed      webhooks enqueue what the moment is owed and wake the worker;
+MomentCreated/Changed      webhooks (for a recipient with an endpoint) enqueue what the
+                           moment's commit did not, and wake the worker;
                            a new moment of an automated subscription commands the thing
                            (on the NATS bus, in the one process that claims the moment);
                            live streams hear of it
 EventPublished             live streams (thing pages) hear of it
-WebhookEndpointChanged,    the webhook worker wakes the endpoint's lane
+WebhookEndpointChanged,    the webhook worker wakes the endpoint's lane; a changed
+                           endpoint's owner is noted as one with an endpoint
 WebhookDeliveryQueued
 ThingAccessChanged,        the broker's password file and ACL are rewritten (with MQTT)
 ThingRemoved
@@ -69,7 +71,7 @@ from buurt.services.commerce.nearest import StockFinder
 from buurt.services.consent.decision import ConsentBook
 from buurt.services.matching.matcher import Matcher
 from buurt.services.sharing import automations
-from buurt.services.webhooks.deliveries import MomentWebhooks
+from buurt.services.webhooks.deliveries import EndpointOwners, MomentWebhooks
 
 HandlerMap = dict[type[DomainEvent], list[Handler[Any]]]
 
@@ -83,6 +85,7 @@ def handler_map(
     uow_factory: UnitOfWorkFactory,
     clock: Clock,
     stock_finder: StockFinder,
+    endpoint_owners: EndpointOwners,
     broker_files: BrokerFiles | None = None,
     thing_link: Callable[[], ThingLink] = NoThingLink,
     claim: automations.Claim | None = None,
@@ -100,11 +103,15 @@ def handler_map(
     def wake(event: WebhookEndpointChanged | WebhookDeliveryQueued) -> None:
         webhooks.wake(event.endpoint_id)
 
+    def endpoint_changed(event: WebhookEndpointChanged) -> None:
+        with uow_factory() as uow:
+            endpoint_owners.changed(uow, event.endpoint_id)
+
     def things_changed(event: ThingAccessChanged | ThingRemoved) -> None:
         if broker_files is not None:
             broker_files.rewrite()
 
-    moment_webhooks = MomentWebhooks(uow_factory, clock, webhooks.wake)
+    moment_webhooks = MomentWebhooks(uow_factory, clock, webhooks.wake, endpoint_owners)
     return {
         StandingCreated: [standing_saved],
         StandingChanged: [standing_saved],
@@ -124,7 +131,7 @@ def handler_map(
         ],
         MomentChanged: [moment_webhooks, broadcaster],
         EventPublished: [broadcaster],
-        WebhookEndpointChanged: [wake],
+        WebhookEndpointChanged: [endpoint_changed, wake],
         WebhookDeliveryQueued: [wake],
         ThingAccessChanged: [things_changed],
         ThingRemoved: [things_changed],

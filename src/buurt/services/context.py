@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from buurt.domain.activity import Event, Intent, Offer
-from buurt.domain.events import DomainEvent, MomentCreated
+from buurt.domain.events import DomainEvent
 from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
@@ -99,6 +99,3 @@ class Services:
             return
         with self.uow() as uow:
             self.commit(uow, *events)
-
-    def publish_moments(self, moments: list[Moment]) -> None:
-        self.publish(*(MomentCreated(moment) for moment in moments))

@@ -190,6 +190,10 @@ def fire(
         return
     if moment.recipient_kind is not PartyKind.MEMBER:
         return
+    if claim is not None and isinstance(link, NoThingLink):
+        # A process that cannot command things (an engine worker, which hears every moment
+        # it makes) leaves the moment to one that can, before reading anything for it.
+        return
     with uow_factory() as uow:
         found = uow.repo(Automation).find(subscription_id=moment.standing_id)
         if not found or found[0].member_id != moment.recipient_id:
@@ -202,8 +206,6 @@ def fire(
         if thing is None or (thing.owner_kind, thing.owner_id) != owner:
             return  # the thing changed hands: it is no longer theirs to command
         if claim is not None:
-            if isinstance(link, NoThingLink):
-                return  # a process that cannot command things leaves the moment to one that can
             try:
                 if not claim(f"automation.{automation.id}.{moment.id}"):
                     return  # another process fires it

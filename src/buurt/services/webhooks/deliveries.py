@@ -5,10 +5,12 @@ of the moment's recipient that subscribed to the topic, inside the caller's unit
 in the transaction that stores the moment, a committed moment always has its deliveries, and a
 crash can lose neither. The delivery worker (``buurt.adapters.webhooks``) sends what is pending.
 
-``MomentWebhooks`` covers moments whose use case did not enqueue in its own transaction: it
-enqueues after commit, in a transaction of its own. Enqueueing the same event twice is harmless
-(one delivery per endpoint and event key), so both paths may run. The handler then wakes the
-worker for the endpoints concerned.
+``MomentWebhooks`` runs after the commit: it wakes the worker for the endpoints concerned, and
+enqueues again what a use case did not enqueue in its own transaction (harmless twice: one
+delivery per endpoint and event key). It goes to the store only for a recipient that has an
+endpoint (``EndpointOwners``): every process of a deployment hears every moment, and most
+recipients have none, so this keeps a transaction per moment off the hot path of API replicas
+and engine workers alike.
 """
 
 from __future__ import annotations
@@ -104,21 +106,51 @@ def enqueue_webhooks(
     return owed
 
 
+class EndpointOwners:
+    """The parties that have (or had) a webhook endpoint: loaded from the store at start and
+    kept by ``WebhookEndpointChanged``. It may hold a party whose endpoints are gone (that costs
+    one read), never miss one that has an endpoint once its change is heard."""
+
+    def __init__(self) -> None:
+        self._owners: set[tuple[str, str]] = set()
+
+    def load(self, uow: UnitOfWork) -> None:
+        self._owners |= {(e.owner_kind, e.owner_id) for e in uow.repo(WebhookEndpoint).find()}
+
+    def changed(self, uow: UnitOfWork, endpoint_id: str) -> None:
+        endpoint = uow.repo(WebhookEndpoint).get(endpoint_id)
+        if endpoint is not None:
+            self._owners.add((endpoint.owner_kind, endpoint.owner_id))
+
+    def __contains__(self, party: tuple[str, str]) -> bool:
+        return party in self._owners
+
+
 class MomentWebhooks:
     """The after-commit handler of moment events: enqueue what a moment is owed, then wake the
-    worker for the endpoints concerned.
+    worker for the endpoints concerned; nothing at all for a recipient with no endpoint.
 
     It never raises: the moment is committed already and its caller must get its answer. If
     the store fails here, the notification of a moment that was not enqueued in its own
-    transaction is lost; that is why use cases should call ``enqueue_webhooks`` themselves.
+    transaction is lost; that is why use cases call ``enqueue_webhooks`` themselves.
     """
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, wake: Callable[[str], None]):
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        wake: Callable[[str], None],
+        owners: EndpointOwners,
+    ):
         self._uow_factory = uow_factory
         self._clock = clock
         self._wake = wake
+        self._owners = owners
 
     def __call__(self, event: MomentCreated | MomentChanged) -> None:
+        moment = event.moment
+        if (moment.recipient_kind, moment.recipient_id) not in self._owners:
+            return
         try:
             for endpoint_id in self._enqueue(event.moment, event.name):
                 self._wake(endpoint_id)
