@@ -118,6 +118,18 @@ def test_a_release_lets_the_other_take_it(contender: Contender, nats_server: Nat
     assert _entry(nats_server, b, 0)[0] == b"b"
 
 
+def test_a_release_without_nats_lets_go_and_leaves_the_lease_to_expire(
+    contender: Contender, nats_server: NatsServer
+) -> None:
+    a = contender("a")
+    assert a.want([0]) == [0]
+    a.bus.close()
+    a.release([0])  # no answer: it stops counting on the lease, which expires with its ttl
+    assert a.held == []
+    assert a.wanted == []
+    assert _entry(nats_server, a, 0)[0] == b"a"  # the control: the lease was not deleted
+
+
 def test_a_holder_that_stops_renewing_loses_it_after_the_ttl(
     contender: Contender, nats_server: NatsServer
 ) -> None:

@@ -137,8 +137,15 @@ class ShardLeases:
                 self._wanted -= leaving
             held = {n: h for n, h in self._held.items() if n in leaving}
             self._held = {n: h for n, h in self._held.items() if n not in leaving}
-            if held and self._kv is not None:
+            if not held:
+                return
+            if self._kv is None or not self.bus.connected:
+                log.info("the leases of %s are left to expire: NATS is away", sorted(held))
+                return
+            try:
                 self._run(self._release(self._kv, held))
+            except Exception as error:  # NATS away: they expire with their ttl
+                log.info("the leases of %s were not deleted (%r)", sorted(held), error)
 
     def renew(self) -> tuple[list[int], list[int]]:
         """One round: renew the leases held, try the wanted ones not held; ``(taken, lost)``."""
