@@ -166,6 +166,16 @@ class Settings(BaseSettings):
         "when the consumer is made, the first time a worker takes the shard.",
     )
 
+    worker_lease_seconds: float = Field(
+        default=5.0,
+        ge=1,
+        le=300,
+        description="How long a shard's lease lives without renewal: a worker holds a shard "
+        "(fetches its publications and candidates) only under its lease, renews it four times "
+        "in that time and stops a third of it before it ends; a worker SIGKILLed is replaced "
+        "about this long later. Set when the leases' bucket is made, by the first worker.",
+    )
+
     worker_owners: bool = Field(
         default=True,
         description="Whether engine workers route the matches of split circles as candidates "

@@ -12,7 +12,9 @@ process, or the maximum, not the sum). The outbox and the consumers' lag are rea
 - ``buurt_live_subjects``: the parties' moment subjects this process follows for its live
   streams (NATS bus);
 - ``buurt_mqtt_stored_total`` / ``buurt_mqtt_rejected_total``: messages this process's MQTT
-  gateway stored as events, or kept as dead letters (its own share, with a share group).
+  gateway stored as events, or kept as dead letters (its own share, with a share group);
+- ``buurt_shard_lease_held{shard}``: 1 for each shard an engine worker wants and holds the
+  lease of now (it fetches the shard), 0 for one it waits for.
 
 Each instance has a registry of its own (never prometheus_client's global one), so tests and
 tools can build several in one process.
@@ -48,6 +50,12 @@ class GatewayCounts(Protocol):
 
     @property
     def rejected(self) -> int: ...
+
+
+class LeaseStates(Protocol):
+    """What an engine worker's leases say (its ``ShardLeases``)."""
+
+    def states(self) -> dict[int, bool]: ...
 
 
 class Metrics:
@@ -98,6 +106,10 @@ class Metrics:
         if gateway is not None:
             self.registry.register(_Gateway(gateway))
 
+    def watch_leases(self, leases: LeaseStates) -> None:
+        """Read an engine worker's shard leases at every scrape."""
+        self.registry.register(_Leases(leases))
+
     def render(self) -> bytes:
         """The Prometheus text exposition of everything above."""
         return generate_latest(self.registry)
@@ -121,6 +133,24 @@ class _Gateway(Collector):
             "MQTT messages this process's gateway kept as dead letters.",
             value=self.counts.rejected,
         )
+
+
+class _Leases(Collector):
+    def __init__(self, leases: LeaseStates) -> None:
+        self.leases = leases
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        held = GaugeMetricFamily(
+            "buurt_shard_lease_held",
+            "Whether this worker holds the lease of a shard it wants (1) or waits for it (0).",
+            labels=["shard"],
+        )
+        for shard, holds in sorted(self.leases.states().items()):
+            held.add_metric([str(shard)], 1 if holds else 0)
+        yield held
 
 
 class _Scraped(Collector):

@@ -28,13 +28,21 @@ it follows, and indexes, everything.
 
 Taking a shard counts the relevance gates afresh from the moments stored in the last hour,
 so the hourly caps and the deduplication a shard's last owner applied hold under its next.
+
+A worker holds a shard only under the shard's lease (ADR 0018), a key with a ttl in a
+JetStream key-value bucket that one worker at a time can hold: two workers given the same
+shard never both fetch it, and one of them takes it when the other lets it go, stops, or
+dies and its lease expires.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterable
 
+from buurt.adapters.bus.leases import ShardLeases
 from buurt.adapters.bus.nats import NatsBus
 from buurt.adapters.bus.owners import OwnerConsumers, ensure_candidate_stream, publish_candidates
 from buurt.adapters.bus.shards import publication
@@ -50,7 +58,13 @@ log = logging.getLogger("buurt.worker")
 
 
 class EngineWorker:
-    """One worker process's matching: ``take`` shards, ``let_go`` of them, ``stop``."""
+    """One worker process's matching: ``take`` shards, ``let_go`` of them, ``stop``.
+
+    ``take`` says which shards the worker wants; it holds those whose lease it gets
+    (``adapters/bus/leases.py``) and waits for the others, which the leases' keeper thread
+    tries at every round. A lease taken or lost later is acted on in a thread of its own
+    (``_shift``), so a slow take (reading a shard's circles) never delays a renewal.
+    """
 
     def __init__(self, instance: Buurt) -> None:
         if instance.nats_bus is None or instance.settings.matching != "workers":
@@ -58,16 +72,30 @@ class EngineWorker:
         self.instance = instance
         self.bus: NatsBus = instance.nats_bus
         ack_wait = instance.settings.worker_ack_wait_seconds
-        self.consumers = ShardConsumers(self.bus, self.match, ack_wait=ack_wait)
+        self.leases = ShardLeases(
+            self.bus, ttl=instance.settings.worker_lease_seconds, on_change=self._changed
+        )
+        holds = self.leases.holds
+        self.consumers = ShardConsumers(self.bus, self.match, holds=holds, ack_wait=ack_wait)
         # Candidates exist only where circles are split, and only when routing is on.
         self.routing = instance.settings.worker_owners and bool(self.bus.sharding.split)
-        self.owners = OwnerConsumers(self.bus, self.own, from_bytes, ack_wait=ack_wait)
+        self.owners = OwnerConsumers(self.bus, self.own, from_bytes, holds=holds, ack_wait=ack_wait)
         self.moments = 0  # moments this worker committed
         self.handed = 0  # candidates this worker published for the recipients' owners
+        self._changes: queue.Queue[tuple[list[int], list[int]] | None] = queue.Queue()
+        self._changing = threading.Lock()  # one take or let-go at a time
+        self._shifter: threading.Thread | None = None
+        instance.metrics.watch_leases(self.leases)
 
     @property
     def owned(self) -> list[int]:
+        """The shards this worker follows now (their leases held, or just lost)."""
         return self.consumers.owned
+
+    @property
+    def wanted(self) -> list[int]:
+        """The shards this worker was told to take, held or waited for."""
+        return self.leases.wanted
 
     def stats(self) -> dict[int, ShardStats]:
         return self.consumers.stats()
@@ -77,11 +105,77 @@ class EngineWorker:
 
     def start(self) -> None:
         """The outbox relay's thread: moments committed here reach the stream even when the
-        fast path after a commit could not send them."""
+        fast path after a commit could not send them; and the threads of the leases."""
         if self.instance.outbox is not None:
             self.instance.outbox.start_thread()
+        self._start_leases()
 
     def take(self, shards: Iterable[int]) -> None:
+        """Want ``shards``: hold at once those whose lease is free, and the others as soon as
+        their lease is (``BusUnavailable`` when the leases' bucket cannot be reached)."""
+        self._start_leases()
+        with self._changing:
+            taken = self.leases.want(shards)
+            self._hold_leased(taken)
+
+    def let_go(self, shards: Iterable[int]) -> None:
+        """Stop following ``shards`` (after the message in hand), then release their leases
+        for the next worker."""
+        leaving = list(shards)
+        with self._changing:
+            self._drop(leaving)
+            self.leases.release(leaving)
+
+    def stop(self) -> None:
+        if self._shifter is not None:
+            self._changes.put(None)
+            self._shifter.join(timeout=self.instance.settings.worker_ack_wait_seconds)
+        with self._changing:
+            self.consumers.stop()
+            self.owners.stop()
+            self.leases.stop()
+        if self.instance.outbox is not None:
+            self.instance.outbox.stop_thread()
+
+    # -- leases taken and lost ---------------------------------------------------------------
+
+    def _start_leases(self) -> None:
+        if self._shifter is None:
+            self._shifter = threading.Thread(target=self._shift, name="buurt-shift", daemon=True)
+            self._shifter.start()
+            self.leases.start()
+
+    def _changed(self, taken: list[int], lost: list[int]) -> None:
+        """The leases' keeper took or lost some: act on it in the shifting thread."""
+        self._changes.put((taken, lost))
+
+    def _shift(self) -> None:
+        while (change := self._changes.get()) is not None:
+            taken, lost = change
+            with self._changing:
+                try:
+                    if lost:
+                        self._drop(lost)
+                        log.info("no longer matching shards %s", ",".join(map(str, lost)))
+                    self._hold_leased(taken)
+                except Exception:  # the store or NATS away: the leases are tried again
+                    log.exception("shards %s and %s did not change hands", taken, lost)
+
+    def _hold_leased(self, taken: list[int]) -> None:
+        """Follow the shards whose leases were just taken (and are held still); when that
+        fails, release them, so that another worker, or this one at the next round, takes
+        them whole."""
+        leased = [n for n in taken if self.leases.holds(n)]
+        if not leased:
+            return
+        try:
+            self._hold(leased)
+        except Exception:
+            self._drop(leased)
+            self.leases.release(leased, still_wanted=True)
+            raise
+
+    def _hold(self, shards: Iterable[int]) -> None:
         wanted = [n for n in shards if n not in self.consumers.owned]
         if not wanted:
             return
@@ -100,8 +194,10 @@ class EngineWorker:
         self.consumers.take(wanted)
         log.info("took shards %s", ",".join(map(str, wanted)))
 
-    def let_go(self, shards: Iterable[int]) -> None:
-        leaving = list(shards)
+    def _drop(self, shards: Iterable[int]) -> None:
+        leaving = [n for n in shards if n in self.consumers.owned]
+        if not leaving:
+            return
         self.consumers.let_go(leaving)
         self.owners.let_go(leaving)
         if self.bus.narrowed:
@@ -114,12 +210,6 @@ class EngineWorker:
         """The stored circles whose events are in ``shards``."""
         wanted, sharding = set(shards), self.bus.sharding
         return [c.id for c in uow.repo(Circle).find() if sharding.circle_shard(c.id) in wanted]
-
-    def stop(self) -> None:
-        self.consumers.stop()
-        self.owners.stop()
-        if self.instance.outbox is not None:
-            self.instance.outbox.stop_thread()
 
     def match(self, sequence: int, event: DomainEvent) -> None:
         """Match one publication of an owned shard and commit its moments, or hand them to

@@ -22,7 +22,8 @@ ShardsOption = Annotated[
     typer.Option(
         "--shards",
         metavar="LIST",
-        help="The shards this worker owns: numbers and ranges (0-3,6), or all.",
+        help="The shards this worker takes: numbers and ranges (0-3,6), or all. It follows "
+        "each one while it holds the shard's lease, and waits for those another worker holds.",
     ),
 ]
 OfOption = Annotated[
@@ -34,7 +35,9 @@ OfOption = Annotated[
 ]
 MetricsPortOption = Annotated[
     int | None,
-    typer.Option("--metrics-port", help="Serve /metrics (the consumers' lag) on this port."),
+    typer.Option(
+        "--metrics-port", help="Serve /metrics (the consumers' lag, the leases) on this port."
+    ),
 ]
 
 
@@ -45,7 +48,8 @@ def worker(
     metrics_port: MetricsPortOption = None,
 ) -> None:
     """Match the publications of the shards this worker owns (BUURT_MATCHING=workers), until
-    SIGTERM or Ctrl-C; the shards' consumers keep their place for the next worker."""
+    SIGTERM or Ctrl-C; a shard is followed only under its lease, and its consumers keep their
+    place for the next worker."""
     from buurt.adapters.bus.nats import BusUnavailable
     from buurt.adapters.bus.shards import parse_shards
     from buurt.bootstrap import build

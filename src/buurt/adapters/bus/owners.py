@@ -13,7 +13,8 @@ candidate lost, and one matched again sends candidates JetStream stores once.
 ``OwnerConsumers`` follows, for each shard a worker owns, the durable consumer
 ``buurt-owner-<n>`` of that shard's candidates, from the first one stored (candidates
 published before any owner bound are not lost), and acknowledges a candidate only once
-``handle`` committed its moment (or its refusal by the gate: nothing to write).
+``handle`` committed its moment (or its refusal by the gate: nothing to write), and only while
+it holds the shard's lease, as for the shard's publications.
 
 The candidates live outside ``buurt.events.>``: no process's ordered consumer hears them.
 """
@@ -28,7 +29,7 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from buurt.adapters.bus.nats import DUPLICATE_WINDOW_SECONDS, BusUnavailable, NatsBus
-from buurt.adapters.bus.workers import ACK_WAIT_SECONDS, BATCH, Consumers, Handle, T
+from buurt.adapters.bus.workers import ACK_WAIT_SECONDS, BATCH, Consumers, Handle, Holds, T
 
 CANDIDATE_PREFIX = "buurt.candidates"
 
@@ -112,10 +113,11 @@ class OwnerConsumers(Consumers[T]):
         handle: Handle[T],
         decode: Callable[[bytes], T],
         *,
+        holds: Holds,
         batch: int = BATCH,
         ack_wait: float = ACK_WAIT_SECONDS,
     ) -> None:
-        super().__init__(bus, handle, batch=batch, ack_wait=ack_wait)
+        super().__init__(bus, handle, holds=holds, batch=batch, ack_wait=ack_wait)
         self._decode = decode
 
     def name(self, number: int) -> str:

@@ -12,6 +12,10 @@ double acknowledgement (``ack_sync``: the server confirmed it). A message is the
 delivered again when its worker dies before that, or when ``handle`` raised (a ``nak`` with a
 delay); ``handle`` must make a second delivery harmless (the delivery keys of moments do).
 
+A shard's thread fetches only while ``holds(shard)`` says its worker holds the shard's lease
+(``adapters/bus/leases.py``), and asks again before each message of a batch: what it fetched
+when the lease lapsed is given back at once, for the worker that takes the shard next.
+
 A consumer made here for the first time starts at the stream's end (``DeliverPolicy.NEW``):
 publications stored before any worker ran were matched inline. Start the workers before
 switching the API replicas to ``BUURT_MATCHING=workers``.
@@ -42,12 +46,15 @@ FETCH_SECONDS = 1.0
 ACK_WAIT_SECONDS = 30.0
 RETRY_DELAY_SECONDS = 1.0
 BACKOFF_MAX = 5.0
+UNHELD_WAIT_SECONDS = 0.1  # how often a shard's thread looks again at a lease it lacks
 MATCHED = (EventPublished.name, StandingCreated.name)
 
 T = TypeVar("T")
 Handle = Callable[[int, T], None]
 """Handles a message at its stream sequence (matches a publication and commits its moments),
 or raises."""
+Holds = Callable[[int], bool]
+"""Whether this worker holds a shard's lease now (it may fetch from the shard)."""
 
 
 def consumer_name(shard: int) -> str:
@@ -81,10 +88,12 @@ class Consumers(Generic[T]):
         bus: NatsBus,
         handle: Handle[T],
         *,
+        holds: Holds,
         batch: int = BATCH,
         ack_wait: float = ACK_WAIT_SECONDS,
     ) -> None:
         self.bus, self.handle, self.batch, self.ack_wait = bus, handle, batch, ack_wait
+        self.holds = holds
         self._shards: dict[int, _Shard] = {}
         self._lock = threading.Lock()
 
@@ -165,6 +174,9 @@ class Consumers(Generic[T]):
     def _follow(self, shard: _Shard) -> None:
         backoff = 0.0
         while not shard.stopping.is_set():
+            if not self.holds(shard.number):  # lapsed or another's: fetch nothing until held
+                shard.stopping.wait(UNHELD_WAIT_SECONDS)
+                continue
             try:
                 messages = self.bus.submit(self._fetch(shard)).result(timeout=self.bus.timeout * 3)
             except Exception as error:  # NATS away or electing a leader: try again soon
@@ -175,7 +187,8 @@ class Consumers(Generic[T]):
                 continue
             backoff = 0.0
             for position, message in enumerate(messages):
-                if shard.stopping.is_set():  # give the rest back at once, for the next owner
+                if shard.stopping.is_set() or not self.holds(shard.number):
+                    # Give the rest back at once, for the next owner.
                     self._give_back(messages[position:])
                     break
                 self._one(shard, message)
