@@ -180,7 +180,9 @@ class Settings(BaseSettings):
         default=True,
         description="Whether engine workers route the matches of split circles as candidates "
         "to the worker that owns each recipient, which applies the relevance gate, so caps "
-        "and deduplication have one owner (ADR 0015); the same in every worker.",
+        "and deduplication have one owner (ADR 0015), and tell the followers of updated "
+        "proposals, rather than the API replica that made the update (ADR 0017); the same in "
+        "every process.",
     )
 
     @field_validator("matching")

@@ -224,7 +224,9 @@ def assemble(
         clock=clock,
         passwords=Argon2Passwords(settings.password_profile),
         bus=bus,
-        matching=MatchedByWorkers(matcher) if by_workers else matcher,
+        matching=(
+            MatchedByWorkers(matcher, followers=settings.worker_owners) if by_workers else matcher
+        ),
         webhook_rules=rules,
         outbox=outbox,
     )

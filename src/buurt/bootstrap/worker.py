@@ -14,10 +14,17 @@ stream with its ordered consumer, which keeps them current. On top of that it ow
    before the acknowledgement, or another worker took the shard over) finds its moments'
    delivery keys stored and writes none.
 
+An update of a followed proposal (``ProposalUpdated``, ADR 0017) is in its circle's shard too:
+the worker that owns the shard reads the proposal's followers from the store and admits their
+moments in its gate, the one that counts their other moments of the circle (a proposal hidden
+before the worker's turn tells nobody, as it would not have where it was updated); delivered
+again, it finds their delivery keys stored and writes none. Should the commit fail, the gates
+are counted again from the store before the message is given back, as for a candidate.
+
 In a split circle (ADR 0015) step 2 stops after the consent step: the pairs go, as
 candidates, to the worker that owns each recipient's shard (``adapters/bus/owners.py``), and
-the publication is acknowledged once JetStream stored them all. For each shard it owns, a
-worker also takes that shard's candidates (``own``): the gate, then the moment with its
+the publication (or update) is acknowledged once JetStream stored them all. For each shard it
+owns, a worker also takes that shard's candidates (``own``): the gate, then the moment with its
 delivery key, committed before the candidate is acknowledged. So a recipient's caps and
 deduplication are counted by one gate, however many shards its moments come from.
 
@@ -49,9 +56,12 @@ from buurt.adapters.bus.shards import publication
 from buurt.adapters.bus.workers import ShardConsumers, ShardStats
 from buurt.bootstrap import Buurt
 from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.cocreation import Proposal
 from buurt.domain.community import Circle
-from buurt.domain.events import DomainEvent, MomentCreated
+from buurt.domain.events import DomainEvent, MomentCreated, ProposalUpdated
+from buurt.domain.following import Update
 from buurt.ports import UnitOfWork
+from buurt.services.matching.candidates import Pair
 from buurt.services.matching.handoff import Candidate, candidates, from_bytes, to_bytes
 
 log = logging.getLogger("buurt.worker")
@@ -214,6 +224,10 @@ class EngineWorker:
     def match(self, sequence: int, event: DomainEvent) -> None:
         """Match one publication of an owned shard and commit its moments, or hand them to
         their recipients' owners (or raise, and the message is delivered again)."""
+        if isinstance(event, ProposalUpdated):
+            self.bus.wait_heard(sequence)  # the members' settings heard before it hold
+            self.tell(event.update)
+            return
         record = publication(event)
         if record is None:
             return
@@ -234,6 +248,21 @@ class EngineWorker:
             return
         self.moments += len(moments)
 
+    def tell(self, update: Update) -> None:
+        """Tell an update of a proposal in an owned shard to the proposal's followers, read
+        from the store now: their moments, admitted by this worker's gate of the circle and
+        committed; in a split circle, candidates for each follower's owner instead."""
+        services = self.instance.services
+        with services.uow() as uow:
+            proposal = uow.repo(Proposal).get(update.proposal_id)
+            if proposal is None or proposal.hidden_reason is not None:
+                return  # hidden or erased before its turn: nobody is told of it
+            pairs = self.instance.matcher.follower_pairs(uow, update, services.clock.now())
+        if self.routing and update.circle_id in self.bus.sharding.split:
+            self._hand_on(candidates(update, pairs))
+        elif pairs:
+            self._admit(update, pairs)
+
     def _hand_on(self, found: list[Candidate]) -> None:
         """Publish the candidates to their recipients' shards; return once JetStream stored
         every one (the publication is acknowledged after that)."""
@@ -247,16 +276,21 @@ class EngineWorker:
     def own(self, sequence: int, candidate: Candidate) -> None:
         """Apply the gate to a candidate for a recipient this worker owns and commit its
         moment (or nothing, when the gate refuses it or its key is stored already)."""
+        self._admit(candidate.record, candidate.pairs)
+
+    def _admit(self, record: Event | Intent | Offer | Update, pairs: list[Pair]) -> None:
+        """Commit the moments of the pairs this worker's gate admits, whose keys are not
+        stored yet (a message delivered again counts nothing in the gate)."""
         services = self.instance.services
         matcher = self.instance.matcher
         try:
             with services.uow() as uow:
                 at = services.clock.now()
-                moments = matcher.admit_routed(uow, candidate.record, candidate.pairs, at)
+                moments = matcher.admit_routed(uow, record, pairs, at)
                 services.commit(uow, *(MomentCreated(moment) for moment in moments))
         except Exception:
             # The gate counted what was not committed: count it again from the store, so the
-            # candidate's next delivery is judged as if this one never came.
+            # message's next delivery is judged as if this one never came.
             with services.uow() as uow:
                 matcher.restore_gates(uow, services.clock.now())
             raise

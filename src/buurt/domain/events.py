@@ -21,6 +21,7 @@ from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.charter import CharterProposal
 from buurt.domain.community import Circle, Site
 from buurt.domain.consent import ConsentGrant
+from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.domain.orders import Order
 from buurt.domain.serialization import decode, encode
@@ -129,6 +130,17 @@ class ReservationChanged(DomainEvent):
 
     name = "reservation.changed"
     reservation: Reservation
+
+
+@dataclass(frozen=True)
+class ProposalUpdated(DomainEvent):
+    """A followed proposal was updated (a comment, a campaign opened or settled) where
+    engine workers match: the worker that owns the circle's shard tells its followers
+    (ADR 0017). Inline matching tells them in the update's unit of work, and publishes their
+    ``MomentCreated`` instead."""
+
+    name = "proposal.updated"
+    update: Update
 
 
 # -- circles and members -----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from buurt.domain.activity import Event, Intent, Offer
-from buurt.domain.events import DomainEvent
+from buurt.domain.events import DomainEvent, ProposalUpdated
 from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.domain.webhooks import WebhookRules
@@ -33,7 +33,11 @@ class Matching(Protocol):
 
     def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]: ...
 
-    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]: ...
+    def followers_told(self, uow: UnitOfWork, update: Update, at: datetime) -> list[DomainEvent]:
+        """The events the update's unit of work commits for the proposal's followers: the
+        ``MomentCreated`` of the moments added to it, or the update itself for the engine
+        worker that tells them (``ProposalUpdated``)."""
+        ...
 
 
 class NoMatching:
@@ -42,24 +46,33 @@ class NoMatching:
     def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]:
         return []
 
-    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
+    def followers_told(self, uow: UnitOfWork, update: Update, at: datetime) -> list[DomainEvent]:
         return []
 
 
 class MatchedByWorkers:
     """Matching in a process of a deployment whose engine workers match (``BUURT_MATCHING=
     workers``, ADR 0014): a publication is stored and its event committed through the outbox,
-    and the worker that owns its shard matches it from the stream. An update of a followed
-    proposal is still told here, by ``inline`` (its followers come from the store)."""
+    and the worker that owns its shard matches it from the stream.
 
-    def __init__(self, inline: Matching) -> None:
+    An update of a followed proposal goes the same way (ADR 0017): its ``ProposalUpdated`` is
+    committed with the update, and the worker that owns the circle's shard tells the
+    followers, in the gate that counts their other moments of the circle (or hands them, in a
+    split circle, to each recipient's owner). With ``followers=False``
+    (``BUURT_WORKER_OWNERS=false``) they are told here, by ``inline``, as before: their caps
+    are then counted apart from the workers'."""
+
+    def __init__(self, inline: Matching, *, followers: bool = True) -> None:
         self._inline = inline
+        self._followers = followers
 
     def moments_for(self, uow: UnitOfWork, record: Publication, at: datetime) -> list[Moment]:
         return []
 
-    def follower_moments(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Moment]:
-        return self._inline.follower_moments(uow, update, at)
+    def followers_told(self, uow: UnitOfWork, update: Update, at: datetime) -> list[DomainEvent]:
+        if self._followers:
+            return [ProposalUpdated(update)]
+        return self._inline.followers_told(uow, update, at)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from buurt.domain.events import (
     MomentCreated,
     OrderChanged,
     OrderPlaced,
+    ProposalUpdated,
     ReservationChanged,
     SiteSaved,
     StandingChanged,
@@ -43,7 +44,15 @@ from buurt.domain.events import (
     from_json,
     to_json,
 )
-from buurt.domain.moments import Moment, MomentStatus, PublicationKind, StandingKind
+from buurt.domain.following import Update, UpdateKind
+from buurt.domain.moments import (
+    Moment,
+    MomentStatus,
+    PublicationKind,
+    Reason,
+    ReasonCode,
+    StandingKind,
+)
 from buurt.domain.orders import Order, OrderSource, OrderStatus
 from buurt.domain.parties import PartyKind
 from buurt.domain.places import Area, Boundary, Place
@@ -184,6 +193,20 @@ def _examples() -> list[DomainEvent]:
         SiteSaved(Site("sit_1", "biz_1", "Shop", Place(52.36, 4.93), NOW, "Dam 1")),
         WebhookEndpointChanged("whk_1"),
         WebhookDeliveryQueued("dlv_1", "whk_1"),
+        ProposalUpdated(
+            Update(
+                "upd_1",
+                "cir_1",
+                "prp_1",
+                "food/bread",
+                UpdateKind.CAMPAIGN_SETTLED,
+                PublicationKind.CAMPAIGN,
+                "cmp_1",
+                Reason("Rye goes ahead", ReasonCode.CAMPAIGN_SETTLED, {"succeeded": True}),
+                by=("business", "biz_1"),
+                told=frozenset({"mem_2", "mem_1"}),
+            )
+        ),
     ]
 
 

@@ -4,7 +4,9 @@
 (``buurt-shard-<n>``), not after the worker: a worker that stops, or lets a shard go, leaves
 the consumer and its position on the server, and the next worker to take the shard binds to
 the same consumer and goes on from there. Each consumer follows only the publications of its
-shard (``<prefix>.<n>.*.event.created`` and ``<prefix>.<n>.*.standing.created``).
+shard (``<prefix>.<n>.*.event.created`` and ``<prefix>.<n>.*.standing.created``) and the
+updates of followed proposals in its circles (``<prefix>.<n>.*.proposal.updated``, ADR 0017);
+a consumer made by an older version, without the last, is given it when a worker binds.
 
 A thread per shard fetches a batch, hands each message to ``handle(sequence, event)`` (which
 matches it and commits its moments) and acknowledges it only once ``handle`` returned, with a
@@ -37,7 +39,13 @@ from nats.js import JetStreamContext, api
 from nats.js.errors import NotFoundError
 
 from buurt.adapters.bus.nats import BusUnavailable, NatsBus
-from buurt.domain.events import DomainEvent, EventPublished, StandingCreated, from_json
+from buurt.domain.events import (
+    DomainEvent,
+    EventPublished,
+    ProposalUpdated,
+    StandingCreated,
+    from_json,
+)
 
 log = logging.getLogger("buurt.worker")
 
@@ -47,7 +55,7 @@ ACK_WAIT_SECONDS = 30.0
 RETRY_DELAY_SECONDS = 1.0
 BACKOFF_MAX = 5.0
 UNHELD_WAIT_SECONDS = 0.1  # how often a shard's thread looks again at a lease it lacks
-MATCHED = (EventPublished.name, StandingCreated.name)
+MATCHED = (EventPublished.name, StandingCreated.name, ProposalUpdated.name)
 
 T = TypeVar("T")
 Handle = Callable[[int, T], None]
@@ -247,19 +255,28 @@ class ShardConsumers(Consumers[DomainEvent]):
 
     async def _ensure(self, number: int) -> JetStreamContext.PullSubscription:
         js = self._js()
+        prefix = f"{self.bus.prefix}.{number}.*"
+        subjects = [f"{prefix}.{name}" for name in MATCHED]
         try:
-            await js.consumer_info(self.bus.stream, consumer_name(number))
+            info = await js.consumer_info(self.bus.stream, consumer_name(number))
         except NotFoundError:
-            prefix = f"{self.bus.prefix}.{number}.*"
             await js.add_consumer(
                 self.bus.stream,
                 api.ConsumerConfig(
                     durable_name=consumer_name(number),
-                    filter_subjects=[f"{prefix}.{name}" for name in MATCHED],
+                    filter_subjects=subjects,
                     ack_policy=api.AckPolicy.EXPLICIT,
                     ack_wait=self.ack_wait,
                     deliver_policy=api.DeliverPolicy.NEW,
                     max_ack_pending=self.batch * 4,
                 ),
             )
+        else:
+            config = info.config
+            if sorted(config.filter_subjects or [config.filter_subject or ""]) != sorted(subjects):
+                # Made by a version that matched fewer kinds of message: the same consumer,
+                # at the same place, now given every subject this version matches.
+                config.filter_subject = None
+                config.filter_subjects = subjects
+                await js.add_consumer(self.bus.stream, config)
         return await js.pull_subscribe_bind(consumer_name(number), self.bus.stream)

@@ -15,7 +15,6 @@ from buurt.domain.campaigns import Campaign, Pledge, ThresholdKind, totals
 from buurt.domain.cocreation import MAX_TITLE, required_text
 from buurt.domain.community import Business
 from buurt.domain.errors import Conflict, NotFound, PermissionDenied
-from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import PublicationKind, Reason, ReasonCode
@@ -115,7 +114,7 @@ def start(
                 },
             ),
         )
-        services.commit(uow, *(MomentCreated(moment) for moment in told))
+        services.commit(uow, *told)
     return Standing(campaign, 0, 0)
 
 

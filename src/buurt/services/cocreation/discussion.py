@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from buurt.domain.cocreation import MAX_COMMENT, Comment, Proposal, Support, required_text
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from buurt.domain.events import MomentCreated
 from buurt.domain.following import UpdateKind
 from buurt.domain.ids import new_id
 from buurt.domain.moments import PublicationKind, Reason, ReasonCode
@@ -58,7 +57,7 @@ def comment(
             ),
             by=(principal.kind.value, principal.id),
         )
-        services.commit(uow, *(MomentCreated(moment) for moment in told))
+        services.commit(uow, *told)
     return made
 
 

@@ -2,13 +2,16 @@
 (a category covers its sub-categories). A comment, a campaign opened on the proposal and its
 settlement are updates; ``tell`` hands each to the matcher, which finds the followers and
 makes their moments inside the unit of work of the update, through the same gate as every
-moment (caps, quiet hours). Followers pull them with their moments (``GET /v1/moments``).
+moment (caps, quiet hours). Where engine workers match, the update's event is committed
+instead, and the worker whose gate counts the followers' moments makes them (ADR 0017).
+Followers pull them with their moments (``GET /v1/moments``).
 """
 
 from __future__ import annotations
 
 from buurt.domain.cocreation import Proposal
 from buurt.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from buurt.domain.events import DomainEvent
 from buurt.domain.following import (
     Follow,
     Update,
@@ -17,7 +20,7 @@ from buurt.domain.following import (
     proposal_topic,
 )
 from buurt.domain.ids import new_id
-from buurt.domain.moments import Moment, PublicationKind, Reason
+from buurt.domain.moments import PublicationKind, Reason
 from buurt.ports import Page, UnitOfWork
 from buurt.services.cocreation import proposals
 from buurt.services.cocreation.proposals import in_circle
@@ -95,9 +98,11 @@ def tell(
     reason: Reason,
     by: tuple[str, str] | None = None,
     told: frozenset[str] = frozenset(),
-) -> list[Moment]:
-    """The followers' moments of an update of ``proposal``, added to ``uow`` (publish them
-    once it commits). A hidden proposal tells nobody."""
+) -> list[DomainEvent]:
+    """The events that tell the followers of an update of ``proposal``, to commit with ``uow``:
+    their moments' (added to it), or, where engine workers match, the update's own, which the
+    worker that owns the circle's shard turns into moments (ADR 0017). A hidden proposal tells
+    nobody."""
     if proposal.hidden_reason is not None:
         return []
     update = Update(
@@ -112,7 +117,7 @@ def tell(
         by=by,
         told=told,
     )
-    return services.matching.follower_moments(uow, update, services.clock.now())
+    return services.matching.followers_told(uow, update, services.clock.now())
 
 
 def forget_proposal(uow: UnitOfWork, proposal_id: str) -> None:

@@ -109,12 +109,12 @@ def _tell_followers(
     succeeded: bool,
 ) -> list[DomainEvent]:
     """The proposal's followers hear how its campaign ended, in the settlement's unit of work
-    (its pledgers have their own moment)."""
+    (its pledgers have their own moment): the events to commit with it."""
     proposal = uow.repo(Proposal).get(campaign.proposal_id)
     if proposal is None:  # pragma: no cover - a proposal with a campaign is never deleted
         return []
     outcome = "goes ahead" if succeeded else "did not reach its threshold"
-    told = following.tell(
+    return following.tell(
         services,
         uow,
         proposal,
@@ -127,7 +127,6 @@ def _tell_followers(
         ),
         told=frozenset(p.member_id for p in pledges if p.member_id is not None),
     )
-    return [MomentCreated(moment) for moment in told]
 
 
 def _settle_pledge(

@@ -9,6 +9,10 @@ event; or one (need, answer) pair) and the recipient's pairs in the order they w
 The worker that owns the recipient applies the gate and writes the moments
 (``Matcher.admit_routed``).
 
+An update of a followed proposal in a split circle is handed on the same way (ADR 0017): the
+worker that owns the circle's shard reads the followers (``Matcher.follower_pairs``) and sends
+one candidate per follower, the update being the candidate's publication.
+
 A candidate's ``ident`` is its delivery key (``moments.delivery_key``): the same however often
 the publication is matched, so a candidate sent again is stored once by JetStream within its
 duplicate window, and, beyond that window, finds its moment's key stored and writes nothing.
@@ -20,6 +24,7 @@ import json
 from dataclasses import dataclass
 
 from buurt.domain.activity import Event, Intent, Offer
+from buurt.domain.following import Update
 from buurt.domain.serialization import decode, encode
 from buurt.services.matching.candidates import Pair
 from buurt.services.matching.moments import delivery_key
@@ -31,7 +36,7 @@ VERSION = 1
 class Candidate:
     """One recipient's pairs of one publication, for the worker that owns the recipient."""
 
-    record: Event | Intent | Offer
+    record: Event | Intent | Offer | Update
     pairs: list[Pair]
 
     @property
@@ -44,9 +49,10 @@ class Candidate:
         return delivery_key(self.record, self.pairs[0])
 
 
-def candidates(record: Event | Intent | Offer, pairs: list[Pair]) -> list[Candidate]:
+def candidates(record: Event | Intent | Offer | Update, pairs: list[Pair]) -> list[Candidate]:
     """The routed pairs as candidates: for an event, one per recipient (the gate gives a
-    recipient one moment per event); for a need, one per pair (each is its own publication)."""
+    recipient one moment per event); for a need or an update, one per pair (each is its own
+    publication)."""
     if not isinstance(record, Event):
         return [Candidate(record, [pair]) for pair in pairs]
     by_recipient: dict[tuple[str, str], list[Pair]] = {}

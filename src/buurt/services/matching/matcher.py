@@ -15,6 +15,8 @@ moments are committed together or not at all. A publication goes through, in ord
 
 An update of a proposal (``follower_moments``) finds its followers in the store instead of the
 indexes, and goes through the same steps 3 to 5: its followers' caps and quiet hours hold.
+Where engine workers match, the worker that owns the circle's shard does so from the stream
+(``follower_pairs``, then ``admit_routed``: ADR 0017).
 
 Who receives a moment, and whose consent it needs:
 
@@ -36,6 +38,7 @@ from datetime import datetime
 
 from buurt.domain.activity import Event, Intent, Offer, Subscription
 from buurt.domain.community import Circle
+from buurt.domain.events import DomainEvent, MomentCreated
 from buurt.domain.following import Update
 from buurt.domain.moments import Moment
 from buurt.ports import UnitOfWork
@@ -149,13 +152,18 @@ class Matcher:
             return routed(self._book, pairs, at)
 
     def admit_routed(
-        self, uow: UnitOfWork, record: Event | Intent | Offer, pairs: list[Pair], at: datetime
+        self,
+        uow: UnitOfWork,
+        record: Event | Intent | Offer | Update,
+        pairs: list[Pair],
+        at: datetime,
     ) -> list[Moment]:
-        """Steps 4 and 5 for pairs another worker matched and routed (``routed_pairs``): the
-        pairs whose delivery key is stored already are dropped first (a candidate delivered
-        again counts nothing), then the circle's gate admits what it admits, and their moments
-        are added to the unit of work (not committed). The pairs' engine keys are this
-        process's, not the matching worker's."""
+        """Steps 4 and 5 for pairs routed before (``routed_pairs``, or an update's
+        ``follower_pairs``), perhaps by another worker: the pairs whose delivery key is stored
+        already are dropped first (a candidate or update delivered again counts nothing), then
+        the circle's gate admits what it admits, and their moments are added to the unit of
+        work (not committed). The pairs' engine keys are this process's, not the matching
+        worker's."""
         keyed = [replace(pair, key=self._key(pair)) for pair in pairs]
         fresh = untold(uow, record, keyed)
         if not fresh:
@@ -201,3 +209,17 @@ class Matcher:
             kept = routed(self._book, pairs, at)
             admitted = self._gates.admit(uow, update, kept, at)
         return record_moments(uow, update, admitted, at, once=self._once)
+
+    def followers_told(self, uow: UnitOfWork, update: Update, at: datetime) -> list[DomainEvent]:
+        """``follower_moments``, as the events the update's unit of work commits."""
+        return [MomentCreated(moment) for moment in self.follower_moments(uow, update, at)]
+
+    def follower_pairs(self, uow: UnitOfWork, update: Update, at: datetime) -> list[Pair]:
+        """Steps 1 to 3 for an update: its followers' pairs, routed, before any gate. The
+        engine worker that owns the circle's shard reads them (ADR 0017) and admits them in
+        its own gate (``admit_routed``), or hands them on as candidates in a split circle."""
+        pairs = follow_pairs(uow, update)
+        if not pairs:
+            return []
+        with self._lock:
+            return routed(self._book, pairs, at)
