@@ -339,9 +339,9 @@ class StockIndex:
         found = answer(lists, lat, lon, unit_vector(lat, lon), radius, limit, limits)
         if found is None:
             return None
-        ids, names = self._stock_ids, self._sites.names
+        ids, names, near = self._stock_ids, self._sites.names, NearSite._make
         return [
-            NearSite(names[site], metres_to, tuple(map(ids.__getitem__, slots)))
+            near((names[site], metres_to, tuple(map(ids.__getitem__, slots))))
             for site, metres_to, slots in found
         ]
 

@@ -59,6 +59,7 @@ _CELL = {r: 1.25 * h3.average_hexagon_edge_length(r, "m") / EARTH_RADIUS_M for r
 _BAND = 1500.0 / EARTH_RADIUS_M  # how far around its cells a chunk first looks for spots
 _MARGIN = 1.0 / EARTH_RADIUS_M
 _FIRST = 2  # spots per site asked for whose rows a query compares first
+_ROWS_PER_SPOT = 4  # a key of at most this many rows per spot lists its rows
 _EMPTY: Positions = np.zeros(0, np.int32)
 
 Found = tuple[int, float, list[int]]
@@ -75,11 +76,17 @@ class Lists:
     ``x, y, z`` and its reach (radians).
     """
 
-    __slots__ = ("cells", "count", "listed", "meta", "numbers", "rows", "site", "spots", "where")
+    __slots__ = (
+        "cells", "count", "listed", "meta", "numbers", "rows", "site", "spots", "table", "where",
+    )  # fmt: skip
 
     def __init__(self, spots: FloatArray, count: IntArray, site: IntArray, rows: FloatArray,
-                 numbers: IntArray) -> None:  # fmt: skip
+                 numbers: IntArray, table: FloatArray | None) -> None:  # fmt: skip
         self.spots, self.count, self.site, self.rows = spots, count, site, rows
+        # A key of few rows per spot lists its rows rather than its spots: ``table`` holds
+        # them side by side, ``x, y, z`` (their spot's) and ``rows`` (of which ``rows`` is
+        # then a view), and their site; a query compares every row of its list at once.
+        self.table = table
         # The spots' numbers in the index, ascending, and where each is in ``spots``.
         self.where = np.argsort(numbers)
         self.numbers = numbers[self.where]
@@ -95,7 +102,8 @@ class Lists:
         self.rows[start + int(np.searchsorted(slots, slot)), :3] = numbers[:3]
 
     def nbytes(self) -> int:
-        arrays = (self.spots, self.count, self.site, self.rows, self.numbers, self.where,
+        rows = self.rows if self.table is None else self.table
+        arrays = (self.spots, self.count, self.site, rows, self.numbers, self.where,
                   self.meta, self.listed)  # fmt: skip
         return sum(a.nbytes for a in arrays)
 
@@ -116,14 +124,22 @@ def build(
     order = np.lexsort((slots, where, cell))
     slots, where, cell = slots[order], where[order], cell[order]
     n = len(slots)
-    rows = np.empty((n, 4))
+    starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]]) if n else slots
+    table = None
+    if n <= _ROWS_PER_SPOT * len(starts):
+        table = np.empty((n, 8))
+        table[:, :3] = xyz[where]
+        table[:, 7] = site[where]
+        rows = table[:, 3:7]
+    else:
+        rows = np.empty((n, 4))
     rows[:, :3] = numbers[slots, :3]
     rows[:, 3] = slots
-    starts = np.flatnonzero(np.r_[True, where[1:] != where[:-1]]) if n else slots
     spots = np.empty((len(starts), 4))
     spots[:, :3] = xyz[where[starts]]
     spots[:, 3] = starts
-    lists = Lists(spots, np.diff(np.r_[starts, n]), site[where[starts]], rows, where[starts])
+    count = np.diff(np.r_[starts, n])
+    lists = Lists(spots, count, site[where[starts]], rows, where[starts], table)
     if len(starts) > _SMALL:
         _draw(lists, _around(cell[starts]))
     return lists
@@ -185,10 +201,17 @@ def _draw(lists: Lists, cells: list[int]) -> None:
     drawn = {c: v for c, v in coarse.items() if c not in dense} | _lists(sky, children, FINER)
     lists.cells = {cell: i for i, cell in enumerate(drawn)}
     parts = [np.sort(sky.order[spots]) for _, spots in drawn.values()]
+    listed = np.concatenate(parts) if parts else _EMPTY.astype(np.int64)
     ends = np.cumsum([len(p) for p in parts], dtype=np.int64)
-    lists.listed = np.concatenate(parts).astype(np.int32) if parts else _EMPTY
+    if lists.table is not None:  # each spot's rows, one after another
+        count = lists.count[listed]
+        up_to = np.r_[0, count.cumsum()]
+        start = lists.spots[listed, 3].astype(np.int64)
+        listed = np.arange(up_to[-1]) + (start - up_to[:-1]).repeat(count)
+        ends = up_to[ends]
+    lists.listed = listed.astype(np.int32)
     meta = lists.meta = np.empty((len(drawn), 6))
-    meta[:, 0], meta[:, 1] = ends - [len(p) for p in parts], ends
+    meta[:, 0], meta[:, 1] = np.r_[0, ends[:-1]], ends
     meta[:, 2:5] = [_centre(c) for c in drawn]
     meta[:, 5] = [reach - _MARGIN for reach, _ in drawn.values()]
 
@@ -245,15 +268,13 @@ def answer(
     limit: int,
     limits: tuple[float, float, float],
 ) -> list[Found] | None:
-    """The ``limit`` nearest matching sites within ``radius`` (radians) of the
-    point ``here`` (a unit vector of ``lat``, ``lon``), nearest first, then by first slot;
-    None when the point's list cannot settle it. Only while every site is at one spot."""
-    x, y, z = here
+    """The ``limit`` nearest matching sites within ``radius`` (radians) of the point
+    ``here`` (a unit vector of ``lat``, ``lon``), nearest first, then by first slot; None
+    when the point's list cannot settle it. Only while every site is at one spot."""
     cells = lists.cells
     if cells is None:
-        spots = lists.spots
         listed = None
-        free = math.pi  # every spot is here: any radius is covered
+        free = math.pi  # everything is here: any radius is covered
     else:
         finer = h3.latlng_to_cell(lat, lon, FINER)
         i = cells.get(finer)
@@ -262,11 +283,92 @@ def answer(
             if i is None:
                 return None
         begin, end, cx, cy, cz, reach = lists.meta[i].tolist()
+        x, y, z = here
         free = reach - math.acos(min(1.0, cx * x + cy * y + cz * z))
         if free <= 0.0:
             return None
         listed = lists.listed[int(begin) : int(end)]
-        spots = lists.spots.take(listed, axis=0)
+    if lists.table is not None:
+        return _by_row(lists.table, listed, here, radius, free, limit, limits)
+    return _by_spot(lists, listed, here, radius, free, limit, limits)
+
+
+def _by_row(
+    table: FloatArray,
+    listed: Positions | None,
+    here: tuple[float, float, float],
+    radius: float,
+    free: float,
+    limit: int,
+    limits: tuple[float, float, float],
+) -> list[Found] | None:
+    """The answer from every row of the list, compared at once."""
+    if listed is not None:
+        table = table.take(listed, axis=0)
+    dot = table[:, :3] @ np.array(here)
+    ok = dot >= math.cos(radius)
+    least_available, latest, most = limits
+    ok &= table[:, 3] <= least_available
+    ok &= table[:, 4] <= latest
+    ok &= table[:, 5] <= most
+    (hit,) = ok.nonzero()
+    hits = len(hit)
+    if not hits:
+        return [] if radius <= free else None
+    # A site's rows are side by side (ascending slots): its matching rows run from one edge
+    # to the next, and the first tells its distance.
+    site = table[:, 7].take(hit)
+    edge = np.empty(hits + 1, np.bool_)
+    edge[0] = edge[hits] = True
+    np.not_equal(site[1:], site[:-1], out=edge[1:hits])
+    (edges,) = edge.nonzero()
+    near = dot.take(hit.take(edges[:-1]))
+    order = (-near).argsort(kind="stable")
+    many = len(order)
+    if many >= limit:
+        take = limit
+        last = float(near[order[take - 1]])
+        while take < many and near[order[take]] == last:
+            take += 1  # ties at the cut are settled below by the first matching row
+        if free < math.pi and last < math.cos(free):
+            return None
+    else:
+        if radius > free:
+            return None
+        take = many
+    chosen = order[:take]
+    picked: list[int] = []
+    for begin, end in zip(
+        edges.take(chosen).tolist(), edges.take(chosen + 1).tolist(), strict=True
+    ):
+        picked.extend(range(begin, end))
+    sites: list[int] = []
+    slots: list[list[int]] = []
+    at = -1.0
+    for slot, where in table[:, 6:8].take(hit.take(picked), axis=0).tolist():
+        if where != at:  # the next site's rows
+            at = where
+            sites.append(int(where))
+            slots.append([])
+        slots[-1].append(int(slot))
+    found = [
+        (where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, its)
+        for where, d, its in zip(sites, near.take(chosen).tolist(), slots, strict=True)
+    ]
+    return _settled(found, take, limit)
+
+
+def _by_spot(
+    lists: Lists,
+    listed: Positions | None,
+    here: tuple[float, float, float],
+    radius: float,
+    free: float,
+    limit: int,
+    limits: tuple[float, float, float],
+) -> list[Found] | None:
+    """The answer from the list's spots nearest first, and the rows of the nearest few."""
+    spots = lists.spots if listed is None else lists.spots.take(listed, axis=0)
     dot = spots[:, :3] @ np.array(here)
     (inside,) = (dot >= math.cos(radius)).nonzero()
     everyone = len(inside)
@@ -321,6 +423,11 @@ def answer(
     ):
         found.append((where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, slots[start : start + n]))
         start += n
+    return _settled(found, take, limit)
+
+
+def _settled(found: list[Found], take: int, limit: int) -> list[Found]:
+    """Sites at equal distances (those tied at the cut among them) by first matching row."""
     if take > limit or any(a[1] == b[1] for a, b in itertools.pairwise(found)):
         found.sort(key=lambda f: (f[1], f[2][0]))
         del found[limit:]

@@ -19,10 +19,13 @@ from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, 
 
 LAT, LON = 52.36, 4.90
 # How the candidate lists are drawn: as set (few spots: no cells), tight (cells of a few
-# spots each, split and capped, so many queries reach past them), or not asked at all.
+# spots each, split and capped, so many queries reach past them; listing rows or spots), or
+# not asked at all.
+TIGHT = {"_SMALL": 0, "_SPOTS": 2, "_SPLIT": 3, "_BAND": 1e-6, "_MOST": 500.0 / 6_371_008.8}
 LISTS = {
     "as set": {},
-    "tight": {"_SMALL": 0, "_SPOTS": 2, "_SPLIT": 3, "_BAND": 1e-6, "_MOST": 500.0 / 6_371_008.8},
+    "tight, by row": {**TIGHT, "_ROWS_PER_SPOT": 10**9},
+    "tight, by spot": {**TIGHT, "_ROWS_PER_SPOT": 0, "_FIRST": 1},
     "off": None,
 }
 SITES = 16

@@ -24,6 +24,15 @@ LAT, LON = 52.36, 4.90
 # Settings that give even a small city cells, split cells, capped reaches and lists that
 # are often too short, so that every way a list answers, or gives up, is taken.
 TIGHT = {"_SMALL": 0, "_SPOTS": 3, "_SPLIT": 4, "_BAND": 1e-6, "_MOST": 300.0 / 6_371_008.8}
+# A key lists its rows (few per spot) or its spots (many): either may be asked for.
+BY_ROW, BY_SPOT = {"_ROWS_PER_SPOT": 10**9}, {"_ROWS_PER_SPOT": 0}
+MODES = {
+    "as-set": {},
+    "by-spot": BY_SPOT,
+    "tight-by-row": {**TIGHT, **BY_ROW},
+    "tight-by-spot": {**TIGHT, **BY_SPOT},
+    "tight-by-spot-first-one": {**TIGHT, **BY_SPOT, "_FIRST": 1},
+}
 
 
 @contextmanager
@@ -160,11 +169,12 @@ def _check(index: StockIndex, rows: list[StockRow], queries: list[dict[str, Any]
             assert list(near.stock_ids) == sorted(near.stock_ids, key=index._slot.__getitem__)
 
 
-@pytest.mark.parametrize("tight", [False, True], ids=["as-set", "tight"])
+@pytest.mark.parametrize("mode", sorted(MODES))
 @pytest.mark.parametrize("bulk", [True, False], ids=["loaded", "put"])
-def test_lists_answer_as_the_search_and_a_scan_do(tight: bool, bulk: bool) -> None:
+def test_lists_answer_as_the_search_and_a_scan_do(mode: str, bulk: bool) -> None:
     rows = _rows(seed=3, sites=900, per_site=3, shared=40)
-    with _settings(**(TIGHT if tight else {})), _counted() as counts:
+    tight = mode.startswith("tight")
+    with _settings(**MODES[mode]), _counted() as counts:
         index = StockIndex()
         if bulk:
             index.load(_columns(rows))
@@ -177,25 +187,34 @@ def test_lists_answer_as_the_search_and_a_scan_do(tight: bool, bulk: bool) -> No
         assert counts["left"] > 20  # ... and leave some, whose answer the search gives
 
 
-def test_a_tight_city_takes_cells_split_cells_and_widened_bands() -> None:
+@pytest.mark.parametrize("by", ["row", "spot"])
+def test_a_tight_city_takes_cells_split_cells_and_widened_bands(by: str) -> None:
     rows = _rows(seed=5, sites=600, per_site=2)
     index = StockIndex()
-    with _settings(**TIGHT):
+    with _settings(**TIGHT, **(BY_ROW if by == "row" else BY_SPOT)):
         index.load(_columns(rows))
     lists = index._keys["g1"].lists
     assert lists is not None
     assert lists.cells is not None
+    assert (lists.table is not None) == (by == "row")
     resolutions = {h3.get_resolution(cell) for cell in lists.cells}
     assert resolutions == {stock_lists.RESOLUTION, stock_lists.FINER}
     assert stock_lists.RESOLUTION == stock_buckets.FINE  # the spots' cells are the lists'
-    # Every list holds every spot of the key within its reach of its centre, and no other.
+    # Every list holds every spot of the key within its reach of its centre, and no other
+    # (every row of such a spot, when it lists rows).
     xyz = lists.spots[:, :3]
     for begin, end, *centre, reach in lists.meta.tolist():
         listed = lists.listed[int(begin) : int(end)]
+        assert (np.diff(listed) > 0).all()  # in the order of the key's spots and rows
+        if lists.table is not None:
+            start, count = lists.spots[:, 3].astype(np.int64), lists.count
+            of_spot = np.repeat(np.arange(len(count)), count)
+            assert (np.bincount(of_spot[listed], minlength=len(count)) % count == 0).all()
+            listed = np.unique(of_spot[listed])
+            assert (lists.table[start, :3] == xyz).all()
         angle = np.arccos(np.clip(xyz @ np.array(centre), -1.0, 1.0))
         assert set(np.flatnonzero(angle <= reach).tolist()) <= set(listed.tolist())
         assert (angle[listed] <= reach + 2 * stock_lists._MARGIN).all()
-        assert (np.diff(listed) > 0).all()  # in the order of the key's spots
 
 
 def test_sites_at_one_place_are_answered_by_their_first_matching_row_and_to_the_limit() -> None:
@@ -218,10 +237,11 @@ def test_sites_at_one_place_are_answered_by_their_first_matching_row_and_to_the_
     assert [(s.site_id, s.stock_ids) for s in one] == [("sit_a", ("stk_2",))]
 
 
-def test_a_change_of_numbers_is_kept_and_a_new_row_leaves_the_lists_stale() -> None:
+@pytest.mark.parametrize("by", ["row", "spot"])
+def test_a_change_of_numbers_is_kept_and_a_new_row_leaves_the_lists_stale(by: str) -> None:
     rows = _rows(seed=7, sites=400, per_site=2)
     index = StockIndex()
-    with _settings(**TIGHT):
+    with _settings(**TIGHT, **(BY_ROW if by == "row" else BY_SPOT)):
         index.load(_columns(rows))
         key = index._keys["g1"]
         lists = key.lists
