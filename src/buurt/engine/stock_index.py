@@ -339,14 +339,15 @@ class StockIndex:
         found = answer(lists, lat, lon, unit_vector(lat, lon), radius, limit, limits)
         if found is None:
             return None
-        names, near = self._sites.names, NearSite._make
-        return [near((names[site], metres_to, tuple(ids))) for site, metres_to, ids, _ in found]
+        ids, names, near = self._stock_ids, self._sites.names, NearSite._make
+        return [
+            near((names[site], metres_to, tuple(map(ids.__getitem__, slots))))
+            for site, metres_to, slots in found
+        ]
 
     def _build(self, slots: IntArray) -> Lists:
         rows, spots = self._rows, self._spots
-        return build(
-            slots, rows.spot, rows.numbers, spots.xyz, spots.fine, spots.site, self._stock_ids
-        )
+        return build(slots, rows.spot, rows.numbers, spots.xyz, spots.fine, spots.site)
 
     def _answer(self, found: list[Found]) -> list[NearSite]:
         ids, names, site_of = self._stock_ids, self._sites.names, self._spots.site

@@ -62,9 +62,8 @@ _FIRST = 2  # spots per site asked for whose rows a query compares first
 _ROWS_PER_SPOT = 4  # a key of at most this many rows per spot lists its rows
 _EMPTY: Positions = np.zeros(0, np.int32)
 
-Found = tuple[int, float, list[str], int]
-"""A matching site: its number, its distance in metres, the stock ids of its matching rows
-(ascending slots) and the first one's slot."""
+Found = tuple[int, float, list[int]]
+"""A matching site: its number, its distance in metres and its matching slots (ascending)."""
 
 
 class Lists:
@@ -78,16 +77,12 @@ class Lists:
     """
 
     __slots__ = (
-        "cells", "count", "ids", "listed", "meta", "numbers", "rows", "site", "spots", "table",
-        "where",
+        "cells", "count", "listed", "meta", "numbers", "rows", "site", "spots", "table", "where",
     )  # fmt: skip
 
     def __init__(self, spots: FloatArray, count: IntArray, site: IntArray, rows: FloatArray,
-                 numbers: IntArray, table: FloatArray | None, ids: list[str]) -> None:  # fmt: skip
+                 numbers: IntArray, table: FloatArray | None) -> None:  # fmt: skip
         self.spots, self.count, self.site, self.rows = spots, count, site, rows
-        # The rows' stock ids in their order: a query's answer reads a few side by side, not
-        # scattered over the index's million.
-        self.ids = ids
         # A key of few rows per spot lists its rows rather than its spots: ``table`` holds
         # them side by side, ``x, y, z`` (their spot's) and ``rows`` (of which ``rows`` is
         # then a view), and their site; a query compares every row of its list at once.
@@ -120,12 +115,10 @@ def build(
     xyz: FloatArray,
     fine: IntArray,
     site: IntArray,
-    stock_ids: list[str],
 ) -> Lists:
     """The lists of a key from its rows' slots (any order): ``spot_of`` and ``numbers`` are
     the index's per slot, ``xyz``, ``fine`` and ``site`` its spots' unit vectors, cells (of
-    ``RESOLUTION``) and sites, ``stock_ids`` its rows' ids by slot; every site must be at
-    one spot."""
+    ``RESOLUTION``) and sites; every site must be at one spot."""
     where = spot_of[slots]
     cell = fine[where]
     order = np.lexsort((slots, where, cell))
@@ -146,8 +139,7 @@ def build(
     spots[:, :3] = xyz[where[starts]]
     spots[:, 3] = starts
     count = np.diff(np.r_[starts, n])
-    ids = list(map(stock_ids.__getitem__, slots.tolist()))
-    lists = Lists(spots, count, site[where[starts]], rows, where[starts], table, ids)
+    lists = Lists(spots, count, site[where[starts]], rows, where[starts], table)
     if len(starts) > _SMALL:
         _draw(lists, _around(cell[starts]))
     return lists
@@ -297,12 +289,11 @@ def answer(
             return None
         listed = lists.listed[int(begin) : int(end)]
     if lists.table is not None:
-        return _by_row(lists, lists.table, listed, here, radius, free, limit, limits)
+        return _by_row(lists.table, listed, here, radius, free, limit, limits)
     return _by_spot(lists, listed, here, radius, free, limit, limits)
 
 
 def _by_row(
-    lists: Lists,
     table: FloatArray,
     listed: Positions | None,
     here: tuple[float, float, float],
@@ -351,20 +342,19 @@ def _by_row(
         edges.take(chosen).tolist(), edges.take(chosen + 1).tolist(), strict=True
     ):
         picked.extend(range(begin, end))
-    at_rows = hit.take(picked)
-    base = (at_rows if listed is None else listed.take(at_rows)).tolist()
-    ids = lists.ids
-    found: list[Found] = []
-    its: list[str] = []
+    sites: list[int] = []
+    slots: list[list[int]] = []
     at = -1.0
-    near_of = iter(near.take(chosen).tolist())
-    for (slot, where), row in zip(table[:, 6:8].take(at_rows, axis=0).tolist(), base, strict=True):
+    for slot, where in table[:, 6:8].take(hit.take(picked), axis=0).tolist():
         if where != at:  # the next site's rows
             at = where
-            its = []
-            d = next(near_of)
-            found.append((int(where), math.acos(min(1.0, d)) * EARTH_RADIUS_M, its, int(slot)))
-        its.append(ids[row])
+            sites.append(int(where))
+            slots.append([])
+        slots[-1].append(int(slot))
+    found = [
+        (where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, its)
+        for where, d, its in zip(sites, near.take(chosen).tolist(), slots, strict=True)
+    ]
     return _settled(found, take, limit)
 
 
@@ -397,8 +387,7 @@ def _by_spot(
         ends = count.cumsum()
         begins = ends - count
         start = spots[:, 3].take(top).astype(np.int64)
-        at_rows = np.arange(int(ends[-1])) + (start - begins).repeat(count)
-        rows = lists.rows.take(at_rows, axis=0)
+        rows = lists.rows.take(np.arange(int(ends[-1])) + (start - begins).repeat(count), axis=0)
         ok = rows[:, 0] <= least_available
         ok &= rows[:, 1] <= latest
         ok &= rows[:, 2] <= most
@@ -426,17 +415,13 @@ def _by_spot(
     chosen = hit[:take]
     many = per.take(chosen).tolist()
     (matching,) = ok.nonzero()
-    matching = matching[: sum(many)]
-    firsts = rows[:, 3].take(matching).astype(np.int64).tolist()
-    ids = lists.ids
-    base = at_rows.take(matching).tolist()
+    slots = rows[:, 3].take(matching[: sum(many)]).astype(np.int64).tolist()
     found: list[Found] = []
     start = 0
     for where, d, n in zip(
         lists.site.take(which.take(chosen)).tolist(), dot.take(chosen).tolist(), many, strict=True
     ):
-        its = [ids[row] for row in base[start : start + n]]
-        found.append((where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, its, firsts[start]))
+        found.append((where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, slots[start : start + n]))
         start += n
     return _settled(found, take, limit)
 
@@ -444,6 +429,6 @@ def _by_spot(
 def _settled(found: list[Found], take: int, limit: int) -> list[Found]:
     """Sites at equal distances (those tied at the cut among them) by first matching row."""
     if take > limit or any(a[1] == b[1] for a, b in itertools.pairwise(found)):
-        found.sort(key=lambda f: (f[1], f[3]))
+        found.sort(key=lambda f: (f[1], f[2][0]))
         del found[limit:]
     return found
