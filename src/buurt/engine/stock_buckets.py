@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from buurt.engine.geometry import EARTH_RADIUS_M, unit_vector
+from buurt.engine.stock_lists import Lists
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -216,8 +217,8 @@ class Key:
     query bounds the distance to every bucket in one vectorised pass."""
 
     __slots__ = (
-        "buckets", "centres", "dirty", "listed", "reach", "resolution", "rows", "sizes",
-        "stale",
+        "asked", "buckets", "centres", "dirty", "listed", "lists", "reach", "resolution",
+        "rows", "sizes", "stale",
     )  # fmt: skip
 
     def __init__(self, resolution: int) -> None:
@@ -232,8 +233,13 @@ class Key:
         # The numbers of every row of a bulk load, bucket by bucket: a query that looks at a
         # few rows of several buckets still laid out so reads them here, copying no others.
         self.rows: FloatArray = _EMPTY_NUMBERS
+        # Its candidate lists (``stock_lists``), None while stale, and the queries asked of
+        # it since they went stale.
+        self.lists: Lists | None = None
+        self.asked = 0
 
     def add(self, cell: int, slot: int) -> None:
+        self.lists, self.asked = None, 0
         bucket = self.buckets.get(cell)
         if bucket is None:
             bucket = self.buckets[cell] = Bucket(_centre(cell))
@@ -243,9 +249,16 @@ class Key:
             self.dirty.append(bucket)
 
     def discard(self, cell: int, slot: int) -> None:
+        self.lists, self.asked = None, 0
         bucket = self.buckets.get(cell)
         if bucket is not None and bucket.discard(slot):
             self.dirty.append(bucket)
+
+    def rows_of(self) -> IntArray:
+        """The slots of the key's rows (a settled key's)."""
+        if not self.listed:
+            return _EMPTY_INT
+        return np.concatenate([b.slots for b in self.listed])
 
     def settle(self, spot_of: IntArray, numbers: FloatArray, spots: Spots) -> None:
         """Lay out the buckets that changed, then the key's arrays if buckets came or went."""

@@ -8,6 +8,13 @@ to every bucket of the key at once, takes the nearest buckets a batch at a time,
 their sites' distances and rows in one vectorised pass each (``stock_search``), so its cost
 follows the stock near the point, never the number of rows of the key.
 
+Most queries never get that far: a key also keeps candidate lists (``stock_lists``), for each
+H3 cell around its spots the spots within a reach of the cell's centre, and a query answered
+from its point's list (when the list provably holds the answer) looks at a few dozen spots
+taken in one gather. The lists are drawn when the index is loaded; a row added, removed or
+moved leaves its keys' lists stale until the key has been asked often enough to pay for
+drawing them again, and the buckets answer meanwhile.
+
 A row's changing numbers (available units, price, from when) live in flat arrays indexed by
 the row's slot, so an update is a store into an array; a bucket changes only when a row is
 added, removed, re-categorised, given another item, or its site moves, and is laid out again
@@ -25,8 +32,9 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from buurt.engine.geometry import EARTH_RADIUS_M
+from buurt.engine.geometry import EARTH_RADIUS_M, unit_vector
 from buurt.engine.stock_buckets import COARSE, FINE, Key, Spots, fill
+from buurt.engine.stock_lists import Lists, answer, build
 from buurt.engine.stock_search import Ask, Found, search
 
 __all__ = ["EARTH_RADIUS_M", "NEVER", "NearSite", "StockColumns", "StockIndex", "StockRow"]
@@ -86,6 +94,10 @@ def keys_of(category: str) -> list[str]:
 
 
 _COLUMNS = ("site", "item", "category", "spot", "version")
+# A key's stale lists are drawn again once it has been asked one query per this many of its
+# rows since it changed: drawing them costs about as much as a few dozen searches per
+# thousand rows.
+_ROWS_PER_QUERY = 256
 _GONE = 1.0  # the first number of a removed row: no query's -min_quantity is above it
 
 
@@ -199,6 +211,8 @@ class StockIndex:
         for key in self._keys.values():
             under = np.isin(rows.category[:n], numbers[id(key)])
             fill(key, slots[under], fine[under], rows.spot, rows.numbers, spots)
+            if not spots.multi:
+                key.lists = self._build(slots[under])
         by_item = np.argsort(rows.item[:n], kind="stable")
         items = rows.item[by_item]
         cuts = np.flatnonzero(np.r_[True, items[1:] != items[:-1], True]).tolist() if n else []
@@ -206,6 +220,8 @@ class StockIndex:
             part = by_item[start:end]
             key = self._item_keys[int(items[start])] = Key(COARSE)
             fill(key, part, coarse[part], rows.spot, rows.numbers, spots)
+            if not spots.multi:
+                key.lists = self._build(part)
 
     def remove(self, stock_id: str) -> None:
         slot = self._slot.pop(stock_id, None)
@@ -236,11 +252,14 @@ class StockIndex:
         rows, spots = self._rows, self._spots
         spot = int(rows.spot[slot])
         fine = int(spots.fine[spot])
+        item_key = self._item_keys[int(rows.item[slot])]
         for key in self._keys_of[int(rows.category[slot])]:
             key.buckets[fine].store(slot, spot, numbers)
-        self._item_keys[int(rows.item[slot])].buckets[int(spots.coarse[spot])].store(
-            slot, spot, numbers
-        )
+            if key.lists is not None:
+                key.lists.store(slot, spot, numbers)
+        item_key.buckets[int(spots.coarse[spot])].store(slot, spot, numbers)
+        if item_key.lists is not None:
+            item_key.lists.store(slot, spot, numbers)
 
     def _unpost(self, slot: int) -> None:
         rows, spots = self._rows, self._spots
@@ -284,13 +303,51 @@ class StockIndex:
             key = self._keys.get(category)
         else:
             raise ValueError("a query is for a category or an item")
-        if key is None:
+        if key is None or limit < 1:
             return []
-        rows = self._rows
-        key.settle(rows.spot, rows.numbers, self._spots)
+        rows, spots = self._rows, self._spots
+        if spots.multi == 0 and radius_m >= 0:
+            listed = self._listed(key, lat, lon, radius_m, limit, (-min_quantity, at, max_price))
+            if listed is not None:
+                return listed
+        key.settle(rows.spot, rows.numbers, spots)
         ask = Ask(lat, lon, radius_m, limit, min_quantity, max_price, at)
-        found = search(key, self._spots, ask)
+        found = search(key, spots, ask)
         return self._answer(found)
+
+    def _listed(
+        self,
+        key: Key,
+        lat: float,
+        lon: float,
+        radius_m: float,
+        limit: int,
+        limits: tuple[float, float, float],
+    ) -> list[NearSite] | None:
+        """The answer from the key's candidate lists, or None if they cannot settle it (or
+        are stale, and not yet asked often enough to be drawn again)."""
+        lists = key.lists
+        if lists is None:
+            rows, spots = self._rows, self._spots
+            key.settle(rows.spot, rows.numbers, spots)
+            key.asked += 1
+            slots = key.rows_of()
+            if key.asked * _ROWS_PER_QUERY < len(slots):
+                return None
+            lists = key.lists = self._build(slots)
+        radius = min(radius_m / EARTH_RADIUS_M, math.pi)
+        found = answer(lists, lat, lon, unit_vector(lat, lon), radius, limit, limits)
+        if found is None:
+            return None
+        ids, names, near = self._stock_ids, self._sites.names, NearSite._make
+        return [
+            near((names[site], metres_to, tuple(map(ids.__getitem__, slots))))
+            for site, metres_to, slots in found
+        ]
+
+    def _build(self, slots: IntArray) -> Lists:
+        rows, spots = self._rows, self._spots
+        return build(slots, rows.spot, rows.numbers, spots.xyz, spots.fine, spots.site)
 
     def _answer(self, found: list[Found]) -> list[NearSite]:
         ids, names, site_of = self._stock_ids, self._sites.names, self._spots.site

@@ -6,6 +6,7 @@ never answer from what was."""
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from dataclasses import replace
 from unittest import mock
 
@@ -13,10 +14,20 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from buurt.engine import stock_search
+from buurt.engine import stock_index, stock_lists, stock_search
 from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, _distance
 
 LAT, LON = 52.36, 4.90
+# How the candidate lists are drawn: as set (few spots: no cells), tight (cells of a few
+# spots each, split and capped, so many queries reach past them; listing rows or spots), or
+# not asked at all.
+TIGHT = {"_SMALL": 0, "_SPOTS": 2, "_SPLIT": 3, "_BAND": 1e-6, "_MOST": 500.0 / 6_371_008.8}
+LISTS = {
+    "as set": {},
+    "tight, by row": {**TIGHT, "_ROWS_PER_SPOT": 10**9},
+    "tight, by spot": {**TIGHT, "_ROWS_PER_SPOT": 0, "_FIRST": 1},
+    "off": None,
+}
 SITES = 16
 # Two places per site, spread over a few kilometres: many H3 cells, so many buckets.
 PLACES = [
@@ -129,11 +140,31 @@ def _check(index: StockIndex, live: dict[str, StockRow], q: dict[str, object]) -
     final=st.lists(queries, min_size=1, max_size=4),
     bulk=st.booleans(),
     first_batch=st.sampled_from([1, stock_search._FIRST_BATCH]),
+    lists=st.sampled_from(sorted(LISTS)),
 )
 def test_every_sequence_of_changes_is_answered_as_a_scan_answers(
     initial: list[StockRow],
     steps: list[tuple[str, object]],
     final: list[dict[str, object]],
+    bulk: bool,
+    first_batch: int,
+    lists: str,
+) -> None:
+    with ExitStack() as stack:
+        settings_ = LISTS[lists]
+        if settings_ is None:
+            stack.enter_context(mock.patch.object(stock_index, "answer", return_value=None))
+        else:
+            for name, value in settings_.items():
+                stack.enter_context(mock.patch.object(stock_lists, name, value))
+        _sequence(initial, steps, final, bulk=bulk, first_batch=first_batch)
+
+
+def _sequence(
+    initial: list[StockRow],
+    steps: list[tuple[str, object]],
+    final: list[dict[str, object]],
+    *,
     bulk: bool,
     first_batch: int,
 ) -> None:
