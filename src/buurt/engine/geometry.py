@@ -52,6 +52,17 @@ def unit_vector(lat: float, lon: float) -> tuple[float, float, float]:
     return (math.cos(p) * math.cos(lam), math.cos(p) * math.sin(lam), math.sin(p))
 
 
+def dots(xyz: npt.NDArray[np.float64], here: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """The dot products of rows ``x, y, z, ...`` with the unit vector ``here``, rounded as
+    ``x·x' + y·y' + z·z'`` in that order: as the compiled kernels of ``stock_kernels`` round
+    them, so that every path of a nearest-stock query finds the same distances to the last
+    bit (a matrix product may fuse or reorder them, and move a site across a radius)."""
+    dot: npt.NDArray[np.float64] = xyz[:, 0] * here[0]
+    dot += xyz[:, 1] * here[1]
+    dot += xyz[:, 2] * here[2]
+    return dot
+
+
 def chord_squared(radius_m: float) -> float:
     """Squared chord length on the unit sphere for a great-circle distance (inf past antipode)."""
     angle = radius_m / EARTH_RADIUS_M

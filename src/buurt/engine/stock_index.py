@@ -336,14 +336,18 @@ class StockIndex:
                 return None
             lists = key.lists = self._build(slots)
         radius = min(radius_m / EARTH_RADIUS_M, math.pi)
-        found = answer(lists, lat, lon, unit_vector(lat, lon), radius, limit, limits)
-        if found is None:
+        got = answer(lists, lat, lon, unit_vector(lat, lon), radius, limit, limits)
+        if got is None:
             return None
-        ids, names, near = self._stock_ids, self._sites.names, NearSite._make
-        return [
-            near((names[site], metres_to, tuple(map(ids.__getitem__, slots))))
-            for site, metres_to, slots in found
+        # One lookup for every slot answered, and a site's ids are a slice of the tuple.
+        ids = tuple(map(self._stock_ids.__getitem__, got.slots))
+        names, ends, near = self._sites.names, got.ends, tuple.__new__
+        found = [
+            near(NearSite, (names[site], metres_to, ids[ends[j] : ends[j + 1]]))
+            for j, (site, metres_to) in enumerate(zip(got.sites, got.metres, strict=True))
         ]
+        order = got.ordered(limit)
+        return found if order is None else [found[j] for j in order]
 
     def _build(self, slots: IntArray) -> Lists:
         rows, spots = self._rows, self._spots

@@ -19,11 +19,11 @@ can come nearer. Otherwise (or for a point with no list, or while some site is a
 one spot) the index searches its buckets instead. The reach kept is a metre short of the one
 the list was drawn with, which covers the rounding of the angles either way.
 
-**A query** takes its list's spots, their dot products with the point and those within the
-radius nearest first; then the rows of the nearest few spots (``_FIRST`` per site asked for),
-compared with the query's limits all at once. If they hold enough matching sites, and no spot
-not looked at is as near as the last, that is the answer; otherwise four times as many spots
-are looked at, until the list is exhausted.
+**A query** walks its list once, in compiled code (``stock_kernels``). A key that lists its
+rows compares each row with the point and the query's limits, and keeps each site's matching
+rows; a key that lists its spots takes the spots within the radius nearest first and looks at
+their rows until enough sites match and the next spot is farther than the last of them. Either
+way only the sites answered come back to Python.
 
 A changed quantity or price is a store into the key's rows (found by binary search); a row
 added, removed or moved leaves the lists stale, and the index draws them again once the key
@@ -32,9 +32,10 @@ has been asked often enough to pay for it.
 
 from __future__ import annotations
 
-import itertools
 import math
 from functools import lru_cache
+from types import ModuleType
+from typing import NamedTuple
 
 import h3.api.basic_int as h3
 import numpy as np
@@ -58,12 +59,29 @@ _RING = 1  # cells this far (in cells) from one of the key's spots get a list
 _CELL = {r: 1.25 * h3.average_hexagon_edge_length(r, "m") / EARTH_RADIUS_M for r in (8, 9)}
 _BAND = 1500.0 / EARTH_RADIUS_M  # how far around its cells a chunk first looks for spots
 _MARGIN = 1.0 / EARTH_RADIUS_M
-_FIRST = 2  # spots per site asked for whose rows a query compares first
 _ROWS_PER_SPOT = 4  # a key of at most this many rows per spot lists its rows
 _EMPTY: Positions = np.zeros(0, np.int32)
 
-Found = tuple[int, float, list[int]]
-"""A matching site: its number, its distance in metres and its matching slots (ascending)."""
+
+class Answered(NamedTuple):
+    """What a list answers: its sites' numbers, nearest first, their distances in metres, and
+    their matching slots (ascending), site ``j``'s from ``ends[j]`` to ``ends[j + 1]`` in
+    ``slots``. Sites tied at the cut are all there: ``ordered`` puts them in order."""
+
+    sites: list[int]
+    metres: list[float]
+    ends: list[int]
+    slots: list[int]
+
+    def ordered(self, limit: int) -> list[int] | None:
+        """The positions of the ``limit`` sites to answer, when some are at equal distances
+        (ordered then by first matching slot, as the search orders them); None when the
+        sites are in order as they are."""
+        metres = self.metres
+        if len(metres) <= limit and len(set(metres)) == len(metres):
+            return None
+        ends, slots = self.ends, self.slots
+        return sorted(range(len(metres)), key=lambda j: (metres[j], slots[ends[j]]))[:limit]
 
 
 class Lists:
@@ -267,13 +285,13 @@ def answer(
     radius: float,
     limit: int,
     limits: tuple[float, float, float],
-) -> list[Found] | None:
+) -> Answered | None:
     """The ``limit`` nearest matching sites within ``radius`` (radians) of the point
-    ``here`` (a unit vector of ``lat``, ``lon``), nearest first, then by first slot; None
-    when the point's list cannot settle it. Only while every site is at one spot."""
+    ``here`` (a unit vector of ``lat``, ``lon``), nearest first (see ``Answered.ordered``);
+    None when the point's list cannot settle it. Only while every site is at one spot."""
     cells = lists.cells
     if cells is None:
-        listed = None
+        listed = _EMPTY
         free = math.pi  # everything is here: any radius is covered
     else:
         finer = h3.latlng_to_cell(lat, lon, FINER)
@@ -288,147 +306,31 @@ def answer(
         if free <= 0.0:
             return None
         listed = lists.listed[int(begin) : int(end)]
+    # The last site answered must be no farther than ``free``, or, with fewer than ``limit``
+    # sites, the whole radius must be within it: nothing outside the list can come nearer.
+    cut = math.cos(free) if free < math.pi else -math.inf
+    q = np.array((*here, math.cos(radius), *limits, cut))  # as stock_kernels.QUESTION
+    kernels = _kernels()
     if lists.table is not None:
-        return _by_row(lists.table, listed, here, radius, free, limit, limits)
-    return _by_spot(lists, listed, here, radius, free, limit, limits)
-
-
-def _by_row(
-    table: FloatArray,
-    listed: Positions | None,
-    here: tuple[float, float, float],
-    radius: float,
-    free: float,
-    limit: int,
-    limits: tuple[float, float, float],
-) -> list[Found] | None:
-    """The answer from every row of the list, compared at once."""
-    if listed is not None:
-        table = table.take(listed, axis=0)
-    dot = table[:, :3] @ np.array(here)
-    ok = dot >= math.cos(radius)
-    least_available, latest, most = limits
-    ok &= table[:, 3] <= least_available
-    ok &= table[:, 4] <= latest
-    ok &= table[:, 5] <= most
-    (hit,) = ok.nonzero()
-    hits = len(hit)
-    if not hits:
-        return [] if radius <= free else None
-    # A site's rows are side by side (ascending slots): its matching rows run from one edge
-    # to the next, and the first tells its distance.
-    site = table[:, 7].take(hit)
-    edge = np.empty(hits + 1, np.bool_)
-    edge[0] = edge[hits] = True
-    np.not_equal(site[1:], site[:-1], out=edge[1:hits])
-    (edges,) = edge.nonzero()
-    near = dot.take(hit.take(edges[:-1]))
-    order = (-near).argsort(kind="stable")
-    many = len(order)
-    if many >= limit:
-        take = limit
-        last = float(near[order[take - 1]])
-        while take < many and near[order[take]] == last:
-            take += 1  # ties at the cut are settled below by the first matching row
-        if free < math.pi and last < math.cos(free):
-            return None
+        take, numbers, metres = kernels.by_row(
+            lists.table, listed, cells is None, q, limit, radius <= free
+        )
     else:
-        if radius > free:
-            return None
-        take = many
-    chosen = order[:take]
-    picked: list[int] = []
-    for begin, end in zip(
-        edges.take(chosen).tolist(), edges.take(chosen + 1).tolist(), strict=True
-    ):
-        picked.extend(range(begin, end))
-    sites: list[int] = []
-    slots: list[list[int]] = []
-    at = -1.0
-    for slot, where in table[:, 6:8].take(hit.take(picked), axis=0).tolist():
-        if where != at:  # the next site's rows
-            at = where
-            sites.append(int(where))
-            slots.append([])
-        slots[-1].append(int(slot))
-    found = [
-        (where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, its)
-        for where, d, its in zip(sites, near.take(chosen).tolist(), slots, strict=True)
-    ]
-    return _settled(found, take, limit)
+        take, numbers, metres = kernels.by_spot(
+            lists.spots, lists.count, lists.site, lists.rows, listed, cells is None, q, limit,
+            radius <= free,
+        )  # fmt: skip
+    if take < 0:
+        return None
+    got = numbers.tolist()
+    return Answered(got[:take], metres.tolist(), got[take : 2 * take + 1], got[2 * take + 1 :])
 
 
-def _by_spot(
-    lists: Lists,
-    listed: Positions | None,
-    here: tuple[float, float, float],
-    radius: float,
-    free: float,
-    limit: int,
-    limits: tuple[float, float, float],
-) -> list[Found] | None:
-    """The answer from the list's spots nearest first, and the rows of the nearest few."""
-    spots = lists.spots if listed is None else lists.spots.take(listed, axis=0)
-    dot = spots[:, :3] @ np.array(here)
-    (inside,) = (dot >= math.cos(radius)).nonzero()
-    everyone = len(inside)
-    if not everyone:
-        return [] if radius <= free else None
-    dot = dot.take(inside)
-    rank = (-dot).argsort(kind="stable")
-    inside, dot = inside.take(rank), dot.take(rank)  # nearest first
-    least_available, latest, most = limits
-    looked = min(everyone, _FIRST * limit)
-    while True:
-        # The rows of the ``looked`` nearest spots, one spot after another.
-        top = inside[:looked]
-        which = top if listed is None else listed.take(top)
-        count = lists.count.take(which)
-        ends = count.cumsum()
-        begins = ends - count
-        start = spots[:, 3].take(top).astype(np.int64)
-        rows = lists.rows.take(np.arange(int(ends[-1])) + (start - begins).repeat(count), axis=0)
-        ok = rows[:, 0] <= least_available
-        ok &= rows[:, 1] <= latest
-        ok &= rows[:, 2] <= most
-        per = np.add.reduceat(ok, begins, dtype=np.int64)
-        (hit,) = per.nonzero()
-        hits = len(hit)
-        if hits >= limit:
-            take = limit
-            last = dot[hit[take - 1]]
-            while take < hits and dot[hit[take]] == last:
-                take += 1  # ties at the cut are settled below by the first matching row
-            if looked < everyone and dot[looked] >= last:
-                looked = min(everyone, 4 * looked)  # a spot not looked at may be as near
-                continue
-            if free < math.pi and last < math.cos(free):
-                return None
-            break
-        if looked < everyone:
-            looked = min(everyone, 4 * looked)
-            continue
-        if radius > free:
-            return None
-        take = hits
-        break
-    chosen = hit[:take]
-    many = per.take(chosen).tolist()
-    (matching,) = ok.nonzero()
-    slots = rows[:, 3].take(matching[: sum(many)]).astype(np.int64).tolist()
-    found: list[Found] = []
-    start = 0
-    for where, d, n in zip(
-        lists.site.take(which.take(chosen)).tolist(), dot.take(chosen).tolist(), many, strict=True
-    ):
-        found.append((where, math.acos(min(1.0, d)) * EARTH_RADIUS_M, slots[start : start + n]))
-        start += n
-    return _settled(found, take, limit)
+@lru_cache(maxsize=1)
+def _kernels() -> ModuleType:
+    # Imported on the first query, not with the engine: numba and the compiled kernels take
+    # about a third of a second to load, which a process that never asks for stock (a CLI
+    # command, an MQTT gateway) should not pay.
+    from buurt.engine import stock_kernels
 
-
-def _settled(found: list[Found], take: int, limit: int) -> list[Found]:
-    """Sites at equal distances (those tied at the cut among them) by first matching row."""
-    if take > limit or any(a[1] == b[1] for a, b in itertools.pairwise(found)):
-        found.sort(key=lambda f: (f[1], f[2][0]))
-        del found[limit:]
-    return found
+    return stock_kernels

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from buurt.engine.geometry import EARTH_RADIUS_M, unit_vector
+from buurt.engine.geometry import EARTH_RADIUS_M, dots, unit_vector
 from buurt.engine.stock_buckets import Bucket, FloatArray, Key, Spots
 
 _ALL_TRUE = int.from_bytes(b"\x01" * 4, "little")  # four true bytes
@@ -128,7 +128,7 @@ def _first_look(
         else:
             numbers = np.concatenate([b.numbers for b in buckets])
             starts = counts.cumsum() - counts
-    dot = places[:, :3] @ here
+    dot = dots(places, here)
     # Nearest first (ties in the batch's order); the spots within the radius lead.
     order = (-dot).argsort(kind="stable")
     inside = int(np.count_nonzero(dot >= least))
@@ -183,7 +183,7 @@ def _pass(buckets: list[Bucket], limits: FloatArray, here: FloatArray, least: fl
         counts = np.concatenate([b.counts for b in buckets])
     # A spot's dot product is given to each of its rows: the rows are then filtered, and
     # later sorted, with no per-spot fold of their answers.
-    dot = (places[:, :3] @ here).repeat(counts)
+    dot = dots(places, here).repeat(counts)
     ok = (numbers <= limits).view(np.uint32)[:, 0] == _ALL_TRUE
     ok &= dot >= least
     (rows,) = ok.nonzero()

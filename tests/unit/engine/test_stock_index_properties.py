@@ -25,7 +25,7 @@ TIGHT = {"_SMALL": 0, "_SPOTS": 2, "_SPLIT": 3, "_BAND": 1e-6, "_MOST": 500.0 / 
 LISTS = {
     "as set": {},
     "tight, by row": {**TIGHT, "_ROWS_PER_SPOT": 10**9},
-    "tight, by spot": {**TIGHT, "_ROWS_PER_SPOT": 0, "_FIRST": 1},
+    "tight, by spot": {**TIGHT, "_ROWS_PER_SPOT": 0},
     "off": None,
 }
 SITES = 16

@@ -31,7 +31,7 @@ MODES = {
     "by-spot": BY_SPOT,
     "tight-by-row": {**TIGHT, **BY_ROW},
     "tight-by-spot": {**TIGHT, **BY_SPOT},
-    "tight-by-spot-first-one": {**TIGHT, **BY_SPOT, "_FIRST": 1},
+    "whole-by-row": {"_SMALL": 10**9, **BY_ROW},  # no cells: every query looks at every row
 }
 
 
