@@ -18,8 +18,9 @@ An update of a followed proposal (``ProposalUpdated``, ADR 0017) is in its circl
 the worker that owns the shard reads the proposal's followers from the store and admits their
 moments in its gate, the one that counts their other moments of the circle (a proposal hidden
 before the worker's turn tells nobody, as it would not have where it was updated); delivered
-again, it finds their delivery keys stored and writes none. Should the commit fail, the gates
-are counted again from the store before the message is given back, as for a candidate.
+again, it finds their delivery keys stored and writes none. Should a commit fail (of a
+publication's moments, an update's or a candidate's), the gates are counted again from the store
+before the message is given back, so its next delivery is not refused as a duplicate of itself.
 
 In a split circle (ADR 0015) step 2 stops after the consent step: the pairs go, as
 candidates, to the worker that owns each recipient's shard (``adapters/bus/owners.py``), and
@@ -47,7 +48,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from buurt.adapters.bus.leases import ShardLeases
 from buurt.adapters.bus.nats import NatsBus
@@ -234,7 +236,7 @@ class EngineWorker:
         self.bus.wait_heard(sequence)
         services = self.instance.services
         routed = self.routing and record.circle_id in self.bus.sharding.split
-        with services.uow() as uow:
+        with self._gates_kept(), services.uow() as uow:
             kind: type[Event | Intent | Offer] = type(record)
             if uow.repo(kind).get(record.id) is None:
                 return  # withdrawn or erased before its turn: nobody is told of it
@@ -282,16 +284,21 @@ class EngineWorker:
         """Commit the moments of the pairs this worker's gate admits, whose keys are not
         stored yet (a message delivered again counts nothing in the gate)."""
         services = self.instance.services
-        matcher = self.instance.matcher
-        try:
-            with services.uow() as uow:
-                at = services.clock.now()
-                moments = matcher.admit_routed(uow, record, pairs, at)
-                services.commit(uow, *(MomentCreated(moment) for moment in moments))
-        except Exception:
-            # The gate counted what was not committed: count it again from the store, so the
-            # message's next delivery is judged as if this one never came.
-            with services.uow() as uow:
-                matcher.restore_gates(uow, services.clock.now())
-            raise
+        with self._gates_kept(), services.uow() as uow:
+            at = services.clock.now()
+            moments = self.instance.matcher.admit_routed(uow, record, pairs, at)
+            services.commit(uow, *(MomentCreated(moment) for moment in moments))
         self.moments += len(moments)
+
+    @contextmanager
+    def _gates_kept(self) -> Iterator[None]:
+        """On a failure, count the gates again from the store before raising: the gate
+        counted moments that were not committed, and the message's next delivery must be
+        judged as if this one never came (not refused as a duplicate of itself)."""
+        try:
+            yield
+        except Exception:
+            services = self.instance.services
+            with services.uow() as uow:
+                self.instance.matcher.restore_gates(uow, services.clock.now())
+            raise
