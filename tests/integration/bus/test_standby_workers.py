@@ -19,6 +19,7 @@ from buurt.adapters.bus.workers import consumer_name
 from tests.integration.bus.test_workers import (
     CAP,
     EVENTS,
+    LOAD_SECONDS,
     SHARDS,
     Deployment,
     PartyListener,
@@ -101,7 +102,7 @@ def test_two_workers_given_the_same_shards_follow_each_one_at_a_time(
                 _kill_holding(a, a_holds_messages)
                 # A's leases expire after their ttl, and B takes every shard.
                 _wait(lambda: _leases(ports[1]) == dict.fromkeys(every, 1), 60)
-                load.join(timeout=300)
+                load.join(timeout=LOAD_SECONDS)
                 assert not load.is_alive()
                 # Each moment once, and each capped member exactly CAP: one gate counted
                 # them at a time ...

@@ -59,6 +59,9 @@ pytestmark = pytest.mark.slow
 
 SHARDS = 8
 EVENTS = int(os.environ.get("BUURT_TEST_WORKER_EVENTS", "240"))
+# How long a load and its matching may take: bounds for a broken run, at the least 20 events a
+# second, so that a full run (100,000 events, tens of minutes on 2 cores) is not cut short.
+LOAD_SECONDS = max(300.0, EVENTS / 20)
 CAP = 10  # a member's moments an hour, by default
 ACK_WAIT = 2.0  # seconds: a SIGKILLed worker's messages come again this soon
 _numbers = itertools.count()
@@ -284,12 +287,15 @@ def _told_once(deployment: Deployment, listener: PartyListener, *, caps_hold: bo
     moment doubled is not). With ``caps_hold``, each capped member got exactly ``CAP``."""
     expected = deployment.expected()
     assert len(expected) == 2 * len(deployment.published) > 0
-    _wait(lambda: len(deployment.uncapped(deployment.stored_moments())) >= len(expected))
+    _wait(
+        lambda: len(deployment.uncapped(deployment.stored_moments())) >= len(expected),
+        max(90.0, LOAD_SECONDS / 4),
+    )
     time.sleep(2 * ACK_WAIT)  # what might come twice has had its time to
     stored_moments = deployment.stored_moments()
     assert Counter(stored_moments).most_common(1)[0][1] == 1
     assert set(deployment.uncapped(stored_moments)) == expected
-    _wait(lambda: len(_on_the_stream(deployment)) >= len(stored_moments), 30)
+    _wait(lambda: len(_on_the_stream(deployment)) >= len(stored_moments), LOAD_SECONDS / 10)
     streamed = _on_the_stream(deployment)
     assert len(streamed) == len(stored_moments)
     assert set(streamed) == set(stored_moments)
@@ -413,7 +419,7 @@ def test_a_worker_killed_mid_load_loses_no_moment_and_doubles_none(
 
             _kill_holding(a, a_holds_messages)
             with worker_process(deployment, "0-3", again_log):
-                load.join(timeout=300)
+                load.join(timeout=LOAD_SECONDS)
                 assert not load.is_alive()
                 _told_once(deployment, listener, caps_hold=True)
                 # The control: the restarted worker was handed what its predecessor held.
@@ -464,7 +470,7 @@ def test_a_shard_moved_under_load_loses_no_moment_and_doubles_none(
             assert b.owned == []  # ... so B has not fetched them while A did ...
             a.let_go(moved)  # ... until A let them go, and B took them at its next round
             _wait(lambda: b.owned == moved, 30)
-            load.join(timeout=300)
+            load.join(timeout=LOAD_SECONDS)
             assert not load.is_alive()
             # One worker at a time held a moved shard (ADR 0018): caps were counted once.
             _told_once(deployment, listener, caps_hold=True)
@@ -578,7 +584,7 @@ def test_a_nats_node_and_a_worker_killed_mid_load_lose_no_moment_and_double_none
                     target=deployment.publish, args=(EVENTS,), kwargs={"every": progress}
                 )
                 load.start()
-                assert halfway.wait(120)
+                assert halfway.wait(LOAD_SECONDS / 2)
                 leader = cluster.node(_stream_leader(cluster, deployment.stream))
                 leader.kill()  # SIGKILL the stream's leader ...
                 a.kill()  # ... and a worker, at once
@@ -586,7 +592,7 @@ def test_a_nats_node_and_a_worker_killed_mid_load_lose_no_moment_and_double_none
                 time.sleep(1)
                 leader.start()  # the same configuration and store
                 with supervised(deployment, "0-3", tmp_path / "a-again.log"):
-                    load.join(timeout=300)
+                    load.join(timeout=LOAD_SECONDS)
                     assert not load.is_alive()
                     _told_once(deployment, listener, caps_hold=True)
         finally:
