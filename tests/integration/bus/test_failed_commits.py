@@ -4,25 +4,15 @@ store its next delivery would be refused as a duplicate of itself, and nobody to
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from buurt.domain.events import EventPublished
-from tests.integration.bus.test_workers import Deployment, deployed, engine_worker
-from tests.jetstream import NatsServer, stored
+from tests.integration.bus.deployment import Deployment, engine_worker
+from tests.jetstream import stored
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def deployment(
-    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer
-) -> Iterator[Deployment]:
-    with deployed(request, tmp_path, nats_server) as found:
-        yield found
 
 
 def _published(deployment: Deployment) -> EventPublished:

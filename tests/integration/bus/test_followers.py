@@ -40,13 +40,13 @@ from buurt.domain.places import Area, Place
 from buurt.services.matching.candidates import Pair
 from tests.actors import BOUNDARY, neighbour, register
 from tests.integration.bus import test_owners
-from tests.integration.bus.test_workers import (
+from tests.integration.bus.deployment import (
     ACK_WAIT,
     SHARDS,
     Deployment,
     PartyListener,
-    deployed,
     engine_worker,
+    wait,
     worker_process,
 )
 from tests.jetstream import NatsServer, delete_stream, stored
@@ -117,23 +117,8 @@ class Proposed:
 
 
 @pytest.fixture
-def deployment(
-    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer
-) -> Iterator[Deployment]:
-    with deployed(request, tmp_path, nats_server) as found:
-        yield found
-
-
-@pytest.fixture
 def proposed(deployment: Deployment) -> Proposed:
     return Proposed(deployment)
-
-
-def _wait(condition: Callable[[], bool], seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.1)
 
 
 def _consumer(deployment: Deployment, shard: int) -> Any:
@@ -159,7 +144,7 @@ def _handled_up_to(deployment: Deployment, shard: int, sequence: int) -> Callabl
     return check
 
 
-def _bound(deployment: Deployment, shard: int) -> Callable[[], bool]:
+def bound(deployment: Deployment, shard: int) -> Callable[[], bool]:
     def check() -> bool:
         try:
             return bool(_consumer(deployment, shard).num_waiting)
@@ -179,7 +164,7 @@ def test_the_worker_tells_the_follower_once_and_the_replica_tells_nobody(
     log = tmp_path / "worker.log"
     try:
         with worker_process(deployment, "all", log):
-            _wait(_bound(deployment, proposed.shard))  # the shard's consumer exists ...
+            wait(bound(deployment, proposed.shard))  # the shard's consumer exists ...
         # ... and no worker pulls from it while the comment is made.
         comment_id = proposed.comment("Caraway seeds, anyone?")
         # Inline, the moment would be committed with the comment: here the replica made none.
@@ -191,7 +176,7 @@ def test_the_worker_tells_the_follower_once_and_the_replica_tells_nobody(
         assert proposed.stored_moments() == []  # nothing else makes it
 
         with worker_process(deployment, "all", log):
-            _wait(lambda: len(proposed.stored_moments()) == 1)
+            wait(lambda: len(proposed.stored_moments()) == 1)
             [moment] = proposed.stored_moments()
             assert (moment.source_id, moment.standing_kind, moment.standing_id) == (
                 comment_id,
@@ -209,18 +194,18 @@ def test_the_worker_tells_the_follower_once_and_the_replica_tells_nobody(
             bus = deployment.api.nats_bus
             assert bus is not None
             [again] = bus.publish_identified([(None, ProposalUpdated(update))])
-            _wait(_handled_up_to(deployment, proposed.shard, again))
+            wait(_handled_up_to(deployment, proposed.shard, again))
             time.sleep(ACK_WAIT)
             assert [m.id for m in proposed.stored_moments()] == [moment.id]
 
             # The control: the worker that ignored the repeat tells the next update.
             second = proposed.comment("Rye with caraway, then")
-            _wait(lambda: len(proposed.stored_moments()) == 2)
+            wait(lambda: len(proposed.stored_moments()) == 2)
             assert {m.source_id for m in proposed.stored_moments()} == {comment_id, second}
-            _wait(lambda: len(proposed.streamed()) == 2, 30)
+            wait(lambda: len(proposed.streamed()) == 2, 30)
             assert set(proposed.streamed().values()) == {1}
             assert {m["source_id"] for m in proposed.pulled()} == {comment_id, second}
-            _wait(lambda: len(_announced(listener, proposed)) == 2, 30)
+            wait(lambda: len(_announced(listener, proposed)) == 2, 30)
             assert Counter(_announced(listener, proposed).values()).most_common(1)[0][1] == 1
         assert "was delivered again" not in log.read_text()  # the repeat was a new message
     finally:
@@ -252,7 +237,7 @@ def test_an_update_delivered_again_after_a_lost_acknowledgement_tells_nobody_twi
         worker.take([proposed.shard])
         comment_id = proposed.comment("Caraway seeds, anyone?")
         stats = worker.stats()[proposed.shard]
-        _wait(lambda: stats.redelivered >= 1)
+        wait(lambda: stats.redelivered >= 1)
         # The control: the update came twice, and the first time it made the moment.
         assert len(seen) == 1
         assert stats.failures == 1
@@ -363,7 +348,7 @@ def test_in_a_split_circle_the_followers_owner_makes_the_moment_once(
             def follower_moments() -> list[tuple[str, str, str]]:
                 return [m for m in circle.moments() if m[1] == follower.id]
 
-            _wait(lambda: len(follower_moments()) == 1)
+            wait(lambda: len(follower_moments()) == 1)
             [(source_id, _, key)] = follower_moments()
             assert source_id == comment_id
             # A handed the follower on as a candidate; B, the follower's owner, made it.
@@ -377,7 +362,7 @@ def test_in_a_split_circle_the_followers_owner_makes_the_moment_once(
             ]
             assert circle.api is not None
             circle.api.bus.publish(ProposalUpdated(update))
-            _wait(lambda: a.handed == 2)
+            wait(lambda: a.handed == 2)
             time.sleep(ACK_WAIT)
             assert follower_moments() == [(comment_id, follower.id, key)]
             assert b.moments == 1
@@ -465,7 +450,7 @@ def test_a_shards_consumer_of_an_older_version_is_given_the_updates_when_a_worke
         )
         after = _update(circle_id, "upd_after")
         bus.publish(after)
-        _wait(lambda: after in handled, 30)
+        wait(lambda: after in handled, 30)
         # The same consumer at the same place: what waited for it came first.
         assert handled[0] == waiting
         consumers.let_go([shard])

@@ -10,42 +10,31 @@ from __future__ import annotations
 import re
 import threading
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from buurt.adapters.bus.workers import consumer_name
-from tests.integration.bus.test_workers import (
+from tests.integration.bus.deployment import (
     CAP,
     EVENTS,
     LOAD_SECONDS,
     SHARDS,
     Deployment,
     PartyListener,
-    _bound,
-    _consumers,
-    _kill_holding,
-    _told_once,
-    _wait,
-    deployed,
+    bound,
+    consumers,
+    kill_holding,
+    told_once,
+    wait,
     worker_process,
 )
-from tests.jetstream import NatsServer
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
 LEASE_SECONDS = 3.0
 _GAUGE = re.compile(rb'^buurt_shard_lease_held\{shard="(\d+)"\} ([01])\.0$', re.MULTILINE)
-
-
-@pytest.fixture
-def deployment(
-    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer
-) -> Iterator[Deployment]:
-    with deployed(request, tmp_path, nats_server) as found:
-        yield found
 
 
 def _leases(port: int) -> dict[int, int]:
@@ -70,13 +59,13 @@ def test_two_workers_given_the_same_shards_follow_each_one_at_a_time(
         with worker_process(
             deployment, f"0-{SHARDS - 1}", a_log, "--metrics-port", str(ports[0]), env=env
         ) as a:
-            _wait(lambda: _leases(ports[0]) == dict.fromkeys(every, 1), 60)
-            _wait(_bound(deployment, every), 60)
+            wait(lambda: _leases(ports[0]) == dict.fromkeys(every, 1), 60)
+            wait(bound(deployment, every), 60)
             with worker_process(
                 deployment, f"0-{SHARDS - 1}", b_log, "--metrics-port", str(ports[1]), env=env
             ):
                 # B is up, wants every shard, and waits: A holds them all.
-                _wait(lambda: _leases(ports[1]) == dict.fromkeys(every, 0), 60)
+                wait(lambda: _leases(ports[1]) == dict.fromkeys(every, 0), 60)
                 halfway = threading.Event()
 
                 def progress(n: int) -> None:
@@ -96,17 +85,17 @@ def test_two_workers_given_the_same_shards_follow_each_one_at_a_time(
                 assert samples > 0
 
                 def a_holds_messages() -> bool:
-                    found = _consumers(deployment)
+                    found = consumers(deployment)
                     return any((found[consumer_name(n)].num_ack_pending or 0) > 0 for n in every)
 
-                _kill_holding(a, a_holds_messages)
+                kill_holding(a, a_holds_messages)
                 # A's leases expire after their ttl, and B takes every shard.
-                _wait(lambda: _leases(ports[1]) == dict.fromkeys(every, 1), 60)
+                wait(lambda: _leases(ports[1]) == dict.fromkeys(every, 1), 60)
                 load.join(timeout=LOAD_SECONDS)
                 assert not load.is_alive()
                 # Each moment once, and each capped member exactly CAP: one gate counted
                 # them at a time ...
-                _told_once(deployment, listener, caps_hold=True)
+                told_once(deployment, listener, caps_hold=True)
                 # ... where two gates counting at once could have let through twice as many.
                 for circle_id in deployment.capped:
                     events = sum(1 for _, circle in deployment.published if circle == circle_id)
