@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import os
 import signal
 import subprocess
@@ -59,6 +60,9 @@ EVENTS = int(os.environ.get("BUURT_TEST_WORKER_EVENTS", "240"))
 # second, so that a full run (100,000 events, tens of minutes on 2 cores) is not cut short.
 LOAD_SECONDS = max(300.0, EVENTS / 20)
 CAP = 10  # a member's moments an hour, by default
+UNCAPPED = 1000  # the highest cap a member may set: the subscribers who must get every moment
+# Circles enough that no uncapped subscriber reaches their cap within the hour of a load.
+PER_HALF = max(2, math.ceil(EVENTS / (2 * 0.9 * UNCAPPED)))
 ACK_WAIT = 2.0  # seconds: a SIGKILLed worker's messages come again this soon
 _numbers = itertools.count()
 
@@ -153,7 +157,7 @@ def deployed(
         stack.callback(api.outbox.stop_thread)
         client = stack.enter_context(TestClient(create_app(api, workers=False)))
         found = Deployment(url, server, stream, api, client)  # type: ignore[arg-type]
-        neighbourhood(found)
+        neighbourhood(found, PER_HALF)
         yield found
 
 
@@ -203,7 +207,7 @@ def neighbourhood(deployment: Deployment, per_half: int = 2) -> None:
         members = []
         for name in ("Bo", "Cas"):
             member = register(deployment.client, name, circle_id)
-            changed = member.patch(f"/v1/members/{member.id}", {"max_moments_per_hour": 1000})
+            changed = member.patch(f"/v1/members/{member.id}", {"max_moments_per_hour": UNCAPPED})
             assert changed.status_code == 200, changed.text
             subscribe(member, circle_id)
             members.append(member.id)
