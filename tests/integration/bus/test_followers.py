@@ -16,8 +16,7 @@ import asyncio
 import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,6 @@ from nats.js import api
 from buurt.adapters.bus.nats import NatsBus
 from buurt.adapters.bus.shards import Sharding
 from buurt.adapters.bus.workers import ShardConsumers, consumer_name
-from buurt.bootstrap import build
-from buurt.bootstrap.worker import EngineWorker
 from buurt.domain.activity import Intent
 from buurt.domain.cocreation import Proposal
 from buurt.domain.events import DomainEvent, MomentCreated, ProposalUpdated, StandingCreated
@@ -303,19 +300,6 @@ def test_a_proposal_hidden_before_the_workers_turn_tells_nobody(
 # -- a split circle: the follower's owner makes the moment -------------------------------------
 
 
-@contextmanager
-def _split_worker(circle: test_owners.SplitCircle, shards: Iterable[int]) -> Iterator[EngineWorker]:
-    instance = build(circle.settings(), clock=circle.clock)
-    worker = EngineWorker(instance)
-    try:
-        worker.start()
-        worker.take(shards)
-        yield worker
-    finally:
-        worker.stop()
-        instance.close()
-
-
 @pytest.mark.frozen_clock
 def test_in_a_split_circle_the_followers_owner_makes_the_moment_once(
     request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer, clock: MovingClock
@@ -337,9 +321,10 @@ def test_in_a_split_circle_the_followers_owner_makes_the_moment_once(
         }
         proposal_id = commenter.created("/v1/proposals", body)["id"]
         follower.created("/v1/follows", {"proposal_id": proposal_id})
+        others = [n for n in range(SHARDS) if n != updates_shard]
         with (
-            _split_worker(circle, [updates_shard]) as a,
-            _split_worker(circle, [n for n in range(SHARDS) if n != updates_shard]) as b,
+            test_owners.engine_worker(circle, [updates_shard]) as a,
+            test_owners.engine_worker(circle, others) as b,
         ):
             comment_id = commenter.created(
                 f"/v1/proposals/{proposal_id}/comments", {"text": "Caraway?"}

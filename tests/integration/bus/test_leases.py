@@ -157,13 +157,16 @@ def test_a_holder_that_stops_renewing_loses_it_after_the_ttl(
 def test_a_holder_that_could_not_renew_stops_a_margin_before_the_ttl(
     contender: Contender, nats_server: NatsServer
 ) -> None:
+    # The server's ttl runs on the real clock: long enough that the lease cannot expire there
+    # while the test looks, however slow the machine (a's own clock is moved by hand).
+    ttl = 30.0
     clock = Clock()
-    a, b = contender("a", clock=clock), contender("b")
+    a, b = contender("a", clock=clock, ttl=ttl), contender("b", ttl=ttl)
     assert a.want([0]) == [0]
     taken = clock.now
-    clock.now = taken + TTL * (1 - MARGIN) - 0.01
+    clock.now = taken + ttl * (1 - MARGIN) - 0.01
     assert a.holds(0)  # the control: just before the margin it still fetches
-    clock.now = taken + TTL * (1 - MARGIN)
+    clock.now = taken + ttl * (1 - MARGIN)
     assert not a.holds(0)  # from the margin on it does not, renewed or not ...
     assert a.held == []
     assert a.states() == {0: False}

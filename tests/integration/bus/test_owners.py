@@ -17,7 +17,7 @@ import contextlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,7 +201,9 @@ def _delete_streams(server: NatsServer, stream: str) -> None:
 
 
 @contextmanager
-def engine_worker(circle: SplitCircle, shards: range, **options: Any) -> Iterator[EngineWorker]:
+def engine_worker(
+    circle: SplitCircle, shards: Iterable[int], **options: Any
+) -> Iterator[EngineWorker]:
     instance = build(circle.settings(**options), clock=circle.clock)
     worker = EngineWorker(instance)
     try:
