@@ -10,12 +10,12 @@ from contextlib import ExitStack
 from dataclasses import replace
 from unittest import mock
 
-import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from buurt.engine import stock_index, stock_lists, stock_search
-from buurt.engine.stock_index import NEVER, StockColumns, StockIndex, StockRow, _distance
+from buurt.engine.stock_index import NEVER, StockIndex, StockRow, _distance
+from tests.unit.engine.test_stock_lists import columns
 
 LAT, LON = 52.36, 4.90
 # How the candidate lists are drawn: as set (few spots: no cells), tight (cells of a few
@@ -79,16 +79,6 @@ operations = st.one_of(
     st.tuples(st.integers(0, SITES - 1), st.integers(0, 1)).map(lambda m: ("move", m)),
     queries.map(lambda q: ("ask", q)),
 )
-
-
-def _columns(rows: list[StockRow]) -> StockColumns:
-    return StockColumns(
-        [r.stock_id for r in rows], [r.item_id for r in rows], [r.site_id for r in rows],
-        [r.category for r in rows], np.array([r.lat for r in rows]),
-        np.array([r.lon for r in rows]), np.array([r.available for r in rows], np.int64),
-        np.array([r.price for r in rows]), np.array([r.available_from for r in rows]),
-        np.array([r.version for r in rows], np.int64),
-    )  # fmt: skip
 
 
 def _brute(live: dict[str, StockRow], q: dict[str, object]) -> list[tuple[str, float, set[str]]]:
@@ -173,7 +163,7 @@ def _sequence(
     for row in initial:
         live[row.stock_id] = row  # a load takes each row as the last one given
     if bulk:
-        index.load(_columns(list(live.values())))
+        index.load(columns(list(live.values())))
     else:
         for row in live.values():
             index.put(row)

@@ -83,7 +83,8 @@ def _rows(seed: int, sites: int, per_site: int, *, shared: int = 0) -> list[Stoc
     return rows
 
 
-def _columns(rows: list[StockRow]) -> StockColumns:
+def columns(rows: list[StockRow]) -> StockColumns:
+    """The rows as ``StockIndex.load`` takes them (the property tests load them so too)."""
     return StockColumns(
         [r.stock_id for r in rows], [r.item_id for r in rows], [r.site_id for r in rows],
         [r.category for r in rows], np.array([r.lat for r in rows]),
@@ -177,7 +178,7 @@ def test_lists_answer_as_the_search_and_a_scan_do(mode: str, bulk: bool) -> None
     with _settings(**MODES[mode]), _counted() as counts:
         index = StockIndex()
         if bulk:
-            index.load(_columns(rows))
+            index.load(columns(rows))
         else:
             for row in rows:
                 index.put(row)
@@ -192,7 +193,7 @@ def test_a_tight_city_takes_cells_split_cells_and_widened_bands(by: str) -> None
     rows = _rows(seed=5, sites=600, per_site=2)
     index = StockIndex()
     with _settings(**TIGHT, **(BY_ROW if by == "row" else BY_SPOT)):
-        index.load(_columns(rows))
+        index.load(columns(rows))
     lists = index._keys["g1"].lists
     assert lists is not None
     assert lists.cells is not None
@@ -242,7 +243,7 @@ def test_a_change_of_numbers_is_kept_and_a_new_row_leaves_the_lists_stale(by: st
     rows = _rows(seed=7, sites=400, per_site=2)
     index = StockIndex()
     with _settings(**TIGHT, **(BY_ROW if by == "row" else BY_SPOT)):
-        index.load(_columns(rows))
+        index.load(columns(rows))
         key = index._keys["g1"]
         lists = key.lists
         assert lists is not None
@@ -266,7 +267,7 @@ def test_empty_answers_and_places_without_a_list() -> None:
     rows = _rows(seed=11, sites=300, per_site=2)
     index = StockIndex()
     with _settings(**TIGHT):
-        index.load(_columns(rows))
+        index.load(columns(rows))
         far = {"category": "g1", "limit": 5, "min_quantity": 1, "max_price": math.inf}
         assert index.nearest(LAT + 1.0, LON, radius_m=5000, **far) == []  # no cell there
         assert index.nearest(LAT + 1.0, LON, radius_m=500_000, **far) != []
@@ -279,7 +280,7 @@ def test_a_radius_at_a_site_s_own_distance_is_answered_as_the_search_does() -> N
     rows = _rows(seed=13, sites=500, per_site=2)
     index = StockIndex()
     with _settings(**TIGHT):
-        index.load(_columns(rows))
+        index.load(columns(rows))
         q = {"lat": LAT, "lon": LON, "category": "g1", "limit": 10, "radius_m": 3000.0}
         for near in index.nearest(**q):
             for radius in (near.distance_m, math.nextafter(near.distance_m, 0.0)):
