@@ -11,8 +11,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import event, update
+from sqlalchemy.engine.interfaces import DBAPIConnection
 
-from buurt.adapters.store import SqlDeliveryClaims
+from buurt.adapters.store import SqlDeliveryClaims, create_database_engine
+from buurt.adapters.store.claims import claimable
+from buurt.adapters.store.tables_webhooks import webhook_deliveries
 from buurt.adapters.webhooks import DeliveryWorker
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
@@ -156,6 +160,51 @@ def test_a_claim_holds_until_it_runs_out_or_is_given_back(
     assert claims.claim(webhook["id"], "worker-c", later, later + lease, 9) == []
     claims.release("worker-b", owed[:2])
     assert [d.id for d in claims.claim(webhook["id"], "worker-c", later, later, 9)] == owed[:2]
+
+
+# With these planner methods off, PostgreSQL runs a subquery in ``IN (...)`` once per row of
+# the table it updates, as it may choose to on its own when its statistics are stale.
+RESCANNING_PLANS = ("hashjoin", "mergejoin", "material", "hashagg", "sort")
+
+
+@pytest.mark.frozen_clock
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_claim_takes_no_more_than_asked_whatever_plan_postgresql_chooses(
+    instance: Buurt, world: World, clock: MovingClock, database_url: str
+) -> None:
+    webhook = register(world.bakery_actor, "http://127.0.0.1:9/hooks")
+    for _ in range(6):
+        _owed_moment(instance, world)
+    owed = [d["id"] for d in deliveries(world.bakery_actor, webhook["id"])]
+    engine = create_database_engine(database_url)
+
+    @event.listens_for(engine, "connect")
+    def rescanning(connection: DBAPIConnection, _record: object) -> None:
+        cursor = connection.cursor()
+        for method in RESCANNING_PLANS:
+            cursor.execute(f"SET enable_{method} = off")
+        cursor.close()
+        connection.commit()  # else the pool's rollback undoes the settings
+
+    now, until = clock.now(), clock.now() + timedelta(minutes=2)
+    try:
+        # The control: the claim as a plain ``IN (subquery)`` takes all six under these plans.
+        table = webhook_deliveries
+        with engine.connect() as connection:
+            overclaimed = connection.scalars(
+                update(table)
+                .where(table.c.id.in_(claimable(webhook["id"], now, 4).scalar_subquery()))
+                .values(claimed_until=until, claimed_by="worker-a")
+                .returning(table.c.id)
+            ).all()
+            connection.rollback()
+        assert sorted(overclaimed) == sorted(owed)
+        claimed = SqlDeliveryClaims(engine).claim(webhook["id"], "worker-a", now, until, 4)
+        assert [d.id for d in claimed] == owed[:4]
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.frozen_clock

@@ -63,4 +63,6 @@ webhook_deliveries = Table(
     Column("claimed_by", String(32)),
     UniqueConstraint("endpoint_id", "event_key", name="uq_webhook_deliveries_endpoint_event"),
     Index("ix_webhook_deliveries_status", "status", "endpoint_id"),
+    # A claim's order: one endpoint's pending deliveries, oldest due first (``claims``).
+    Index("ix_webhook_deliveries_due", "endpoint_id", "status", "next_attempt_at", "id"),
 )
