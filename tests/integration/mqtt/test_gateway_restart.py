@@ -19,12 +19,13 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from buurt.bench.processes import wait_for
 from buurt.mqtt.mosquitto import Mosquitto
 from buurt.mqtt.topics import events_topic
 from tests.actors import BOUNDARY, HOME, PASSWORD
 from tests.integration.mqtt.conftest import GATEWAY_PASSWORD, admit, new_gateway_user
 from tests.integration.mqtt.devices import connect, eventually
-from tests.servers import free_port, wait_for_http
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 N = 1000
@@ -54,7 +55,7 @@ class Server:
             self.process = subprocess.Popen(
                 self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        wait_for_http(f"{self.base}/healthz", self.process)
+        wait_for(self.base, self.process)
 
     def signal(self, number: int) -> None:
         assert self.process is not None
