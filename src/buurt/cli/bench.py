@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from buurt.adapters.store import DatabaseError, check_reachable, create_database_engine, libpq_url
+from buurt.bench import reports
 from buurt.cli.errors import from_database
 from buurt.cli.options import command_group
 
@@ -79,7 +80,7 @@ def engine(
     if as_json:
         typer.echo(json.dumps(figures))
         return
-    console.print(_table(figures))
+    console.print(reports.engine_table(figures))
 
 
 def _postgis_url(url: str) -> str:
@@ -105,28 +106,6 @@ def _reachable(url: str, option: str) -> str:
         raise from_database(error, option) from None
 
 
-def _table(figures: dict[str, Any]) -> Table:
-    engine = figures["engine"]
-    table = Table(
-        title=f"Engine: {figures['subscriptions']:,} subscriptions, {figures['events']:,} "
-        f"events, {figures['matches_per_event']} matches per event"
-    )
-    for column in ("what", "events/s", "p50 µs", "p99 µs", "vs engine", "same answers"):
-        table.add_column(column, justify="left" if column == "what" else "right")
-    for name, label in (("matching", "engine: matching"), ("end_to_end", "engine: end to end")):
-        row = engine[name]
-        table.add_row(label, f"{row['events_per_s']:,.0f}", f"{row['p50_us']:.0f}",
-                      f"{row['p99_us']:.0f}", "", "")  # fmt: skip
-    for name, peer in figures["peers"].items():
-        table.add_row(name, f"{peer['events_per_s']:,.0f}", "", "", f"{peer['ratio']}x slower",
-                      "yes" if peer["agrees"] else "NO")  # fmt: skip
-    table.caption = (
-        f"build {engine['build_s']} s · {engine['bytes_per_subscription']:,.0f} bytes per "
-        f"subscription · {engine['changes_per_s']:,.0f} changes/s while matching"
-    )
-    return table
-
-
 @app.command()
 def delivery(
     events: Annotated[int, typer.Option(min=1, help="Events to publish.")] = 500,
@@ -142,14 +121,7 @@ def delivery(
     if as_json:
         typer.echo(json.dumps(figures))
         return
-    table = Table(title=f"Delivery: {figures['delivered']} of {figures['events']} moments")
-    for column in ("path", "p50 ms", "p99 ms", "mean ms"):
-        table.add_column(column, justify="right" if column != "path" else "left")
-    rows = [("publication → moment (HTTP in, SSE out)", figures["end_to_end"])]
-    rows.append(("peer: plain publish round trip", figures["peers"]["plain_publish"]))
-    for name, f in rows:
-        table.add_row(name, f"{f['p50_ms']:.2f}", f"{f['p99_ms']:.2f}", f"{f['mean_ms']:.2f}")
-    console.print(table)
+    console.print(reports.delivery_table(figures))
 
 
 @app.command()
@@ -167,14 +139,7 @@ def crash(
     if as_json:
         typer.echo(json.dumps(figures))
     else:
-        table = Table(title=f"{rounds} SIGKILLs of buurt serve under load (SQLite)")
-        for column in ("acknowledged", "stored", "lost", "cut off unanswered", "restart p50 s"):
-            table.add_column(column, justify="right")
-        table.add_row(
-            f"{figures['acknowledged']:,}", f"{figures['stored']:,}", str(figures["lost"]),
-            str(figures["unanswered"]), f"{figures['restart_s']['p50']:.2f}",
-        )  # fmt: skip
-        console.print(table)
+        console.print(reports.crash_table(rounds, figures))
     if figures["lost"]:
         raise typer.Exit(1)
 
@@ -208,21 +173,7 @@ def stock(
     if as_json:
         typer.echo(json.dumps(figures))
         return
-    table = Table(
-        title=f"Nearest stock: {figures['rows']:,} rows at {figures['sites']:,} sites, "
-        f"{figures['found_per_query']} of {figures['limit']} sites found per query"
-    )
-    for column in ("what", "queries/s", "p50 µs", "p99 µs", "Buurt is", "same answers"):
-        table.add_column(column, justify="left" if column == "what" else "right")
-    mine = figures["buurt"]
-    table.add_row("buurt", f"{mine['queries_per_s']:,.0f}", f"{mine['p50_us']:.0f}",
-                  f"{mine['p99_us']:.0f}", "", "")  # fmt: skip
-    for name, peer in figures["peers"].items():
-        table.add_row(name, f"{peer['queries_per_s']:,.0f}", f"{peer['p50_us']:.0f}",
-                      f"{peer['p99_us']:.0f}", f"{peer['ratio']}x faster",
-                      "yes" if peer["agrees"] else f"NO ({peer['agreement']:.1%})")  # fmt: skip
-    table.caption = f"index built in {mine['build_s']} s"
-    console.print(table)
+    console.print(reports.stock_table(figures))
 
 
 @app.command()
@@ -248,14 +199,7 @@ def reserve(
     if as_json:
         typer.echo(json.dumps(figures))
         return
-    table = Table(title=f"Reservations under contention: {attempts:,} tries at {units:,} units")
-    for column in ("store", "tries/s", "made/s", "made", "p50 ms", "p99 ms", "oversold"):
-        table.add_column(column, justify="left" if column == "store" else "right")
-    for name, f in figures["stores"].items():
-        table.add_row(name, f"{f['attempts_per_s']:,.0f}", f"{f['reservations_per_s']:,.0f}",
-                      f"{f['made']:,}", f"{f['p50_ms']:.1f}", f"{f['p99_ms']:.1f}",
-                      "YES" if f["oversold"] else "no")  # fmt: skip
-    console.print(table)
+    console.print(reports.reserve_table(units, attempts, figures))
 
 
 @app.command("ingest")
@@ -317,33 +261,16 @@ def pages(
 ) -> None:
     """Each main page's server render time on the demo's data and its weight on a first
     visit, against the targets (p99 30 ms, 150 KB); with --lighthouse, its scores."""
-    from buurt.bench.pages import TARGET_BYTES, TARGET_P99_MS, run
+    from buurt.bench.pages import run
 
     console, progress, step = _progress(as_json)
     with progress:
         figures = run(requests, step, lighthouse)
     if as_json:
-        out = {"pages": {name: {"path": f.path, "p50_ms": round(f.p50_ms, 2),
-                                "p99_ms": round(f.p99_ms, 2), "bytes": f.bytes, **(
-                                    {"lighthouse": f.lighthouse} if f.lighthouse else {})}
-                         for name, f in figures.items()},
-               "targets": {"p99_ms": TARGET_P99_MS, "bytes": TARGET_BYTES}}  # fmt: skip
+        out = reports.pages_json(figures)
         typer.echo(json.dumps(out))
         return
-    table = Table(title=f"Pages on the demo's data, {requests} requests each")
-    columns = ["page", "p50 ms", "p99 ms", "vs 30 ms", "KB", "vs 150 KB"]
-    if lighthouse is not None:
-        columns += ["performance", "accessibility"]
-    for column in columns:
-        table.add_column(column, justify="left" if column == "page" else "right")
-    for f in figures.values():
-        row = [f.path, f"{f.p50_ms:.1f}", f"{f.p99_ms:.1f}", f"{f.p99_ms / TARGET_P99_MS:.2f}x",
-               f"{f.bytes / 1024:.0f}", f"{f.bytes / TARGET_BYTES:.2f}x"]  # fmt: skip
-        if lighthouse is not None:
-            row += [str(f.lighthouse.get("performance", "")),
-                    str(f.lighthouse.get("accessibility", ""))]  # fmt: skip
-        table.add_row(*row)
-    console.print(table)
+    console.print(reports.pages_table(requests, figures, scored=lighthouse is not None))
 
 
 @app.command()
