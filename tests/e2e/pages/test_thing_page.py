@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.actors import HOME, PASSWORD, World
@@ -251,6 +253,8 @@ def test_the_owner_changes_visibility_and_shares_and_stops_sharing_on_the_page(
     assert outside.headers["location"] == "/"  # never back to another site
 
 
+# Past midnight in Amsterdam, still the day before in UTC: the page shows the circle's time.
+@pytest.mark.frozen_clock(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
 def test_a_yes_no_sensor_is_drawn_as_a_timeline_and_its_newest_reading_is_shown(
     world: World,
 ) -> None:
@@ -268,4 +272,6 @@ def test_a_yes_no_sensor_is_drawn_as_a_timeline_and_its_newest_reading_is_shown(
     assert "occupied" in html  # the field in words
     assert "Newest reading" in html
     shown = html.split('<time id="last-seen">')[1].split("</time>")[0]
-    assert shown.startswith(f"{int(last['occurred_at'][8:10])} ")  # its day, then the time
+    assert last["occurred_at"].startswith("2026-03-02T23:30")
+    assert shown.startswith("3 ")  # its day in Amsterdam (3 March, 00:30), then the time
+    assert "00:30" in shown
