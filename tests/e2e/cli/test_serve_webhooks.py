@@ -9,12 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+from buurt.bench.processes import wait_for
 from buurt.bootstrap import Buurt
 from buurt.domain.webhooks import DeliveryStatus, WebhookDelivery
 from tests.actors import World
 from tests.integration.webhook_world import register, store_moment, webhook_instance
 from tests.receivers import Receiver
-from tests.servers import free_port, wait_for_http
+from tests.servers import free_port
 
 pytestmark = webhook_instance
 
@@ -45,7 +46,7 @@ def test_the_server_sends_what_was_pending_when_it_starts(
                 [*command, "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
             )
             try:
-                wait_for_http(f"http://127.0.0.1:{port}/healthz", server)
+                wait_for(f"http://127.0.0.1:{port}", server)
                 deadline = time.monotonic() + 30
                 while _status(instance) is not DeliveryStatus.DELIVERED:
                     assert time.monotonic() < deadline, "the server did not record the delivery"
